@@ -1,0 +1,38 @@
+# Two commands on a fresh machine with Python >= 3.11 and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SERVE ?= 1
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test install dev lint kafka kafka-stop bench clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dashboard]"
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed ## create .venv and install the project
+
+dev: $(VENV)/.installed-dev ## create .venv and install the project with its test dependencies
+
+demo: $(VENV)/.installed ## run the whole pipeline on embedded components, then serve the dashboard (SERVE=0: exit)
+	$(BIN)/spotify-mds demo $(if $(filter 0,$(SERVE)),--no-serve,--serve)
+
+test: $(VENV)/.installed-dev ## run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean: ## remove generated data (the lake, the warehouse, dbt's target)
+	rm -rf data dbt/target dbt/logs

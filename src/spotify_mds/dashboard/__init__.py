@@ -1,0 +1,1 @@
+"""The built-in web dashboard over the gold export (placeholder until the dashboard lands)."""

@@ -1,0 +1,59 @@
+"""The project's exceptions: one root, a few meaningful subclasses with structured fields.
+
+    SpotifyMdsError                 anything this package raises on purpose
+    ├── ConfigError                 a setting is missing or contradictory
+    ├── LakeError                   the object store failed (key)
+    ├── InvalidEvent                an event failed validation (field, reason, position)
+    ├── WarehouseError              a load or query against the warehouse failed (file)
+    ├── TransformError              dbt failed (which nodes)
+    └── ComponentUnavailable        a server or tool the command needs is not there (what)
+
+Only the edges (CLI, runner, DAG) catch broadly; the CLI prints `ErrorType: message` on one line.
+"""
+
+from __future__ import annotations
+
+
+class SpotifyMdsError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigError(SpotifyMdsError):
+    """A setting is missing or contradictory."""
+
+
+class LakeError(SpotifyMdsError):
+    """Reading or writing the lake failed."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class InvalidEvent(SpotifyMdsError):
+    """An event failed validation; `field` names the offending field when one can be named."""
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+class WarehouseError(SpotifyMdsError):
+    """A load or query against the warehouse failed."""
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+class TransformError(SpotifyMdsError):
+    """dbt reported failures."""
+
+    def __init__(self, message: str, *, nodes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.nodes = nodes
+
+
+class ComponentUnavailable(SpotifyMdsError):
+    """A server or tool the command needs is not reachable or not installed."""

@@ -1,0 +1,119 @@
+"""The listening event: the one schema definition of the topic `spotify.streams`.
+
+A superset of the seed's event (same names, so the seed's SQL keeps working): the seed's nine
+fields are required; the fields analytics needs (`artist_id`, `duration_ms`, `ms_played`, `level`)
+are optional so a seed-style producer still validates. The simulator writes every field.
+
+The same definition validates the simulator's output and the lander's input, gives the warehouse
+column types (`COLUMNS`) and documents the topic (`json_schema()`); a test checks the dbt source
+YAML lists the same columns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Final, Literal
+
+import msgspec
+
+from spotify_mds.errors import InvalidEvent
+
+SCHEMA_VERSION: Final = 2
+EVENT_TYPES: Final = ("play", "pause", "skip", "add_to_playlist")
+DEVICE_TYPES: Final = ("mobile", "desktop", "web", "tablet", "smart_speaker", "tv", "car")
+LEVELS: Final = ("free", "paid")
+MAX_RECORD_BYTES: Final = 16_384
+"""A record larger than this is quarantined as oversize (a real event is about 400 bytes)."""
+
+EARLIEST: Final = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST: Final = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\w.:-]+$")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+Millis = Annotated[int, msgspec.Meta(ge=0, le=86_400_000)]
+
+
+class ListenEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One listening event. `timestamp` is the event time, RFC 3339 in UTC."""
+
+    event_id: Annotated[str, msgspec.Meta(pattern=_UUID)]
+    user_id: Id
+    session_id: Id
+    song_id: Id
+    song_name: Name
+    artist_name: Name
+    event_type: Literal["play", "pause", "skip", "add_to_playlist"]
+    device_type: Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
+    country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+    timestamp: Annotated[datetime, msgspec.Meta(tz=True)]
+    artist_id: Id | None = None
+    duration_ms: Annotated[int, msgspec.Meta(gt=0, le=86_400_000)] | None = None
+    ms_played: Millis | None = None
+    level: Literal["free", "paid"] | None = None
+    schema_version: Annotated[int, msgspec.Meta(ge=1, le=SCHEMA_VERSION)] = 1
+
+    def __post_init__(self) -> None:
+        if not EARLIEST <= self.timestamp < LATEST:
+            raise msgspec.ValidationError(
+                f"timestamp {self.timestamp.isoformat()} is outside {EARLIEST.year}-{LATEST.year} - at `$.timestamp`"
+            )
+        if self.ms_played is not None and self.duration_ms is not None and self.ms_played > self.duration_ms:
+            raise msgspec.ValidationError(
+                f"ms_played {self.ms_played} exceeds duration_ms {self.duration_ms} - at `$.ms_played`"
+            )
+
+
+# Warehouse column types, in table order, derived from the struct above (one schema).
+COLUMNS: Final[dict[str, str]] = {
+    "event_id": "varchar",
+    "user_id": "varchar",
+    "session_id": "varchar",
+    "song_id": "varchar",
+    "song_name": "varchar",
+    "artist_id": "varchar",
+    "artist_name": "varchar",
+    "event_type": "varchar",
+    "device_type": "varchar",
+    "country": "varchar",
+    "timestamp": "timestamp",
+    "duration_ms": "bigint",
+    "ms_played": "bigint",
+    "level": "varchar",
+    "schema_version": "integer",
+}
+assert set(COLUMNS) == set(ListenEvent.__struct_fields__), "COLUMNS must list every ListenEvent field"
+
+_decoder = msgspec.json.Decoder(ListenEvent)
+_encoder = msgspec.json.Encoder()
+
+
+def decode(value: bytes) -> ListenEvent:
+    """Validate one record's bytes; raise InvalidEvent naming the field and the reason."""
+    if len(value) > MAX_RECORD_BYTES:
+        raise InvalidEvent(f"record is {len(value)} bytes, over the {MAX_RECORD_BYTES}-byte limit", field=None)
+    try:
+        return _decoder.decode(value)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = message.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in message else None
+        raise InvalidEvent(message, field=field) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"malformed JSON: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidEvent(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+
+
+def encode(event: ListenEvent) -> bytes:
+    """Serialize an event to compact JSON bytes (the Kafka value)."""
+    return _encoder.encode(event)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with millisecond precision and a `Z`, as every event carries it."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def json_schema() -> dict:
+    """The topic's JSON Schema, generated from the struct (documentation for producers)."""
+    return msgspec.json.schema(ListenEvent)

@@ -1,0 +1,47 @@
+"""Loading: bronze files in the lake become rows of the warehouse's raw table, incrementally.
+
+Each warehouse back end keeps a ledger of the files it loaded (key, version, size, rows, when).
+A load lists the bronze files, picks those the ledger lacks or holds at another version, and, per
+chunk of files in one transaction, deletes their old rows, bulk-loads them and updates the ledger.
+Loading the same file twice is a no-op; a changed file replaces its rows; `reload` forgets the
+files of a time range so the next load reads them again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from spotify_mds.lake import Lake, ObjectInfo
+
+_HOUR = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/")
+
+
+@dataclass
+class LoadStats:
+    files_seen: int = 0
+    files_loaded: int = 0
+    rows_loaded: int = 0
+    files_replaced: int = 0
+
+
+def bronze_files(lake: Lake, topic: str) -> list[ObjectInfo]:
+    """The topic's bronze data files, sorted by key."""
+    return [info for info in lake.list(f"bronze/{topic}/") if ".ndjson" in info.key.rsplit("/", 1)[-1]]
+
+
+def file_hour(key: str) -> datetime | None:
+    """The event-time hour a bronze key belongs to (from its `date=/hour=` folders)."""
+    match = _HOUR.search("/" + key)
+    return datetime.strptime(f"{match[1]} {match[2]}", "%Y-%m-%d %H") if match else None
+
+
+def in_range(key: str, since: datetime | None, until: datetime | None) -> bool:
+    hour = file_hour(key)
+    if hour is None:
+        return False
+    return (since is None or hour >= since.replace(tzinfo=None)) and (until is None or hour < until.replace(tzinfo=None))
+
+
+__all__ = ["LoadStats", "bronze_files", "file_hour", "in_range"]

@@ -1,0 +1,205 @@
+"""The in-process runner: every stage, in order, on the components the settings select.
+
+This is an edge (like the CLI and the Airflow DAG): it turns settings into the plain arguments the
+stage functions take, shows progress, and times each stage. The CLI's `run` and `demo` call it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from spotify_mds.errors import ConfigError
+from spotify_mds.lake import Lake, open_lake
+from spotify_mds.settings import Settings
+from spotify_mds.simulate import SimConfig
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    generated: int = 0
+    landed: int = 0
+    quarantined: int = 0
+    loaded: int = 0
+    files_loaded: int = 0
+    marts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def table(self) -> Table:
+        table = Table(title="spotify-mds run", show_header=True, header_style="bold")
+        table.add_column("what")
+        table.add_column("value", justify="right")
+        for label, value in (
+            ("events generated", self.generated),
+            ("events landed in bronze", self.landed),
+            ("records quarantined", self.quarantined),
+            ("rows loaded into raw", self.loaded),
+            ("bronze files loaded", self.files_loaded),
+        ):
+            table.add_row(label, f"{value:,}")
+        for mart, rows in self.marts.items():
+            table.add_row(f"gold.{mart} rows", f"{rows:,}")
+        for stage, seconds in self.seconds.items():
+            table.add_row(f"{stage} seconds", f"{seconds:.1f}")
+        return table
+
+
+def lake_from(settings: Settings) -> Lake:
+    return open_lake(settings.lake_root, **settings.s3_options())
+
+
+def sim_config(settings: Settings, **overrides: object) -> SimConfig:
+    values = {
+        "seed": settings.sim_seed,
+        "users": settings.user_count,
+        "start": settings.sim_start,
+        "days": settings.sim_days,
+        "max_events": settings.sim_events,
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return SimConfig(**values)
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """The environment `dbt/profiles.yml` reads, from the settings."""
+    return {
+        "WAREHOUSE": settings.warehouse,
+        "DUCKDB_PATH": str(settings.duckdb_file.resolve()),
+        "POSTGRES_HOST": settings.postgres_host,
+        "POSTGRES_PORT": str(settings.postgres_port),
+        "POSTGRES_USER": settings.postgres_user,
+        "POSTGRES_PASSWORD": settings.postgres_password.get_secret_value(),
+        "POSTGRES_DB": settings.postgres_db,
+        "SNOWFLAKE_ACCOUNT": settings.snowflake_account,
+        "SNOWFLAKE_USER": settings.snowflake_user,
+        "SNOWFLAKE_PASSWORD": settings.snowflake_password.get_secret_value(),
+        "SNOWFLAKE_ROLE": settings.snowflake_role,
+        "SNOWFLAKE_WAREHOUSE": settings.snowflake_warehouse,
+        "SNOWFLAKE_DATABASE": settings.snowflake_database,
+    }
+
+
+def progress_bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@contextmanager
+def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        summary.seconds[stage] = time.perf_counter() - started
+
+
+def expected_events(config: SimConfig) -> int:
+    """A rough size for the progress bar (the simulator's mean rate times its duration)."""
+    estimate = int(config.users * config.sessions_per_user_day * config.days * config.mean_tracks_per_session * 1.09)
+    return min(estimate, config.max_events) if config.max_events else estimate
+
+
+# -- stages ---------------------------------------------------------------------------------------
+def land_embedded(settings: Settings, summary: RunSummary, console: Console, config: SimConfig) -> None:
+    """simulate → land, through the in-process hand-off (no broker)."""
+    from spotify_mds.land import land_batches
+    from spotify_mds.simulate import simulate
+
+    lake = lake_from(settings)
+    with progress_bar(console) as bar, _timed(summary, "simulate+land"):
+        task = bar.add_task("simulate → land", total=expected_events(config))
+        generated = 0
+
+        def advance(n: int) -> None:
+            nonlocal generated
+            generated += n
+            bar.update(task, advance=n)
+
+        stats = land_batches(
+            simulate(config),
+            lake,
+            settings.kafka_topic,
+            max_records=settings.land_max_records,
+            max_span_ms=settings.land_max_span_seconds * 1000,
+            compression=settings.land_compression,
+            progress=advance,
+        )
+        bar.update(task, total=generated, completed=generated)
+    summary.generated = generated
+    summary.landed = stats.landed
+    summary.quarantined = stats.quarantined
+
+
+def load(settings: Settings, summary: RunSummary, console: Console) -> None:
+    if settings.warehouse != "duckdb":
+        raise ConfigError(f"WAREHOUSE={settings.warehouse} is not supported yet; use duckdb")
+    from spotify_mds.load import duckdb as duck
+
+    lake = lake_from(settings)
+    with progress_bar(console) as bar, _timed(summary, "load"):
+        task = bar.add_task("load bronze → raw", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, total=total, advance=done)
+
+        stats = duck.load(lake, settings.duckdb_file, settings.kafka_topic, progress=advance)
+        bar.update(task, total=max(stats.files_loaded, 1), completed=max(stats.files_loaded, 1))
+    summary.loaded = stats.rows_loaded
+    summary.files_loaded = stats.files_loaded
+
+
+def transform(settings: Settings, summary: RunSummary, console: Console) -> None:
+    from spotify_mds import transform as dbt
+
+    with console.status("dbt build (silver, gold, tests)…"), _timed(summary, "transform"):
+        result = dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=settings.data_dir / "dbt")
+    console.print(f"dbt build: {', '.join(f'{n} {s}' for s, n in sorted(result.counts.items()))}")
+
+
+def export(settings: Settings, summary: RunSummary, console: Console) -> None:
+    from spotify_mds.export import export_gold
+    from spotify_mds.load import duckdb as duck
+
+    lake = lake_from(settings)
+    with console.status("export gold → lake…"), _timed(summary, "export"):
+        con = duck.connect(settings.duckdb_file, lake)
+        try:
+            result = export_gold(con, lake)
+        finally:
+            con.close()
+    summary.marts = result.rows
+
+
+def run_pipeline(settings: Settings, console: Console | None = None, **sim_overrides: object) -> RunSummary:
+    """simulate → land → load → transform → export, on the configured components."""
+    console = console or Console(stderr=True)
+    summary = RunSummary()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.broker == "kafka":
+        raise ConfigError("BROKER=kafka: run `spotify-mds produce` and `spotify-mds land`, then `run --no-land`")
+    land_embedded(settings, summary, console, sim_config(settings, **sim_overrides))
+    load(settings, summary, console)
+    transform(settings, summary, console)
+    export(settings, summary, console)
+    return summary
+
+
+def data_dir_of(settings: Settings) -> Path:
+    return settings.data_dir

@@ -1,0 +1,128 @@
+"""Typed settings, read once at the edge (CLI, runner, DAG) from the environment and `.env`.
+
+Library functions never read the environment: they take plain arguments. The names follow the
+seeds' `.env` where one exists (KAFKA_BROKER, MINIO_*, SNOWFLAKE_*, USER_COUNT, ...), so a user of
+the seeds keeps their file. `.env.sample` lists every variable with a comment; a test keeps the two
+in step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline. Secrets are `SecretStr`: masked in any repr or log."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    # --- where things live -------------------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), validation_alias=_env("DATA_DIR"))
+    lake_url: str = Field(
+        "",
+        validation_alias=_env("LAKE_URL"),
+        description="Folder or s3://bucket/prefix; empty means <DATA_DIR>/lake, or s3://MINIO_BUCKET/ when MINIO_ENDPOINT is set.",
+    )
+
+    # --- components --------------------------------------------------------------------------------
+    broker: Literal["embedded", "kafka"] = Field("embedded", validation_alias=_env("BROKER"))
+    warehouse: Literal["duckdb", "postgres", "snowflake"] = Field("duckdb", validation_alias=_env("WAREHOUSE"))
+
+    # --- Kafka -------------------------------------------------------------------------------------
+    kafka_bootstrap_servers: str = Field(
+        "localhost:9092", validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BROKER")
+    )
+    kafka_topic: str = Field("spotify.streams", validation_alias=_env("KAFKA_TOPIC"))
+    kafka_group_id: str = Field("spotify-mds-lander", validation_alias=_env("KAFKA_GROUP_ID"))
+
+    # --- object storage (MinIO / S3) ---------------------------------------------------------------
+    minio_endpoint: str = Field("", validation_alias=_env("MINIO_ENDPOINT", "S3_ENDPOINT_URL"))
+    minio_access_key: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("MINIO_ACCESS_KEY", "MINIO_ROOT_USER", "AWS_ACCESS_KEY_ID")
+    )
+    minio_secret_key: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("MINIO_SECRET_KEY", "MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY")
+    )
+    minio_bucket: str = Field("spotify", validation_alias=_env("MINIO_BUCKET"))
+    minio_prefix: str = Field("", validation_alias=_env("MINIO_PREFIX"))
+
+    # --- lander ------------------------------------------------------------------------------------
+    land_max_records: int = Field(50_000, gt=0, validation_alias=_env("LAND_MAX_RECORDS"))
+    land_max_span_seconds: int = Field(3600, gt=0, validation_alias=_env("LAND_MAX_SPAN_SECONDS"))
+    land_idle_flush_seconds: float = Field(10.0, gt=0, validation_alias=_env("LAND_IDLE_FLUSH_SECONDS"))
+    land_compression: Literal["none", "gzip", "zstd"] = Field("none", validation_alias=_env("LAND_COMPRESSION"))
+
+    # --- warehouses --------------------------------------------------------------------------------
+    duckdb_path: Path | None = Field(None, validation_alias=_env("DUCKDB_PATH"))
+    postgres_host: str = Field("localhost", validation_alias=_env("POSTGRES_HOST"))
+    postgres_port: int = Field(5432, validation_alias=_env("POSTGRES_PORT"))
+    postgres_user: str = Field("postgres", validation_alias=_env("POSTGRES_USER"))
+    postgres_password: SecretStr = Field(SecretStr(""), validation_alias=_env("POSTGRES_PASSWORD"))
+    postgres_db: str = Field("spotify_mds", validation_alias=_env("POSTGRES_DB"))
+    snowflake_account: str = Field("", validation_alias=_env("SNOWFLAKE_ACCOUNT"))
+    snowflake_user: str = Field("", validation_alias=_env("SNOWFLAKE_USER"))
+    snowflake_password: SecretStr = Field(SecretStr(""), validation_alias=_env("SNOWFLAKE_PASSWORD"))
+    snowflake_private_key_path: str = Field("", validation_alias=_env("SNOWFLAKE_PRIVATE_KEY_PATH"))
+    snowflake_role: str = Field("", validation_alias=_env("SNOWFLAKE_ROLE"))
+    snowflake_warehouse: str = Field("MDS_WH", validation_alias=_env("SNOWFLAKE_WAREHOUSE"))
+    snowflake_database: str = Field("SPOTIFY_MDS", validation_alias=_env("SNOWFLAKE_DATABASE"))
+    snowflake_schema: str = Field("RAW", validation_alias=_env("SNOWFLAKE_SCHEMA"))
+    snowflake_host: str = Field("", validation_alias=_env("SNOWFLAKE_HOST"))
+    snowflake_port: int | None = Field(None, validation_alias=_env("SNOWFLAKE_PORT"))
+    snowflake_protocol: str = Field("https", validation_alias=_env("SNOWFLAKE_PROTOCOL"))
+
+    # --- simulator ---------------------------------------------------------------------------------
+    user_count: int = Field(3000, gt=0, validation_alias=_env("USER_COUNT"))
+    sim_seed: int = Field(42, validation_alias=_env("SIM_SEED"))
+    sim_days: float = Field(7.0, gt=0, validation_alias=_env("SIM_DAYS"))
+    sim_start: datetime = Field(datetime(2026, 11, 2, tzinfo=timezone.utc), validation_alias=_env("SIM_START"))
+    sim_events: int | None = Field(None, gt=0, validation_alias=_env("SIM_EVENTS"))
+    event_interval_seconds: float = Field(0.1, gt=0, validation_alias=_env("EVENT_INTERVAL_SECONDS"))
+
+    # --- dashboard ---------------------------------------------------------------------------------
+    dashboard_host: str = Field("127.0.0.1", validation_alias=_env("DASHBOARD_HOST"))
+    dashboard_port: int = Field(8050, validation_alias=_env("DASHBOARD_PORT"))
+
+    @field_validator("sim_start")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    # --- derived -----------------------------------------------------------------------------------
+    @property
+    def lake_root(self) -> str:
+        """The lake's root: a local folder path or an s3://bucket/prefix URL."""
+        if self.lake_url:
+            return self.lake_url
+        if self.minio_endpoint:
+            return f"s3://{self.minio_bucket}/{self.minio_prefix.strip('/')}".rstrip("/")
+        return str(self.data_dir / "lake")
+
+    @property
+    def duckdb_file(self) -> Path:
+        return self.duckdb_path or self.data_dir / "warehouse.duckdb"
+
+    def s3_options(self) -> dict[str, str]:
+        """Options for the lake's S3 client (empty strings mean: use the default credential chain)."""
+        return {
+            "endpoint_url": self.minio_endpoint,
+            "key": self.minio_access_key.get_secret_value(),
+            "secret": self.minio_secret_key.get_secret_value(),
+        }
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment and `.env`; keyword overrides win (CLI options)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)

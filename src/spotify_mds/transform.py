@@ -1,0 +1,103 @@
+"""Transforming: dbt builds silver and gold in the warehouse (models, tests, unit tests).
+
+dbt runs in-process through its programmatic entry point (`dbtRunner`). Its profiles read every
+connection value from environment variables (`dbt/profiles.yml`), which `dbt_env()` derives from
+the settings, so dbt by hand (`cd dbt && dbt build --profiles-dir .`) sees the same warehouse.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spotify_mds.errors import ComponentUnavailable, TransformError
+
+logger = logging.getLogger(__name__)
+
+
+def project_dir() -> Path:
+    """The dbt project: shipped inside the wheel, or at the repository root in a checkout."""
+    packaged = Path(__file__).parent / "dbt"
+    if (packaged / "dbt_project.yml").is_file():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "dbt"
+    if (checkout / "dbt_project.yml").is_file():
+        return checkout
+    raise ComponentUnavailable("the dbt project was not found (expected dbt/dbt_project.yml)")
+
+
+@dataclass
+class TransformResult:
+    succeeded: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    """Results by status: success, pass, error, fail, warn, skipped."""
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    env: Mapping[str, str],
+    target: str,
+    state_dir: Path,
+    select: str | None = None,
+    quiet: bool = True,
+) -> TransformResult:
+    """Run one dbt command (`build`, `run`, `test`, `docs generate`...) and summarise its results."""
+    from dbt.cli.main import dbtRunner  # heavy import, only when transforming
+
+    project = project_dir()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    full = [
+        *args,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target", target,
+        "--target-path", str(state_dir / "target"),
+        "--log-path", str(state_dir / "logs"),
+    ]  # fmt: skip
+    if select:
+        full += ["--select", select]
+    if quiet:
+        full = ["--quiet", "--no-use-colors", *full]
+    with _environment(env):
+        result = dbtRunner().invoke(full)
+    if result.exception is not None:
+        raise TransformError(f"dbt {' '.join(args)} could not run: {result.exception}") from result.exception
+    summary = TransformResult(succeeded=bool(result.success))
+    for node in getattr(result.result, "results", None) or []:
+        status = str(node.status)
+        summary.counts[status] = summary.counts.get(status, 0) + 1
+        if status in {"error", "fail", "runtime error"}:
+            summary.failures.append(f"{node.node.name}: {node.message}")
+    return summary
+
+
+def build(*, env: Mapping[str, str], target: str, state_dir: Path, select: str | None = None) -> TransformResult:
+    """`dbt build`: every model, then its tests; raise TransformError naming what failed."""
+    result = run_dbt(["build"], env=env, target=target, state_dir=state_dir, select=select)
+    if not result.succeeded:
+        raise TransformError(
+            f"dbt build failed: {'; '.join(result.failures) or 'see the dbt log'}",
+            nodes=tuple(f.split(":", 1)[0] for f in result.failures),
+        )
+    logger.info("dbt build: %s", result.counts)
+    return result
