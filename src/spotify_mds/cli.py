@@ -209,11 +209,25 @@ def demo(
         _serve(settings, None, None)
 
 
+def _one_line(exc: Exception) -> str:
+    """`ErrorType: message` on one line; settings errors name the variable at fault."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']).upper() or 'settings'}: {error['msg']}" for error in exc.errors()
+        )
+        return f"ConfigError: {problems}"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
 def main() -> None:
+    from pydantic import ValidationError
+
     try:
         app()
-    except SpotifyMdsError as exc:
-        console.print(f"[red]{type(exc).__name__}[/]: {exc}", highlight=False, soft_wrap=True)
+    except (SpotifyMdsError, ValidationError) as exc:
+        console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -79,7 +79,10 @@ def run_dbt(
     if quiet:
         full = ["--quiet", "--no-use-colors", *full]
     with _environment(env):
-        result = dbtRunner().invoke(full)
+        try:
+            result = dbtRunner().invoke(full)
+        finally:
+            _release_dbt_log_files()
     if result.exception is not None:
         raise TransformError(f"dbt {' '.join(args)} could not run: {result.exception}") from result.exception
     summary = TransformResult(succeeded=bool(result.success))
@@ -89,6 +92,17 @@ def run_dbt(
         if status in {"error", "fail", "runtime error"}:
             summary.failures.append(f"{node.node.name}: {node.message}")
     return summary
+
+
+def _release_dbt_log_files() -> None:
+    """dbt leaves its log file open after `invoke`; close it so repeated runs do not leak handles."""
+    from dbt_common.events.event_manager_client import cleanup_event_logger, get_event_manager
+
+    for dbt_logger in list(getattr(get_event_manager(), "loggers", [])):
+        python_logger = getattr(dbt_logger, "_python_logger", None)
+        for handler in list(getattr(python_logger, "handlers", [])):
+            handler.close()
+    cleanup_event_logger()
 
 
 def build(*, env: Mapping[str, str], target: str, state_dir: Path, select: str | None = None) -> TransformResult:
