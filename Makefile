@@ -34,5 +34,11 @@ demo: $(VENV)/.installed ## run the whole pipeline on embedded components, then 
 test: $(VENV)/.installed-dev ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+kafka: $(VENV)/.installed ## start a local single-node Apache Kafka (KRaft) on 127.0.0.1:9092 (needs Java >= 17)
+	$(BIN)/python -m spotify_mds.kafka_local start
+
+kafka-stop: $(VENV)/.installed ## stop the local Kafka broker
+	$(BIN)/python -m spotify_mds.kafka_local stop
+
 clean: ## remove generated data (the lake, the warehouse, dbt's target)
 	rm -rf data dbt/target dbt/logs

@@ -37,6 +37,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from spotify_mds.errors import ComponentUnavailable
+
 logger = logging.getLogger(__name__)
 
 # 4.4.0 is listed on Maven Central but was published incomplete (its
@@ -114,7 +116,7 @@ logger.state.level = warn
 _children: dict[int, subprocess.Popen] = {}
 
 
-class KafkaUnavailable(RuntimeError):
+class KafkaUnavailable(ComponentUnavailable):
     """The local broker cannot be provided (Java/Maven missing, start failed...)."""
 
 
