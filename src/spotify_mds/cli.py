@@ -183,11 +183,24 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 
 @app.command()
-def run(seed: Seed = None, users: Users = None, days: Days = None, events: Events = None) -> None:
-    """Run every stage once on the configured components and print a summary."""
-    from spotify_mds.runner import run_pipeline
+def run(
+    seed: Seed = None,
+    users: Users = None,
+    days: Days = None,
+    events: Events = None,
+    follow: Annotated[bool, typer.Option("--follow", help="Keep going: real-time events, micro-batches until Ctrl-C.")] = False,
+    interval: Annotated[float, typer.Option(help="With --follow: seconds between micro-batches.")] = 30.0,
+    backlog_minutes: Annotated[float, typer.Option(help="With --follow: start this many minutes in the past.")] = 0.0,
+) -> None:
+    """Run every stage once on the configured components (or continuously with --follow)."""
+    from spotify_mds import runner
 
-    summary = run_pipeline(_settings(), console, seed=seed, users=users, days=days, max_events=events)
+    settings = _settings(sim_seed=seed, user_count=users)
+    if follow:
+        stats = runner.follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
+        console.print(f"stopped: {stats.landed:,} landed, {stats.quarantined:,} quarantined, {stats.loaded:,} loaded")
+        return
+    summary = runner.run_pipeline(settings, console, days=days, max_events=events)
     Console().print(summary.table())
 
 
