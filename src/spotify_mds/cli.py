@@ -260,7 +260,7 @@ def extract_spotify_token(
         raise ConfigError(f"obtaining a refresh token needs {', '.join(missing)} (from your app at developer.spotify.com)")
     url = auth.authorize_url(settings.spotify_client_id, settings.spotify_redirect_uri, accounts_base_url=settings.spotify_accounts_base_url)
     console.print(f"Open this URL, approve the app, then paste the URL you are redirected to:\n{url}", highlight=False, soft_wrap=True)
-    pasted = code if code is not None else typer.prompt("redirect URL or code")
+    pasted = code if code is not None else typer.prompt("redirect URL or code", err=True)
     token = auth.exchange_code(
         auth.code_from_input(pasted),
         client_id=settings.spotify_client_id,

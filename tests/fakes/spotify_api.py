@@ -63,6 +63,7 @@ class FakeState:
     retry_after: int = 1
     failing: int = 0
     failing_status: int = 503
+    expire_in: int = 0
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path?query, status)
 
 
@@ -198,10 +199,13 @@ class FakeSpotify:
         with self._lock:
             self.state.failing, self.state.failing_status = count, status
 
-    def expire_tokens(self) -> None:
-        """Every access token issued so far answers 401 from now on."""
+    def expire_tokens(self, *, after_requests: int = 0) -> None:
+        """Every access token issued so far answers 401, from now on or after `after_requests` more API calls."""
         with self._lock:
-            self.state.valid_tokens.clear()
+            if after_requests:
+                self.state.expire_in = after_requests
+            else:
+                self.state.valid_tokens.clear()
 
     def start(self) -> FakeSpotify:
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-spotify", daemon=True)
@@ -277,6 +281,10 @@ class FakeSpotify:
             return self._token(headers, body)
         if not path.startswith("/v1/"):
             return 404, {"error": {"status": 404, "message": "Service not found"}}, {}
+        if state.expire_in > 0:
+            state.expire_in -= 1
+            if state.expire_in == 0:
+                state.valid_tokens.clear()
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth.removeprefix("Bearer ") not in state.valid_tokens:
             message = "The access token expired" if auth.startswith("Bearer at-") else "Invalid access token"
