@@ -107,7 +107,7 @@ def test_server_errors_back_off_exponentially_and_give_up_after_max_attempts():
         with pytest.raises(SpotifyApiError, match="after 4 attempts.*503 down"):
             spotify.get("me/tracks")
     assert len(api.gets("/v1/me/tracks")) == 4
-    assert len(sleeps) == 4 and all(0 < s <= 3 for s in sleeps)
+    assert len(sleeps) == 3 and all(0 < s <= 3 for s in sleeps)  # none after the last attempt
     assert sleeps[1] > sleeps[0] / 2  # grows (with jitter), capped at max_backoff_seconds
 
 

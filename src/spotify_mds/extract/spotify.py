@@ -117,6 +117,11 @@ class SpotifyClient:
         base = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1))
         return base * (0.5 + random.random() / 2)  # jitter: many clients must not retry in step
 
+    def _pause(self, attempt: int, seconds: float, url: str, problem: str) -> None:
+        if attempt < self.max_attempts:  # no point waiting after the last attempt
+            logger.warning("GET %s: %s; attempt %d of %d again in %.1f s", url, problem, attempt + 1, self.max_attempts, seconds)
+            self._sleep(seconds)
+
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One GET, retried on 401 (after a token refresh), 429, 5xx and connection errors."""
         url = self.url(path)
@@ -129,13 +134,14 @@ class SpotifyClient:
                 response = self._http.get(url, params=params, headers={"Authorization": f"Bearer {self._access_token}"})
             except httpx.TransportError as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
-                wait = self._backoff(attempt)
-                logger.warning("GET %s failed (%s); retry %d in %.1f s", url, last_problem, attempt, wait)
-                self._sleep(wait)
+                self._pause(attempt, self._backoff(attempt), url, last_problem)
                 continue
             status = response.status_code
             if status == 200:
-                return response.json()
+                try:
+                    return response.json()
+                except ValueError as exc:
+                    raise SpotifyApiError(f"GET {url} answered 200 without JSON: {exc}", status=200, endpoint=url) from exc
             message = _error_message(response)
             if status == 401 and not refreshed_for_401:
                 logger.info("GET %s: 401 (%s); refreshing the access token", url, message)
@@ -151,14 +157,11 @@ class SpotifyClient:
                         endpoint=url,
                     )
                 last_problem = f"429 (Retry-After {wait:.0f} s)"
-                logger.warning("GET %s: rate limited, waiting %.1f s (attempt %d)", url, wait, attempt)
-                self._sleep(wait)
+                self._pause(attempt, wait, url, last_problem)
                 continue
             if status >= 500:
                 last_problem = f"{status} {message}"
-                wait = self._backoff(attempt)
-                logger.warning("GET %s: %s; retry %d in %.1f s", url, last_problem, attempt, wait)
-                self._sleep(wait)
+                self._pause(attempt, self._backoff(attempt), url, last_problem)
                 continue
             if status in (403, 404):
                 raise EndpointNotServed(f"{status} {message}", status=status, endpoint=url)
