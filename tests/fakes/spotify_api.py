@@ -375,3 +375,18 @@ class FakeSpotify:
 
 def _parse(played_at: str) -> datetime:
     return datetime.fromisoformat(played_at.replace("Z", "+00:00"))
+
+
+if __name__ == "__main__":  # try the extract without a Spotify account: python tests/fakes/spotify_api.py
+    import time
+
+    with FakeSpotify() as server:
+        print(f"SPOTIFY_API_BASE_URL={server.api_base_url}")
+        print(f"SPOTIFY_ACCOUNTS_BASE_URL={server.accounts_base_url}")
+        print(f"SPOTIFY_CLIENT_ID={CLIENT_ID}\nSPOTIFY_CLIENT_SECRET={CLIENT_SECRET}\nSPOTIFY_REFRESH_TOKEN={REFRESH_TOKEN}", flush=True)
+        try:
+            while True:
+                time.sleep(60)
+                server.add_plays(5)  # the listener keeps listening
+        except KeyboardInterrupt:
+            pass
