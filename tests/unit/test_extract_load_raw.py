@@ -71,3 +71,22 @@ def test_a_snapshot_that_left_the_lake_takes_its_rows_along(tmp_path):
     lake.delete(key)
     load_raw.load(lake, db)
     assert rows(db) == []
+
+
+def test_the_dbt_source_describes_the_raw_table_the_loader_creates(tmp_path):
+    import yaml
+
+    from spotify_mds.transform import project_dir
+
+    sources = yaml.safe_load((project_dir() / "models/spotify_api/staging/_spotify_api__sources.yml").read_text())
+    table = next(t for t in sources["sources"][0]["tables"] if t["name"] == "spotify_api_records")
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        load_raw.create_tables(con)
+        actual = con.execute(
+            "SELECT column_name, lower(data_type) FROM information_schema.columns"
+            " WHERE table_schema = 'raw' AND table_name = 'spotify_api_records' ORDER BY ordinal_position"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(c["name"], c["data_type"]) for c in table["columns"]] == actual

@@ -316,3 +316,17 @@ def test_the_catalog_holds_each_extracted_track_once_with_its_first_artist():
     assert catalog is not None
     assert [row[0] for row in catalog] == ["t0", "t1", "t2", "t3", "t8", "t9"]  # top + saved + played, no artists, no episodes
     assert catalog[1] == ("t1", "Track 1", "a1", "Artist 1", 200_001)
+
+
+def test_the_spotify_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "id-from-env")
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "secret-from-env")
+    monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", "refresh-from-env")
+    monkeypatch.setenv("SPOTIFY_API_BASE_URL", "http://127.0.0.1:9/v1")
+    settings = Settings(_env_file=None)
+    assert settings.spotify_client_id == "id-from-env"
+    assert settings.spotify_client_secret.get_secret_value() == "secret-from-env"
+    assert settings.spotify_refresh_token.get_secret_value() == "refresh-from-env"
+    assert settings.spotify_api_base_url == "http://127.0.0.1:9/v1"
+    assert settings.spotify_accounts_base_url == "https://accounts.spotify.com"
+    assert settings.spotify_redirect_uri == "http://127.0.0.1:8888/callback"
