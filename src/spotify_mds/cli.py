@@ -213,6 +213,19 @@ extract_app = typer.Typer(help="Extract second sources into bronze: the Spotify 
 app.add_typer(extract_app, name="extract")
 
 
+def _spotify():
+    """The Spotify extract's edge module, or a one-line error when the `spotify` extra is missing."""
+    try:
+        from spotify_mds.extract import auth, run
+    except ModuleNotFoundError as exc:
+        if exc.name != "httpx":
+            raise
+        from spotify_mds.errors import ComponentUnavailable
+
+        raise ComponentUnavailable("the Spotify extract needs httpx: pip install 'spotify-mds[spotify]'") from exc
+    return auth, run
+
+
 @extract_app.command("spotify")
 def extract_spotify(
     day: Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], help="Snapshot date (UTC; default today).")] = None,
@@ -223,7 +236,7 @@ def extract_spotify(
     """Extract the user's Spotify data (SPOTIFY_* settings) into bronze, then load it into RAW."""
     from datetime import timezone
 
-    from spotify_mds.extract import run as spotify
+    _, spotify = _spotify()
     from spotify_mds.extract.spotify import SpotifyApiError
 
     settings = _settings()
@@ -251,8 +264,8 @@ def extract_spotify_token(
 ) -> None:
     """Obtain SPOTIFY_REFRESH_TOKEN once: open the printed URL, approve, paste the redirect URL."""
     from spotify_mds.errors import ConfigError
-    from spotify_mds.extract import auth
 
+    auth, _ = _spotify()
     settings = _settings()
     secret = settings.spotify_client_secret.get_secret_value()
     missing = [name for name, value in (("SPOTIFY_CLIENT_ID", settings.spotify_client_id), ("SPOTIFY_CLIENT_SECRET", secret)) if not value]

@@ -330,3 +330,13 @@ def test_the_spotify_settings_come_from_the_environment(monkeypatch):
     assert settings.spotify_api_base_url == "http://127.0.0.1:9/v1"
     assert settings.spotify_accounts_base_url == "https://accounts.spotify.com"
     assert settings.spotify_redirect_uri == "http://127.0.0.1:8888/callback"
+
+
+def test_without_the_spotify_extra_the_cli_says_what_to_install(tmp_path):
+    code = "import sys; sys.modules['httpx'] = None; from spotify_mds.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "extract", "spotify"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip() == "ComponentUnavailable: the Spotify extract needs httpx: pip install 'spotify-mds[spotify]'"
