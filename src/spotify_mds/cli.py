@@ -289,7 +289,9 @@ def main() -> None:
     try:
         app()
     except SpotifyMdsError as exc:
-        console.print(f"[red]{type(exc).__name__}[/]: {exc}", highlight=False, soft_wrap=True)
+        from rich.markup import escape  # a message may hold brackets (paths, "pkg[extra]"): print it as is
+
+        console.print(f"[red]{type(exc).__name__}[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
