@@ -4,6 +4,7 @@ extract → bronze → RAW → dbt (`+spotify_api`) beside a small simulated loa
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -38,6 +39,17 @@ def clean_env(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith(("SPOTIFY_", "KAFKA_", "MINIO_", "SNOWFLAKE_", "WAREHOUSE", "BROKER", "LAKE_URL", "DUCKDB_PATH", "SIM_", "DATA_DIR")):
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def close_dbt_log():
+    """dbt (1.11) swaps its log file handler without closing it on the next in-process invocation, which
+    is a ResourceWarning (an error here) in whichever test runs dbt next: close it after each test."""
+    yield
+    for log in list(logging.Logger.manager.loggerDict.values()):
+        for handler in list(getattr(log, "handlers", [])):
+            if isinstance(handler, logging.FileHandler) and handler.baseFilename.endswith("dbt.log"):
+                handler.close()
 
 
 def settings_for(fake: FakeSpotify, tmp_path) -> Settings:
@@ -83,7 +95,7 @@ def play_lines(lake) -> list[dict]:
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_extract_load_and_model_real_listening_beside_the_simulated_stream(fake, clean_env, tmp_path):
+def test_extract_load_and_model_real_listening_beside_the_simulated_stream(fake, clean_env, close_dbt_log, tmp_path):
     settings = settings_for(fake, tmp_path)
     lake = runner.lake_from(settings)
     quiet = Console(stderr=True, quiet=True)
@@ -204,7 +216,7 @@ def test_spotify_token_prints_the_authorize_url_and_exchanges_the_pasted_redirec
 
 
 @pytest.mark.slow
-def test_before_any_extract_the_spotify_models_build_empty_so_the_project_build_keeps_passing(clean_env, tmp_path):
+def test_before_any_extract_the_spotify_models_build_empty_so_the_project_build_keeps_passing(clean_env, close_dbt_log, tmp_path):
     from spotify_mds.load.duckdb import connect, create_schemas
     from spotify_mds.transform import run_dbt
 
