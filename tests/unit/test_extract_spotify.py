@@ -155,6 +155,23 @@ def test_an_unusable_refresh_token_names_the_settings_to_check():
         spotify.get("me/tracks")
 
 
+def test_an_accounts_service_hiccup_is_retried():
+    answers = [httpx.Response(503, text="busy"), httpx.Response(200, json={"access_token": "at", "expires_in": 3600})]
+
+    def accounts_then_api(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/token":
+            return answers.pop(0)
+        return page([])
+
+    sleeps: list[float] = []
+    spotify = SpotifyClient(
+        CREDENTIALS, api_base_url=API, accounts_base_url=ACCOUNTS, transport=httpx.MockTransport(accounts_then_api), sleep=sleeps.append
+    )
+    with spotify:
+        assert spotify.get("me/tracks")["items"] == []
+    assert len(sleeps) == 1 and answers == []
+
+
 def test_credentials_and_tokens_never_show_in_a_repr():
     assert "secret" not in repr(CREDENTIALS) and "refresh" not in repr(CREDENTIALS)
     assert "tok" not in repr(auth.Token("tok", 3600, "tok2"))

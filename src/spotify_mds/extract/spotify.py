@@ -37,7 +37,7 @@ from typing import Any, Literal
 import httpx
 
 from spotify_mds.errors import ConfigError, SpotifyMdsError
-from spotify_mds.extract.auth import Credentials, refresh_access_token
+from spotify_mds.extract.auth import Credentials, SpotifyAuthError, refresh_access_token
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,16 @@ class SpotifyClient:
         self._http.close()
 
     def _refresh(self) -> None:
-        token = refresh_access_token(self._http, self.credentials, accounts_base_url=self.accounts_base_url)
+        """A new access token; the accounts service's 5xx and connection errors are retried like the API's."""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                token = refresh_access_token(self._http, self.credentials, accounts_base_url=self.accounts_base_url)
+                break
+            except SpotifyAuthError as exc:
+                refused = exc.status is not None and exc.status < 500  # a bad client or token: retrying won't help
+                if refused or attempt == self.max_attempts:
+                    raise
+                self._pause(attempt, self._backoff(attempt), f"{self.accounts_base_url}/api/token", str(exc))
         self._access_token = token.access_token
         self.refreshes += 1
         if token.refresh_token and token.refresh_token != self.credentials.refresh_token:
