@@ -236,6 +236,8 @@ def extract_spotify(
     """Extract the user's Spotify data (SPOTIFY_* settings) into bronze, then load it into RAW."""
     from datetime import timezone
 
+    from rich.markup import escape
+
     _, spotify = _spotify()
     from spotify_mds.extract.spotify import SpotifyApiError
 
@@ -245,7 +247,7 @@ def extract_spotify(
     for result in report.results:
         style = {"ok": "green", "not_served": "yellow", "failed": "red"}[result.status]
         note = f" — {result.message}" if result.message else ""
-        console.print(f"[{style}]{result.status:>10}[/] {result.stream}: {result.records:,} records{note}", highlight=False)
+        console.print(f"[{style}]{result.status:>10}[/] {result.stream}: {result.records:,} records{escape(note)}", highlight=False, soft_wrap=True)
     if report.not_served:
         console.print(f"{len(report.not_served)} endpoint(s) no longer served to this app; the run goes on without them")
     if load_raw:

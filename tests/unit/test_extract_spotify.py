@@ -336,6 +336,8 @@ def test_the_catalog_holds_each_extracted_track_once_with_its_first_artist():
 
 
 def test_the_spotify_settings_come_from_the_environment(monkeypatch):
+    for name in [n for n in os.environ if n.startswith("SPOTIFY_")]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("SPOTIFY_CLIENT_ID", "id-from-env")
     monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "secret-from-env")
     monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", "refresh-from-env")

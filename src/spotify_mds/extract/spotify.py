@@ -384,9 +384,9 @@ def extract(
                 result = extract_snapshot(client, lake, stream, snapshot_date)
         except EndpointNotServed as exc:
             result = StreamResult(stream.name, "not_served", message=f"{exc}{'; ' + stream.note if stream.note else ''}")
-            logger.warning("stream %s is not served: %s", stream.name, result.message)
+            logger.info("stream %s is not served: %s", stream.name, result.message)  # in the report too
         except SpotifyApiError as exc:
             result = StreamResult(stream.name, "failed", message=str(exc))
-            logger.error("stream %s failed: %s", stream.name, exc)
+            logger.warning("stream %s failed: %s", stream.name, exc)
         report.results.append(result)
     return report
