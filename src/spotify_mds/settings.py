@@ -90,6 +90,20 @@ class Settings(BaseSettings):
     sim_events: int | None = Field(None, gt=0, validation_alias=_env("SIM_EVENTS"))
     event_interval_seconds: float = Field(0.1, gt=0, validation_alias=_env("EVENT_INTERVAL_SECONDS"))
 
+    # --- Spotify Web API extract (docs/spotify_api.md) -------------------------------------------------
+    spotify_client_id: str = Field("", validation_alias=_env("SPOTIFY_CLIENT_ID"))
+    spotify_client_secret: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("SPOTIFY_CLIENT_SECRET")
+    )
+    spotify_refresh_token: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("SPOTIFY_REFRESH_TOKEN")
+    )
+    spotify_redirect_uri: str = Field("http://127.0.0.1:8888/callback", validation_alias=_env("SPOTIFY_REDIRECT_URI"))
+    spotify_api_base_url: str = Field("https://api.spotify.com/v1", validation_alias=_env("SPOTIFY_API_BASE_URL"))
+    spotify_accounts_base_url: str = Field(
+        "https://accounts.spotify.com", validation_alias=_env("SPOTIFY_ACCOUNTS_BASE_URL")
+    )
+
     # --- dashboard ---------------------------------------------------------------------------------
     dashboard_host: str = Field("127.0.0.1", validation_alias=_env("DASHBOARD_HOST"))
     dashboard_port: int = Field(8050, validation_alias=_env("DASHBOARD_PORT"))
