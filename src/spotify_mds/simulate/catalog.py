@@ -1,0 +1,100 @@
+"""The catalog: artists and tracks with long-tailed popularity, and new releases that rise and decay.
+
+Back-catalog tracks are played in proportion to a Zipf law over a random ranking. Artists own tracks in
+proportion to their own (Zipf) weight, so popular artists have deep catalogs. A small share of tracks is
+released during the simulated span: unplayable before release, then popular for a few days
+(`weight ~ boost · (age/peak) · e^(1 - age/peak)`, which rises to `boost` at `peak` days and decays).
+
+Each track also carries its pre-encoded JSON fragment (ids, names, artist, duration), so encoding an
+event only copies bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from spotify_mds.simulate.config import SimConfig
+
+_SYLLABLES = np.array(
+    ["ka", "lo", "mi", "ra", "ne", "so", "ti", "va", "zu", "be", "do", "fi", "ga", "hu", "jo", "le",
+     "ma", "no", "pe", "ri", "sa", "tu", "vi", "xo", "ya", "el", "an", "or", "is", "um"]
+)  # fmt: skip
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class Catalog:
+    artist_of_track: np.ndarray  # int32, per track
+    duration_ms: np.ndarray  # int64, per track
+    base_weight: np.ndarray  # float64, back-catalog popularity per track (0 for new releases)
+    release_ms: np.ndarray  # int64 epoch ms, per track (far past for the back catalog)
+    fragments: list[bytes] = field(repr=False)
+    """Per track: `"song_id":"…","song_name":"…","artist_id":"…","artist_name":"…","duration_ms":N,` (JSON)."""
+    release_boost: float = 0.0
+    release_peak_ms: float = 1.0
+
+    @property
+    def size(self) -> int:
+        return len(self.duration_ms)
+
+    def weights_at(self, moment_ms: int) -> np.ndarray:
+        """Relative popularity of every track at `moment_ms` (new releases rise, then decay)."""
+        age = (moment_ms - self.release_ms) / self.release_peak_ms
+        released = age > 0
+        new = self.base_weight == 0
+        boost = np.where(new & released, self.release_boost * np.maximum(age, 0) * np.exp(1 - np.maximum(age, 0)), 0.0)
+        return np.where(released, self.base_weight + boost, 0.0)
+
+
+def _names(rng: np.random.Generator, n: int, max_words: int) -> list[str]:
+    words = rng.integers(1, max_words + 1, n)
+    syllables = rng.integers(2, 4, (n, max_words))
+    picks = _SYLLABLES[rng.integers(0, len(_SYLLABLES), (n, max_words, 3))]
+    names = []
+    for i in range(n):
+        parts = []
+        for w in range(int(words[i])):
+            parts.append("".join(picks[i, w, : syllables[i, w]]).capitalize())
+        names.append(" ".join(parts))
+    return names
+
+
+def build_catalog(config: SimConfig) -> Catalog:
+    """The catalog of `config` (its own random stream: independent of users and sessions)."""
+    rng = np.random.default_rng([config.seed, 1])
+    n_tracks, n_artists = config.tracks, config.artists
+    artist_weight = 1.0 / (rng.permutation(n_artists) + 1.0) ** 0.9
+    artist_cdf = np.cumsum(artist_weight)
+    artist_of_track = np.minimum(
+        np.searchsorted(artist_cdf, rng.random(n_tracks) * artist_cdf[-1]), n_artists - 1
+    ).astype(np.int32)
+    base = 1.0 / (rng.permutation(n_tracks) + 1.0) ** config.zipf_exponent
+    duration = np.clip(rng.lognormal(np.log(200_000), 0.25, n_tracks), 45_000, 600_000).astype(np.int64)
+
+    release = np.full(n_tracks, config.start_ms - 3650 * DAY_MS, np.int64)
+    n_new = int(round(n_tracks * config.new_release_share))
+    if n_new:
+        new = rng.choice(n_tracks, n_new, replace=False)
+        # Releases come out on Fridays at local midnight in real life; here: spread over the span.
+        release[new] = config.start_ms + (rng.random(n_new) * config.days * DAY_MS).astype(np.int64)
+        base[new] = 0.0
+    median = float(np.median(base[base > 0])) if (base > 0).any() else 1.0
+
+    artist_names = _names(rng, n_artists, 2)
+    track_names = _names(rng, n_tracks, 3)
+    rows = [
+        b'"song_id":"tr%07d","song_name":"%s","artist_id":"ar%06d","artist_name":"%s","duration_ms":%d,'
+        % (t, track_names[t].encode(), a, artist_names[a].encode(), d)
+        for t, (a, d) in enumerate(zip(artist_of_track.tolist(), duration.tolist()))
+    ]
+    return Catalog(
+        artist_of_track=artist_of_track,
+        duration_ms=duration,
+        base_weight=base,
+        release_ms=release,
+        fragments=rows,
+        release_boost=config.release_boost * median,
+        release_peak_ms=config.release_peak_days * DAY_MS,
+    )

@@ -1,0 +1,135 @@
+"""Event columns → compact JSON bytes, vectorised: no per-event Python formatting.
+
+A record is six pieces joined by Arrow's `binary_join_element_wise` (C++): a fixed-width head built
+in a numpy byte matrix (event_id, user_id, session_id: UUID hex digits computed with numpy), the
+track's pre-encoded fragment (ids, names, duration) and the event-type/device/country/level fragment,
+both taken from small tables, a fixed-width timestamp (digits computed with numpy), ms_played (Arrow's
+integer-to-string cast) and the closing constant with the newline. The result is one NDJSON text per
+batch; `bytes.split` cuts it into records. The JSON is compact, fields in a fixed order.
+
+Measured alternatives (BENCHMARKS.md): per-event `%` formatting (~35k events/s end to end), and one
+NUL-padded byte matrix compacted with `bytes.translate` (slower: it copies every byte three times).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spotify_mds.events import DEVICE_TYPES, SCHEMA_VERSION
+from spotify_mds.simulate.catalog import Catalog
+from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
+from spotify_mds.simulate.users import COUNTRY_CODES, Population, uuid_table
+
+DAY_MS = 86_400_000
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+_LEVELS = (b"free", b"paid")
+
+
+def _const(text: bytes) -> np.ndarray:
+    return np.frombuffer(text, np.uint8)
+
+
+_OPEN = _const(b'{"event_id":"')
+_USER = _const(b'","user_id":"')
+_SESSION = _const(b'","session_id":"s')
+_AFTER_SESSION = _const(b'",')
+_TIME_TO_MS = _const(b'Z","ms_played":')
+_CLOSE = b',"schema_version":%d}\n' % SCHEMA_VERSION
+_HEAD_WIDTH = 133
+
+
+def _fixed(rows: np.ndarray) -> pa.Array:
+    """A (n, width) byte matrix as an Arrow binary array of n values (zero-copy, then one cast)."""
+    n, width = rows.shape
+    buffer = pa.py_buffer(np.ascontiguousarray(rows))
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, buffer]).cast(pa.binary())
+
+
+class Encoder:
+    """Tables for one population and catalog; `ndjson(columns)` encodes a batch of events."""
+
+    def __init__(self, pop: Population, catalog: Catalog) -> None:
+        self.pop = pop
+        self.catalog = catalog
+        rows = [
+            b'"event_type":"%s","device_type":"%s","country":"%s","level":"%s","timestamp":"'
+            % (kind.encode(), device.encode(), country.encode(), level)
+            for kind in EVENT_TYPE_NAMES
+            for device in DEVICE_TYPES
+            for country in COUNTRY_CODES
+            for level in _LEVELS
+        ]
+        self.combos = pa.array(rows, pa.binary())
+        self.fragments = pa.array(catalog.fragments, pa.binary())
+        self._days: dict[int, bytes] = {}
+
+    def _date_table(self, days: np.ndarray) -> np.ndarray:
+        out = []
+        for day in days.tolist():
+            text = self._days.get(day)
+            if text is None:
+                text = datetime.fromtimestamp(day * 86_400, tz=timezone.utc).strftime("%Y-%m-%dT").encode()
+                self._days[day] = text
+            out.append(text)
+        return np.frombuffer(b"".join(out), np.uint8).reshape(len(out), 11)
+
+    def ndjson(self, cols: dict[str, np.ndarray]) -> bytes:
+        """The events as NDJSON text: one compact JSON object per line, in the columns' order."""
+        n = len(cols["t"])
+        if n == 0:
+            return b""
+        users = cols["user"]
+        head = np.empty((n, _HEAD_WIDTH), np.uint8)
+        head[:, 0:13] = _OPEN
+        head[:, 13:49] = uuid_table(np.stack([cols["eid_hi"], cols["eid_lo"]], axis=1).view(np.uint8))
+        head[:, 49:62] = _USER
+        head[:, 62:98] = self.pop.user_id_table[users]
+        head[:, 98:115] = _SESSION
+        session_raw = cols["session"].view(np.uint8).reshape(n, 8)
+        head[:, 115:131:2] = _HEX[session_raw >> 4]
+        head[:, 116:131:2] = _HEX[session_raw & 0x0F]
+        head[:, 131:133] = _AFTER_SESSION
+        n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
+        combo = ((cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]) * 2
+        combo += cols["paid"]
+        joined = pc.binary_join_element_wise(
+            _fixed(head),
+            self.fragments.take(pa.array(cols["track"])),
+            self.combos.take(pa.array(combo)),
+            _fixed(self._timestamp(cols["t"])),
+            pc.cast(pa.array(cols["ms"]), pa.string()).cast(pa.binary()),
+            _CLOSE,
+            b"",
+        )
+        _, offsets, data = joined.buffers()
+        bounds = np.frombuffer(offsets, np.int32, n + 1, joined.offset * 4)
+        return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
+
+    def _timestamp(self, t: np.ndarray) -> np.ndarray:
+        day = t // DAY_MS
+        days, which = np.unique(day, return_inverse=True)
+        out = np.empty((len(t), 38), np.uint8)
+        out[:, 0:11] = self._date_table(days)[which]
+        ms = t - day * DAY_MS
+        clock = out[:, 11:23]
+        hour, ms = np.divmod(ms, 3_600_000)
+        minute, ms = np.divmod(ms, 60_000)
+        second, ms = np.divmod(ms, 1_000)
+        for col, (value, div) in enumerate(((hour, 10), (hour, 1))):
+            clock[:, col] = (value // div) % 10 + 48
+        clock[:, 2] = ord(":")
+        clock[:, 3] = minute // 10 + 48
+        clock[:, 4] = minute % 10 + 48
+        clock[:, 5] = ord(":")
+        clock[:, 6] = second // 10 + 48
+        clock[:, 7] = second % 10 + 48
+        clock[:, 8] = ord(".")
+        clock[:, 9] = ms // 100 + 48
+        clock[:, 10] = (ms // 10) % 10 + 48
+        clock[:, 11] = ms % 10 + 48
+        out[:, 23:38] = _TIME_TO_MS
+        return out
