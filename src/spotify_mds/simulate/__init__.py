@@ -96,8 +96,7 @@ def _event_id(cols: dict[str, np.ndarray], i: int) -> str:
 
 
 def _values(encoder: Encoder, cols: dict[str, np.ndarray]) -> list[bytes]:
-    values = encoder.ndjson(cols).split(b"\n")
-    values.pop()
+    values = encoder.records(cols)
     for i in np.flatnonzero(cols["fault"] >= MALFORMED).tolist():
         values[i] = corrupt(values[i], MALFORMED_KINDS[int(cols["fault"][i]) - MALFORMED])
     return values

@@ -49,16 +49,13 @@ class Catalog:
 
 
 def _names(rng: np.random.Generator, n: int, max_words: int) -> list[str]:
-    words = rng.integers(1, max_words + 1, n)
-    syllables = rng.integers(2, 4, (n, max_words))
-    picks = _SYLLABLES[rng.integers(0, len(_SYLLABLES), (n, max_words, 3))]
-    names = []
-    for i in range(n):
-        parts = []
-        for w in range(int(words[i])):
-            parts.append("".join(picks[i, w, : syllables[i, w]]).capitalize())
-        names.append(" ".join(parts))
-    return names
+    """n made-up names of 1..max_words capitalised words (a vocabulary of 3,000 words, 2-3 syllables)."""
+    parts = _SYLLABLES[rng.integers(0, len(_SYLLABLES), (3_000, 3))]
+    lengths = rng.integers(2, 4, 3_000)
+    vocabulary = ["".join(p[:k]).capitalize() for p, k in zip(parts.tolist(), lengths.tolist())]
+    words = rng.integers(0, len(vocabulary), (n, max_words)).tolist()
+    counts = rng.integers(1, max_words + 1, n).tolist()
+    return [" ".join([vocabulary[w] for w in row[:k]]) for row, k in zip(words, counts)]
 
 
 def build_catalog(config: SimConfig) -> Catalog:

@@ -22,10 +22,9 @@ import pyarrow.compute as pc
 from spotify_mds.events import DEVICE_TYPES, SCHEMA_VERSION
 from spotify_mds.simulate.catalog import Catalog
 from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
-from spotify_mds.simulate.users import COUNTRY_CODES, Population, uuid_table
+from spotify_mds.simulate.users import COUNTRY_CODES, Population, write_uuids
 
 DAY_MS = 86_400_000
-_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _LEVELS = (b"free", b"paid")
 
 
@@ -38,15 +37,20 @@ _USER = _const(b'","user_id":"')
 _SESSION = _const(b'","session_id":"s')
 _AFTER_SESSION = _const(b'",')
 _TIME_TO_MS = _const(b'Z","ms_played":')
-_CLOSE = b',"schema_version":%d}\n' % SCHEMA_VERSION
+_CLOSE = b',"schema_version":%d}' % SCHEMA_VERSION
 _HEAD_WIDTH = 133
 
 
 def _fixed(rows: np.ndarray) -> pa.Array:
-    """A (n, width) byte matrix as an Arrow binary array of n values (zero-copy, then one cast)."""
+    """A (n, width) byte matrix as an Arrow binary array of n values, without copying the bytes."""
     n, width = rows.shape
-    buffer = pa.py_buffer(np.ascontiguousarray(rows))
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, buffer]).cast(pa.binary())
+    offsets = pa.py_buffer(np.arange(0, (n + 1) * width, width, dtype=np.int32))
+    return pa.BinaryArray.from_buffers(pa.binary(), n, [None, offsets, pa.py_buffer(np.ascontiguousarray(rows))])
+
+
+def _hex(raw: np.ndarray) -> np.ndarray:
+    """(n, k) bytes → (n, 2k) lowercase hex digits."""
+    return np.frombuffer(raw.tobytes().hex().encode(), np.uint8).reshape(len(raw), 2 * raw.shape[1])
 
 
 class Encoder:
@@ -77,37 +81,42 @@ class Encoder:
             out.append(text)
         return np.frombuffer(b"".join(out), np.uint8).reshape(len(out), 11)
 
+    def records(self, cols: dict[str, np.ndarray]) -> list[bytes]:
+        """One compact JSON object per event, in the columns' order."""
+        return self._joined(cols, _CLOSE).to_pylist() if len(cols["t"]) else []
+
     def ndjson(self, cols: dict[str, np.ndarray]) -> bytes:
-        """The events as NDJSON text: one compact JSON object per line, in the columns' order."""
-        n = len(cols["t"])
-        if n == 0:
+        """The same records as NDJSON text (each followed by a newline)."""
+        if not len(cols["t"]):
             return b""
+        joined = self._joined(cols, _CLOSE + b"\n")
+        _, offsets, data = joined.buffers()
+        bounds = np.frombuffer(offsets, np.int32, len(joined) + 1, joined.offset * 4)
+        return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
+
+    def _joined(self, cols: dict[str, np.ndarray], close: bytes) -> pa.Array:
+        n = len(cols["t"])
         users = cols["user"]
         head = np.empty((n, _HEAD_WIDTH), np.uint8)
         head[:, 0:13] = _OPEN
-        head[:, 13:49] = uuid_table(np.stack([cols["eid_hi"], cols["eid_lo"]], axis=1).view(np.uint8))
+        write_uuids(np.stack([cols["eid_hi"], cols["eid_lo"]], axis=1).view(np.uint8), head[:, 13:49])
         head[:, 49:62] = _USER
         head[:, 62:98] = self.pop.user_id_table[users]
         head[:, 98:115] = _SESSION
-        session_raw = cols["session"].view(np.uint8).reshape(n, 8)
-        head[:, 115:131:2] = _HEX[session_raw >> 4]
-        head[:, 116:131:2] = _HEX[session_raw & 0x0F]
+        head[:, 115:131] = _hex(cols["session"].view(np.uint8).reshape(n, 8))
         head[:, 131:133] = _AFTER_SESSION
         n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
         combo = ((cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]) * 2
         combo += cols["paid"]
-        joined = pc.binary_join_element_wise(
+        return pc.binary_join_element_wise(
             _fixed(head),
             self.fragments.take(pa.array(cols["track"])),
             self.combos.take(pa.array(combo)),
             _fixed(self._timestamp(cols["t"])),
             pc.cast(pa.array(cols["ms"]), pa.string()).cast(pa.binary()),
-            _CLOSE,
+            close,
             b"",
         )
-        _, offsets, data = joined.buffers()
-        bounds = np.frombuffer(offsets, np.int32, n + 1, joined.offset * 4)
-        return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
 
     def _timestamp(self, t: np.ndarray) -> np.ndarray:
         day = t // DAY_MS

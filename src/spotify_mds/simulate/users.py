@@ -61,19 +61,21 @@ class Population:
         return len(self.user_ids)
 
 
-def uuid_table(random_bytes: np.ndarray) -> np.ndarray:
-    """(n, 16) random bytes → (n, 36) ASCII UUIDv4 text (lowercase hex, dashes, version and variant set)."""
+def write_uuids(random_bytes: np.ndarray, out: np.ndarray) -> None:
+    """(n, 16) random bytes → UUIDv4 text (lowercase hex with dashes, version and variant set) into (n, 36) `out`."""
     raw = random_bytes.copy()
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    hexdigits = np.frombuffer(b"0123456789abcdef", np.uint8)
-    out = np.empty((len(raw), 36), np.uint8)
-    hexed = np.empty((len(raw), 32), np.uint8)
-    hexed[:, 0::2] = hexdigits[raw >> 4]
-    hexed[:, 1::2] = hexdigits[raw & 0x0F]
+    hexed = np.frombuffer(raw.tobytes().hex().encode(), np.uint8).reshape(len(raw), 32)
     out[:, 0:8], out[:, 9:13], out[:, 14:18] = hexed[:, 0:8], hexed[:, 8:12], hexed[:, 12:16]
     out[:, 19:23], out[:, 24:36] = hexed[:, 16:20], hexed[:, 20:32]
     out[:, [8, 13, 18, 23]] = ord("-")
+
+
+def uuid_table(random_bytes: np.ndarray) -> np.ndarray:
+    """(n, 16) random bytes → (n, 36) ASCII UUIDv4 text."""
+    out = np.empty((len(random_bytes), 36), np.uint8)
+    write_uuids(random_bytes, out)
     return out
 
 
