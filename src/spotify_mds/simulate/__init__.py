@@ -41,7 +41,8 @@ def expected_events(config: SimConfig) -> int:
     """About how many records a run emits (for progress bars; the run itself decides)."""
     per_track = 1 + config.pause_probability + config.playlist_add_probability * (1 - config.skip_probability)
     faults = 1 + config.duplicate_rate + config.malformed_rate
-    estimate = int(config.users * config.sessions_per_user_day * 0.97 * config.days
+    # 0.8: the time users spend in a session and the 30-minute gap after it, churn and late joiners
+    estimate = int(config.users * config.sessions_per_user_day * 0.8 * config.days
                    * config.mean_tracks_per_session * per_track * faults)  # fmt: skip
     return min(estimate, config.max_events) if config.max_events else estimate
 

@@ -16,7 +16,7 @@ class SimConfig:
     """
 
     seed: int = 42
-    users: int = 5000
+    users: int = 6000
     start: datetime = datetime(2026, 11, 2, tzinfo=timezone.utc)
     days: float = 7.0
     max_events: int | None = None
