@@ -28,8 +28,11 @@ DAY_MS = 86_400_000
 class Catalog:
     artist_of_track: np.ndarray  # int32, per track
     duration_ms: np.ndarray  # int64, per track
-    base_weight: np.ndarray  # float64, back-catalog popularity per track (0 for new releases)
+    base_weight: np.ndarray  # float64, back-catalog share of plays per track (sums to 1; 0 for new releases)
     release_ms: np.ndarray  # int64 epoch ms, per track (far past for the back catalog)
+    by_rank: np.ndarray  # int32, back-catalog tracks from the most to the least popular
+    new_tracks: np.ndarray  # int32, tracks released during the span
+    zipf_exponent: float
     fragments: list[bytes] = field(repr=False)
     """Per track: `"song_id":"…","song_name":"…","artist_id":"…","artist_name":"…","duration_ms":N,` (JSON)."""
     release_boost: float = 0.0
@@ -39,13 +42,44 @@ class Catalog:
     def size(self) -> int:
         return len(self.duration_ms)
 
+    def _new_weights(self, moment_ms: int) -> np.ndarray:
+        age = np.maximum((moment_ms - self.release_ms[self.new_tracks]) / self.release_peak_ms, 0.0)
+        return self.release_boost * age * np.exp(1.0 - age)
+
     def weights_at(self, moment_ms: int) -> np.ndarray:
         """Relative popularity of every track at `moment_ms` (new releases rise, then decay)."""
-        age = (moment_ms - self.release_ms) / self.release_peak_ms
-        released = age > 0
-        new = self.base_weight == 0
-        boost = np.where(new & released, self.release_boost * np.maximum(age, 0) * np.exp(1 - np.maximum(age, 0)), 0.0)
-        return np.where(released, self.base_weight + boost, 0.0)
+        weights = self.base_weight.copy()
+        weights[self.new_tracks] = self._new_weights(moment_ms)
+        return weights
+
+    def sample(self, moment_ms: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n tracks drawn by popularity at `moment_ms`, in O(1) each: the back catalog by inverting the
+        (continuous) Zipf law, new releases by their current weight."""
+        new_weight = self._new_weights(moment_ms)
+        total_new = float(new_weight.sum())
+        is_new = rng.random(n) < total_new / (1.0 + total_new)
+        tracks = self.by_rank[_zipf_rank(rng.random(n), len(self.by_rank), self.zipf_exponent)]
+        if total_new > 0 and is_new.any():
+            cdf = np.cumsum(new_weight)
+            which = np.searchsorted(cdf, rng.random(int(is_new.sum())) * cdf[-1], side="right")
+            tracks[is_new] = self.new_tracks[np.minimum(which, len(cdf) - 1)]
+        return tracks
+
+
+def _zipf_cdf(x: np.ndarray, m: int, s: float) -> np.ndarray:
+    """P(rank < x - 1) for the continuous Zipf law on [1, m + 1): density ~ x**-s."""
+    if abs(s - 1.0) < 1e-9:
+        return np.log(x) / np.log(m + 1.0)
+    return (x ** (1.0 - s) - 1.0) / ((m + 1.0) ** (1.0 - s) - 1.0)
+
+
+def _zipf_rank(u: np.ndarray, m: int, s: float) -> np.ndarray:
+    """Ranks 0..m-1 for uniform draws `u`: the inverse of `_zipf_cdf`, floored."""
+    if abs(s - 1.0) < 1e-9:
+        x = np.exp(u * np.log(m + 1.0))
+    else:
+        x = (1.0 + u * ((m + 1.0) ** (1.0 - s) - 1.0)) ** (1.0 / (1.0 - s))
+    return np.clip(x.astype(np.int64) - 1, 0, m - 1)
 
 
 def _names(rng: np.random.Generator, n: int, max_words: int) -> list[str]:
@@ -67,17 +101,18 @@ def build_catalog(config: SimConfig) -> Catalog:
     artist_of_track = np.minimum(
         np.searchsorted(artist_cdf, rng.random(n_tracks) * artist_cdf[-1]), n_artists - 1
     ).astype(np.int32)
-    base = 1.0 / (rng.permutation(n_tracks) + 1.0) ** config.zipf_exponent
     duration = np.clip(rng.lognormal(np.log(200_000), 0.25, n_tracks), 45_000, 600_000).astype(np.int64)
-
     release = np.full(n_tracks, config.start_ms - 3650 * DAY_MS, np.int64)
-    n_new = int(round(n_tracks * config.new_release_share))
-    if n_new:
-        new = rng.choice(n_tracks, n_new, replace=False)
-        # Releases come out on Fridays at local midnight in real life; here: spread over the span.
-        release[new] = config.start_ms + (rng.random(n_new) * config.days * DAY_MS).astype(np.int64)
-        base[new] = 0.0
-    median = float(np.median(base[base > 0])) if (base > 0).any() else 1.0
+    n_new = min(int(round(n_tracks * config.new_release_share)), n_tracks - 1)
+    order = rng.permutation(n_tracks).astype(np.int32)
+    new, by_rank = np.sort(order[:n_new]), order[n_new:]
+    # Releases come out on Fridays in real life; here they are spread over the span.
+    release[new] = config.start_ms + (rng.random(n_new) * config.days * DAY_MS).astype(np.int64)
+    m = len(by_rank)
+    edges = _zipf_cdf(np.arange(1, m + 2, dtype=np.float64), m, config.zipf_exponent)
+    base = np.zeros(n_tracks)
+    base[by_rank] = np.diff(edges)
+    median = float(np.median(base[by_rank]))
 
     artist_names = _names(rng, n_artists, 2)
     track_names = _names(rng, n_tracks, 3)
@@ -91,6 +126,9 @@ def build_catalog(config: SimConfig) -> Catalog:
         duration_ms=duration,
         base_weight=base,
         release_ms=release,
+        by_rank=by_rank,
+        new_tracks=new,
+        zipf_exponent=config.zipf_exponent,
         fragments=rows,
         release_boost=config.release_boost * median,
         release_peak_ms=config.release_peak_days * DAY_MS,

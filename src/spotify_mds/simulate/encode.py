@@ -120,9 +120,9 @@ class Encoder:
 
     def _timestamp(self, t: np.ndarray) -> np.ndarray:
         day = t // DAY_MS
-        days, which = np.unique(day, return_inverse=True)
+        first = int(day.min())
         out = np.empty((len(t), 38), np.uint8)
-        out[:, 0:11] = self._date_table(days)[which]
+        out[:, 0:11] = self._date_table(np.arange(first, int(day.max()) + 1))[day - first]
         ms = t - day * DAY_MS
         clock = out[:, 11:23]
         hour, ms = np.divmod(ms, 3_600_000)

@@ -118,8 +118,6 @@ def window_events(
     Events may lie after the window (a session runs on); none lies before it. Tracks that would end
     after the simulation's end are not played (every track listened ends in a play or a skip).
     """
-    weights = catalog.weights_at(window_start_ms)
-    cdf = np.cumsum(weights)
     window_end_ms = min(window_end_ms, config.end_ms)
     parts: list[dict[str, np.ndarray]] = []
     starting = np.flatnonzero(state.next_session_ms < window_end_ms)
@@ -127,7 +125,7 @@ def window_events(
     while starting.size:
         starts = state.next_session_ms[starting]
         _advance_levels(config, state, starting, starts, rng)
-        events, ends = _sessions(config, pop, catalog, cdf, state, starting, starts, rng)
+        events, ends = _sessions(config, pop, catalog, window_start_ms, state, starting, starts, rng)
         parts.append(events)
         nxt = next_session_after(ends + gap_ms, starting, pop, rng)
         nxt = np.where(nxt < pop.churn_ms[starting], nxt, NEVER)
@@ -148,7 +146,7 @@ def empty_columns() -> dict[str, np.ndarray]:
     return {name: np.empty(0, dtype) for name, dtype in COLUMNS.items()}
 
 
-def _sessions(config, pop, catalog, cdf, state, users, starts, rng):
+def _sessions(config, pop, catalog, window_start_ms, state, users, starts, rng):
     n_sessions = len(users)
     home = rng.random(n_sessions) < config.home_device_share
     mix_cdf = np.cumsum(DEVICE_MIX[pop.country[users]], axis=1)
@@ -159,7 +157,8 @@ def _sessions(config, pop, catalog, cdf, state, users, starts, rng):
     n_tracks = rng.geometric(1.0 / config.mean_tracks_per_session, n_sessions)
     of = np.repeat(np.arange(n_sessions), n_tracks)
     n = len(of)
-    track = np.minimum(np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right"), catalog.size - 1).astype(np.int32)
+    # Popularity as of the window's start: a track released later in the window waits for the next one.
+    track = catalog.sample(window_start_ms, n, rng)
     duration = catalog.duration_ms[track]
     skipped = rng.random(n) < config.skip_probability
     early = rng.random(n) < config.early_skip_share
