@@ -35,10 +35,10 @@ def _const(text: bytes) -> np.ndarray:
 _OPEN = _const(b'{"event_id":"')
 _USER = _const(b'","user_id":"')
 _SESSION = _const(b'","session_id":"s')
-_AFTER_SESSION = _const(b'",')
-_TIME_TO_MS = _const(b'Z","ms_played":')
+_TIMESTAMP = _const(b'","timestamp":"')
+_AFTER_TIMESTAMP = _const(b'Z",')
 _CLOSE = b',"schema_version":%d}' % SCHEMA_VERSION
-_HEAD_WIDTH = 133
+_HEAD_WIDTH = 172
 
 
 def _fixed(rows: np.ndarray) -> pa.Array:
@@ -60,7 +60,7 @@ class Encoder:
         self.pop = pop
         self.catalog = catalog
         rows = [
-            b'"event_type":"%s","device_type":"%s","country":"%s","level":"%s","timestamp":"'
+            b'"event_type":"%s","device_type":"%s","country":"%s","level":"%s","ms_played":'
             % (kind.encode(), device.encode(), country.encode(), level)
             for kind in EVENT_TYPE_NAMES
             for device in DEVICE_TYPES
@@ -104,7 +104,9 @@ class Encoder:
         head[:, 62:98] = self.pop.user_id_table[users]
         head[:, 98:115] = _SESSION
         head[:, 115:131] = _hex(cols["session"].view(np.uint8).reshape(n, 8))
-        head[:, 131:133] = _AFTER_SESSION
+        head[:, 131:146] = _TIMESTAMP
+        self._timestamp(cols["t"], head[:, 146:169])
+        head[:, 169:172] = _AFTER_TIMESTAMP
         n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
         combo = ((cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]) * 2
         combo += cols["paid"]
@@ -112,24 +114,23 @@ class Encoder:
             _fixed(head),
             self.fragments.take(pa.array(cols["track"])),
             self.combos.take(pa.array(combo)),
-            _fixed(self._timestamp(cols["t"])),
             pc.cast(pa.array(cols["ms"]), pa.string()).cast(pa.binary()),
             close,
             b"",
         )
 
-    def _timestamp(self, t: np.ndarray) -> np.ndarray:
+    def _timestamp(self, t: np.ndarray, out: np.ndarray) -> None:
+        """Write `YYYY-MM-DDTHH:MM:SS.mmm` (23 bytes) of each epoch-ms `t` into the rows of `out`."""
         day = t // DAY_MS
         first = int(day.min())
-        out = np.empty((len(t), 38), np.uint8)
         out[:, 0:11] = self._date_table(np.arange(first, int(day.max()) + 1))[day - first]
         ms = t - day * DAY_MS
         clock = out[:, 11:23]
         hour, ms = np.divmod(ms, 3_600_000)
         minute, ms = np.divmod(ms, 60_000)
         second, ms = np.divmod(ms, 1_000)
-        for col, (value, div) in enumerate(((hour, 10), (hour, 1))):
-            clock[:, col] = (value // div) % 10 + 48
+        clock[:, 0] = hour // 10 + 48
+        clock[:, 1] = hour % 10 + 48
         clock[:, 2] = ord(":")
         clock[:, 3] = minute // 10 + 48
         clock[:, 4] = minute % 10 + 48
@@ -140,5 +141,3 @@ class Encoder:
         clock[:, 9] = ms // 100 + 48
         clock[:, 10] = (ms // 10) % 10 + 48
         clock[:, 11] = ms % 10 + 48
-        out[:, 23:38] = _TIME_TO_MS
-        return out
