@@ -32,13 +32,15 @@ def _const(text: bytes) -> np.ndarray:
     return np.frombuffer(text, np.uint8)
 
 
-_OPEN = _const(b'{"event_id":"')
-_USER = _const(b'","user_id":"')
-_SESSION = _const(b'","session_id":"s')
-_TIMESTAMP = _const(b'","timestamp":"')
-_AFTER_TIMESTAMP = _const(b'Z",')
+# The fixed-width head of every record; `#` marks the bytes written per event.
+_HEAD_TEMPLATE = _const(
+    b'{"event_id":"########-####-####-####-############","user_id":"####################################",'
+    b'"session_id":"s################","timestamp":"###########00:00:00.000Z",'
+)
+_HEAD_WIDTH = len(_HEAD_TEMPLATE)
 _CLOSE = b',"schema_version":%d}' % SCHEMA_VERSION
-_HEAD_WIDTH = 172
+_PAIRS = np.array([list(b"%02d" % i) for i in range(100)], np.uint8)
+_TRIPLES = np.array([list(b"%03d" % i) for i in range(1000)], np.uint8)
 
 
 def _fixed(rows: np.ndarray) -> pa.Array:
@@ -70,6 +72,7 @@ class Encoder:
         self.combos = pa.array(rows, pa.binary())
         self.fragments = pa.array(catalog.fragments, pa.binary())
         self._days: dict[int, bytes] = {}
+        self._template = np.empty((0, _HEAD_WIDTH), np.uint8)
 
     def _date_table(self, days: np.ndarray) -> np.ndarray:
         out = []
@@ -94,22 +97,31 @@ class Encoder:
         bounds = np.frombuffer(offsets, np.int32, len(joined) + 1, joined.offset * 4)
         return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
 
+    def _head(self, n: int) -> np.ndarray:
+        """A reused (n, width) matrix whose constant bytes (keys, quotes, dashes) are already in place."""
+        if len(self._template) < n:
+            template = np.empty((max(n, 2 * len(self._template)), _HEAD_WIDTH), np.uint8)
+            template[:] = _HEAD_TEMPLATE
+            self._template = template
+        return self._template[:n]
+
     def _joined(self, cols: dict[str, np.ndarray], close: bytes) -> pa.Array:
         n = len(cols["t"])
         users = cols["user"]
-        head = np.empty((n, _HEAD_WIDTH), np.uint8)
-        head[:, 0:13] = _OPEN
-        write_uuids(np.stack([cols["eid_hi"], cols["eid_lo"]], axis=1).view(np.uint8), head[:, 13:49])
-        head[:, 49:62] = _USER
+        head = self._head(n)
+        event_ids = np.stack([cols["eid_hi"], cols["eid_lo"]], axis=1).view(np.uint8)
+        event_ids[:, 6] = (event_ids[:, 6] & 0x0F) | 0x40  # UUID version 4
+        event_ids[:, 8] = (event_ids[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+        hexed = _hex(event_ids)
+        head[:, 13:21], head[:, 22:26], head[:, 27:31] = hexed[:, 0:8], hexed[:, 8:12], hexed[:, 12:16]
+        head[:, 32:36], head[:, 37:49] = hexed[:, 16:20], hexed[:, 20:32]
         head[:, 62:98] = self.pop.user_id_table[users]
-        head[:, 98:115] = _SESSION
         head[:, 115:131] = _hex(cols["session"].view(np.uint8).reshape(n, 8))
-        head[:, 131:146] = _TIMESTAMP
         self._timestamp(cols["t"], head[:, 146:169])
-        head[:, 169:172] = _AFTER_TIMESTAMP
         n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
         combo = ((cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]) * 2
         combo += cols["paid"]
+        # The join copies every piece: the reused head can be overwritten by the next batch.
         return pc.binary_join_element_wise(
             _fixed(head),
             self.fragments.take(pa.array(cols["track"])),
@@ -124,20 +136,8 @@ class Encoder:
         day = t // DAY_MS
         first = int(day.min())
         out[:, 0:11] = self._date_table(np.arange(first, int(day.max()) + 1))[day - first]
-        ms = t - day * DAY_MS
-        clock = out[:, 11:23]
-        hour, ms = np.divmod(ms, 3_600_000)
-        minute, ms = np.divmod(ms, 60_000)
-        second, ms = np.divmod(ms, 1_000)
-        clock[:, 0] = hour // 10 + 48
-        clock[:, 1] = hour % 10 + 48
-        clock[:, 2] = ord(":")
-        clock[:, 3] = minute // 10 + 48
-        clock[:, 4] = minute % 10 + 48
-        clock[:, 5] = ord(":")
-        clock[:, 6] = second // 10 + 48
-        clock[:, 7] = second % 10 + 48
-        clock[:, 8] = ord(".")
-        clock[:, 9] = ms // 100 + 48
-        clock[:, 10] = (ms // 10) % 10 + 48
-        clock[:, 11] = ms % 10 + 48
+        ms = (t - day * DAY_MS).astype(np.int32)
+        out[:, 11:13] = _PAIRS[ms // 3_600_000]
+        out[:, 14:16] = _PAIRS[ms // 60_000 % 60]
+        out[:, 17:19] = _PAIRS[ms // 1_000 % 60]
+        out[:, 20:23] = _TRIPLES[ms % 1_000]
