@@ -1,14 +1,19 @@
 """Event columns → compact JSON bytes, vectorised: no per-event Python formatting.
 
-A record is six pieces joined by Arrow's `binary_join_element_wise` (C++): a fixed-width head built
-in a numpy byte matrix (event_id, user_id, session_id: UUID hex digits computed with numpy), the
-track's pre-encoded fragment (ids, names, duration) and the event-type/device/country/level fragment,
-both taken from small tables, a fixed-width timestamp (digits computed with numpy), ms_played (Arrow's
-integer-to-string cast) and the closing constant with the newline. The result is one NDJSON text per
-batch; `bytes.split` cuts it into records. The JSON is compact, fields in a fixed order.
+A record is five pieces joined by Arrow's `binary_join_element_wise` (C++):
+1. a fixed-width head (event_id, user_id, session_id, timestamp), written into a reused numpy byte
+   matrix whose constant bytes are pre-filled: UUID and session hex via `bytes.hex`, the user's UUID
+   from a table, the timestamp from a per-day date table and 2/3-digit lookup tables;
+2. the track's pre-encoded fragment (ids, names, artist, duration), an Arrow `take`;
+3. the event-type/device/country/level fragment (784 combinations), an Arrow `take`;
+4. ms_played, Arrow's integer-to-string cast;
+5. the closing constant (plus a newline for NDJSON).
+`records` hands the joined array to Python as bytes objects (`to_pylist`); `ndjson` returns one text.
+The JSON is compact, with the fields in a fixed order.
 
-Measured alternatives (BENCHMARKS.md): per-event `%` formatting (~35k events/s end to end), and one
-NUL-padded byte matrix compacted with `bytes.translate` (slower: it copies every byte three times).
+Measured alternatives (BENCHMARKS.md): per-event `%` formatting (the skeleton: ~35k events/s end to
+end), and one NUL-padded byte matrix compacted with `bytes.translate` then `split` (a third slower
+than this: it copies every byte three times).
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ def _hex(raw: np.ndarray) -> np.ndarray:
 
 
 class Encoder:
-    """Tables for one population and catalog; `ndjson(columns)` encodes a batch of events."""
+    """Tables for one population and catalog; `records(columns)` / `ndjson(columns)` encode a batch."""
 
     def __init__(self, pop: Population, catalog: Catalog) -> None:
         self.pop = pop
