@@ -104,6 +104,30 @@ def test_new_releases_are_not_played_before_release_and_rise(run):
     assert plays_of_new > 5 * plays_of_median
 
 
+def test_new_releases_decay(run):
+    """New releases peak `release_peak_days` after release, then decay: plays of tracks released in the
+    first two days are at least 20% higher at ages 1.5–2.5 days than at ages 4–5 days."""
+    catalog = build_catalog(CONFIG)
+    new = catalog.new_tracks[catalog.release_ms[catalog.new_tracks] < CONFIG.start_ms + 2 * 86_400_000]
+    track = np.array([int(s[2:]) for s in run["cols"]["song_id"].to_pylist()])
+    mine = np.isin(track, new)
+    age_days = (run["cols"]["t"][mine] - catalog.release_ms[track[mine]]) / 86_400_000
+    at_peak = ((age_days >= 1.5) & (age_days < 2.5)).sum()
+    later = ((age_days >= 4) & (age_days < 5)).sum()
+    assert at_peak > 1.2 * later > 0, (at_peak, later)
+
+
+def test_join_and_churn(run):
+    """No user listens before joining or after churning (a session running at churn stops there); some
+    users join during the span."""
+    pop = population(CONFIG)
+    users = _user_index(run)
+    t = run["cols"]["t"]
+    assert (t >= pop.join_ms[users]).all()
+    assert (t < pop.churn_ms[users]).all()
+    assert (pop.join_ms[np.unique(users)] > CONFIG.start_ms).sum() > 0.5 * CONFIG.new_user_share * CONFIG.users
+
+
 def test_local_time_daily_cycle(run):
     """In users' local time, the busiest evening hour (18–23) has at least 3× the plays of the quietest
     night hour (2–5)."""

@@ -116,7 +116,8 @@ def window_events(
     """Every event of the sessions that start in [window_start_ms, window_end_ms), as columns.
 
     Events may lie after the window (a session runs on); none lies before it. Tracks that would end
-    after the simulation's end are not played (every track listened ends in a play or a skip).
+    after the simulation's end or the user's churn are not played (every track listened ends in a
+    play or a skip).
     """
     window_end_ms = min(window_end_ms, config.end_ms)
     parts: list[dict[str, np.ndarray]] = []
@@ -184,7 +185,8 @@ def _sessions(config, pop, catalog, window_start_ms, state, users, starts, rng):
     last = np.cumsum(n_tracks) - 1
     session_end = end_at[last]
 
-    keep = end_at < config.end_ms  # a track cut by the end of the simulation is not played at all
+    # A track cut by the end of the simulation or by the user's churn is not played at all.
+    keep = end_at < np.minimum(config.end_ms, pop.churn_ms[users][of])
     add_at = track_start + add_pos + np.where(add_pos > pause_pos, pause_len, 0)
     kinds = (
         (keep, end_at, np.where(skipped, SKIP, PLAY), played),
