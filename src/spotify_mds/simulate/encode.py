@@ -3,7 +3,7 @@
 A record is five pieces joined by Arrow's `binary_join_element_wise` (C++):
 1. a fixed-width head (event_id, user_id, session_id, timestamp), written into a reused numpy byte
    matrix whose constant bytes are pre-filled: UUID and session hex via `bytes.hex`, the user's UUID
-   from a table, the timestamp from a per-day date table and 2/3-digit lookup tables;
+   from a table, the timestamp from a per-day date table and digit arithmetic;
 2. the track's pre-encoded fragment (ids, names, artist, duration), an Arrow `take`;
 3. the event-type/device/country/level fragment (784 combinations), an Arrow `take`;
 4. ms_played, Arrow's integer-to-string cast;
@@ -44,8 +44,7 @@ _HEAD_TEMPLATE = _const(
 )
 _HEAD_WIDTH = len(_HEAD_TEMPLATE)
 _CLOSE = b',"schema_version":%d}' % SCHEMA_VERSION
-_PAIRS = np.array([list(b"%02d" % i) for i in range(100)], np.uint8)
-_TRIPLES = np.array([list(b"%03d" % i) for i in range(1000)], np.uint8)
+
 
 
 def _fixed(rows: np.ndarray) -> pa.Array:
@@ -142,7 +141,11 @@ class Encoder:
         first = int(day.min())
         out[:, 0:11] = self._date_table(np.arange(first, int(day.max()) + 1))[day - first]
         ms = (t - day * DAY_MS).astype(np.int32)
-        out[:, 11:13] = _PAIRS[ms // 3_600_000]
-        out[:, 14:16] = _PAIRS[ms // 60_000 % 60]
-        out[:, 17:19] = _PAIRS[ms // 1_000 % 60]
-        out[:, 20:23] = _TRIPLES[ms % 1_000]
+        # one digit per column: measured faster than 2- or 3-digit lookup tables
+        for at, value in ((11, ms // 3_600_000), (14, ms // 60_000 % 60), (17, ms // 1_000 % 60)):
+            out[:, at] = value // 10 + 48
+            out[:, at + 1] = value % 10 + 48
+        rest = ms % 1_000
+        out[:, 20] = rest // 100 + 48
+        out[:, 21] = rest // 10 % 10 + 48
+        out[:, 22] = rest % 10 + 48
