@@ -27,9 +27,9 @@ from datetime import datetime, timezone
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import pyarrow as pa  # noqa: E402
+import pyarrow as pa
 
-from spotify_mds.simulate import SimConfig, simulate, write_ndjson  # noqa: E402
+from spotify_mds.simulate import SimConfig, simulate, write_ndjson
 
 pa.set_cpu_count(1)
 pa.set_io_thread_count(1)
@@ -112,20 +112,29 @@ def main() -> None:
         peak_memory(*args.memory_child)
         return
 
-    print(f"python {sys.version.split()[0]}, pyarrow {pa.__version__}, one thread; events/s by CPU time (wall)")
+    print(
+        f"python {sys.version.split()[0]}, pyarrow {pa.__version__}, one thread; events/s by CPU time (wall)"
+    )
     repeats = 1 if args.quick else 3
     print(f"best of {repeats} runs each (the machine is shared: the best run is the least disturbed)")
     base_cpu, base_wall = max(baseline(30_000 if args.quick else 200_000) for _ in range(repeats))
     print(f"{'seed-style baseline (random.choice + json.dumps)':52s} {base_cpu:>12,.0f} ({base_wall:,.0f})")
     config = SimConfig(seed=1, users=6000 if args.quick else 12_000)
     n, batch_cpu, wall, setup = max(batches(config) for _ in range(repeats))
-    print(f"{f'simulate() -> Batches, {n:,} events':52s} {batch_cpu:>12,.0f} ({wall:,.0f})  first batch {setup:.2f} s CPU")
+    print(
+        f"{f'simulate() -> Batches, {n:,} events':52s} {batch_cpu:>12,.0f} ({wall:,.0f})  first batch {setup:.2f} s CPU"
+    )
     n, cpu, wall = max(ndjson(config) for _ in range(repeats))
     print(f"{f'write_ndjson() -> /dev/null, {n:,} events':52s} {cpu:>12,.0f} ({wall:,.0f})")
-    print(f"speed-up over the baseline (CPU): {batch_cpu / base_cpu:.0f}x as Batches, {cpu / base_cpu:.0f}x as NDJSON")
+    print(
+        f"speed-up over the baseline (CPU): {batch_cpu / base_cpu:.0f}x as Batches, {cpu / base_cpu:.0f}x as NDJSON"
+    )
     if not args.quick:
         child = subprocess.run(
-            [sys.executable, __file__, "--memory-child", "10000000", "80000"], capture_output=True, text=True, check=True
+            [sys.executable, __file__, "--memory-child", "10000000", "80000"],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         result = json.loads(child.stdout)
         print(

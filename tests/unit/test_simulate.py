@@ -30,7 +30,9 @@ def run() -> dict:
     values = [v for b in batches for v in b.values]
     keys = [k for b in batches for k in b.keys]
     schema = pa.schema([("timestamp", pa.timestamp("ms", "UTC"))])
-    table = pj.read_json(pa.py_buffer(b"\n".join(values)), parse_options=pj.ParseOptions(explicit_schema=schema))
+    table = pj.read_json(
+        pa.py_buffer(b"\n".join(values)), parse_options=pj.ParseOptions(explicit_schema=schema)
+    )
     cols = {name: table.column(name) for name in table.column_names}
     cols["t"] = pc.cast(table.column("timestamp"), pa.int64()).to_numpy()
     return {"batches": batches, "values": values, "keys": keys, "table": table, "cols": cols}
@@ -125,7 +127,9 @@ def test_join_and_churn(run):
     t = run["cols"]["t"]
     assert (t >= pop.join_ms[users]).all()
     assert (t < pop.churn_ms[users]).all()
-    assert (pop.join_ms[np.unique(users)] > CONFIG.start_ms).sum() > 0.5 * CONFIG.new_user_share * CONFIG.users
+    assert (
+        pop.join_ms[np.unique(users)] > CONFIG.start_ms
+    ).sum() > 0.5 * CONFIG.new_user_share * CONFIG.users
 
 
 def test_local_time_daily_cycle(run):
@@ -192,7 +196,14 @@ def _sessions(run):
         "country": run["cols"]["country"],
     })  # fmt: skip
     grouped = table.group_by(["user_id", "session_id"]).aggregate(
-        [("t", "min"), ("t", "max"), ("track", "sum"), ("device_type", "min"), ("device_type", "max"), ("country", "min")]
+        [
+            ("t", "min"),
+            ("t", "max"),
+            ("track", "sum"),
+            ("device_type", "min"),
+            ("device_type", "max"),
+            ("country", "min"),
+        ]
     )
     return grouped.sort_by([("user_id", "ascending"), ("t_min", "ascending")])
 
@@ -224,7 +235,9 @@ def test_session_gaps(run):
 
     t = run["cols"]["t"]
     uid = run["cols"]["user_id"]
-    order = pc.sort_indices(pa.table({"u": uid, "t": t}), sort_keys=[("u", "ascending"), ("t", "ascending")]).to_numpy()
+    order = pc.sort_indices(
+        pa.table({"u": uid, "t": t}), sort_keys=[("u", "ascending"), ("t", "ascending")]
+    ).to_numpy()
     u_sorted = np.asarray(uid.take(pa.array(order)).to_pylist())
     s_sorted = np.asarray(run["cols"]["session_id"].take(pa.array(order)).to_pylist())
     t_sorted = t[order]

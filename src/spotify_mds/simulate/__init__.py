@@ -30,7 +30,16 @@ from spotify_mds.simulate.faults import MALFORMED, MALFORMED_KINDS, GroundTruth,
 from spotify_mds.simulate.sessions import empty_columns, initial_state, window_events
 from spotify_mds.simulate.users import Population, population, uuid_table
 
-__all__ = ["Batch", "GroundTruth", "SimConfig", "expected_events", "ground_truth", "population", "simulate", "write_ndjson"]
+__all__ = [
+    "Batch",
+    "GroundTruth",
+    "SimConfig",
+    "expected_events",
+    "ground_truth",
+    "population",
+    "simulate",
+    "write_ndjson",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +68,9 @@ def _take(cols: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray
     return {name: values[rows] for name, values in cols.items()}
 
 
-def _emitted(config: SimConfig, pop: Population, catalog: Catalog) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+def _emitted(
+    config: SimConfig, pop: Population, catalog: Catalog
+) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
     """(first offset, columns of the records emitted) per window, in delivery order."""
     rng = np.random.default_rng([config.seed, 3])
     faults_rng = np.random.default_rng([config.seed, 4])
@@ -71,7 +82,9 @@ def _emitted(config: SimConfig, pop: Population, catalog: Catalog) -> Iterator[t
     while True:
         window_end = window_start + step
         last = window_end >= config.end_ms
-        fresh = inject(window_events(config, pop, catalog, state, window_start, window_end, rng), config, faults_rng)
+        fresh = inject(
+            window_events(config, pop, catalog, state, window_start, window_end, rng), config, faults_rng
+        )
         both = {name: np.concatenate([pending[name], fresh[name]]) for name in fresh}
         order = np.argsort(both["emit"], kind="stable")
         if last:

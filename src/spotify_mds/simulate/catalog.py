@@ -103,7 +103,7 @@ def build_catalog(config: SimConfig) -> Catalog:
     ).astype(np.int32)
     duration = np.clip(rng.lognormal(np.log(200_000), 0.25, n_tracks), 45_000, 600_000).astype(np.int64)
     release = np.full(n_tracks, config.start_ms - 3650 * DAY_MS, np.int64)
-    n_new = min(int(round(n_tracks * config.new_release_share)), n_tracks - 1)
+    n_new = min(round(n_tracks * config.new_release_share), n_tracks - 1)
     order = rng.permutation(n_tracks).astype(np.int32)
     new, by_rank = np.sort(order[:n_new]), order[n_new:]
     # Releases come out on Fridays in real life; here they are spread over the span.

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from spotify_mds.events import DEVICE_TYPES, SCHEMA_VERSION
 from spotify_mds.simulate.catalog import Catalog
 from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
-from spotify_mds.simulate.users import COUNTRY_CODES, Population, write_uuids
+from spotify_mds.simulate.users import COUNTRY_CODES, Population
 
 DAY_MS = 86_400_000
 _LEVELS = (b"free", b"paid")
@@ -46,12 +46,13 @@ _HEAD_WIDTH = len(_HEAD_TEMPLATE)
 _CLOSE = b',"schema_version":%d}' % SCHEMA_VERSION
 
 
-
 def _fixed(rows: np.ndarray) -> pa.Array:
     """A (n, width) byte matrix as an Arrow binary array of n values, without copying the bytes."""
     n, width = rows.shape
     offsets = pa.py_buffer(np.arange(0, (n + 1) * width, width, dtype=np.int32))
-    return pa.BinaryArray.from_buffers(pa.binary(), n, [None, offsets, pa.py_buffer(np.ascontiguousarray(rows))])
+    return pa.BinaryArray.from_buffers(
+        pa.binary(), n, [None, offsets, pa.py_buffer(np.ascontiguousarray(rows))]
+    )
 
 
 def _hex(raw: np.ndarray) -> np.ndarray:
@@ -123,7 +124,9 @@ class Encoder:
         head[:, 115:131] = _hex(cols["session"].view(np.uint8).reshape(n, 8))
         self._timestamp(cols["t"], head[:, 146:169])
         n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
-        combo = ((cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]) * 2
+        combo = (
+            (cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]
+        ) * 2
         combo += cols["paid"]
         # The join copies every piece: the reused head can be overwritten by the next batch.
         return pc.binary_join_element_wise(

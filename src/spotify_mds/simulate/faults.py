@@ -118,12 +118,16 @@ def inject(cols: dict[str, np.ndarray], config, rng: np.random.Generator) -> dic
     broken = np.flatnonzero(rng.random(n) < config.malformed_rate)
     extra_ids = np.frombuffer(rng.bytes(16 * len(broken)), np.uint64).reshape(len(broken), 2)
     kinds = rng.integers(0, len(MALFORMED_KINDS), len(broken))
-    dup_delay = 1_000 + (rng.random(len(copies)) * max(config.duplicate_max_minutes * 60_000 - 1_000, 1)).astype(np.int64)
+    dup_delay = 1_000 + (
+        rng.random(len(copies)) * max(config.duplicate_max_minutes * 60_000 - 1_000, 1)
+    ).astype(np.int64)
 
     rows = np.concatenate([np.arange(n), copies, broken])
     out = {name: values[rows] for name, values in cols.items()}
     out["emit"] = np.concatenate([emit, t[copies] + dup_delay, t[broken]])
-    out["fault"] = np.concatenate([fault, np.full(len(copies), DUPLICATE, np.uint8), (MALFORMED + kinds).astype(np.uint8)])
+    out["fault"] = np.concatenate(
+        [fault, np.full(len(copies), DUPLICATE, np.uint8), (MALFORMED + kinds).astype(np.uint8)]
+    )
     if len(broken):
         out["eid_hi"][n + len(copies) :] = extra_ids[:, 0]
         out["eid_lo"][n + len(copies) :] = extra_ids[:, 1]

@@ -83,14 +83,22 @@ def initial_state(config: SimConfig, pop: Population, rng: np.random.Generator) 
     next_session = next_session_after(begin, users, pop, rng)
     next_session = np.where(next_session < pop.churn_ms, next_session, NEVER)
     paid = pop.initial_paid.copy()
-    return UserState(paid=paid, next_level_change_ms=_next_level_change(config, begin, paid, rng), next_session_ms=next_session)
+    return UserState(
+        paid=paid,
+        next_level_change_ms=_next_level_change(config, begin, paid, rng),
+        next_session_ms=next_session,
+    )
 
 
 def _next_level_change(config: SimConfig, after_ms: np.ndarray, paid: np.ndarray, rng) -> np.ndarray:
     rate = np.where(paid, config.cancel_per_day, config.upgrade_per_day)
     with np.errstate(divide="ignore"):
-        wait = np.where(rate > 0, rng.exponential(1.0, len(paid)) / np.where(rate > 0, rate, 1.0) * DAY_MS, np.inf)
-    return np.where(np.isfinite(wait), after_ms + np.minimum(wait, 1e15).astype(np.int64), NEVER).astype(np.int64)
+        wait = np.where(
+            rate > 0, rng.exponential(1.0, len(paid)) / np.where(rate > 0, rate, 1.0) * DAY_MS, np.inf
+        )
+    return np.where(np.isfinite(wait), after_ms + np.minimum(wait, 1e15).astype(np.int64), NEVER).astype(
+        np.int64
+    )
 
 
 def _advance_levels(config: SimConfig, state: UserState, users: np.ndarray, at_ms: np.ndarray, rng) -> None:
@@ -101,7 +109,9 @@ def _advance_levels(config: SimConfig, state: UserState, users: np.ndarray, at_m
             return
         who = users[due]
         state.paid[who] = ~state.paid[who]
-        state.next_level_change_ms[who] = _next_level_change(config, state.next_level_change_ms[who], state.paid[who], rng)
+        state.next_level_change_ms[who] = _next_level_change(
+            config, state.next_level_change_ms[who], state.paid[who], rng
+        )
 
 
 def window_events(
@@ -170,7 +180,9 @@ def _sessions(config, pop, catalog, window_start_ms, state, users, starts, rng):
     paused = rng.random(n) < config.pause_probability
     pause_pos = (rng.random(n) * played).astype(np.int64)
     pause_len = np.where(
-        paused, np.minimum(rng.exponential(config.mean_pause_seconds * 1000, n), MAX_PAUSE_MS).astype(np.int64), 0
+        paused,
+        np.minimum(rng.exponential(config.mean_pause_seconds * 1000, n), MAX_PAUSE_MS).astype(np.int64),
+        0,
     )
     added = ~skipped & (rng.random(n) < config.playlist_add_probability)
     add_pos = np.maximum(played - rng.integers(3_000, 25_000, n), 0)
@@ -203,7 +215,11 @@ def _sessions(config, pop, catalog, window_start_ms, state, users, starts, rng):
         cols["device"].append(device[s])
         cols["paid"].append(state.paid[users[s]])
         cols["track"].append(track[idx])
-        cols["type"].append(np.broadcast_to(np.asarray(kind, np.uint8), idx.shape) if np.ndim(kind) == 0 else kind[idx].astype(np.uint8))
+        cols["type"].append(
+            np.broadcast_to(np.asarray(kind, np.uint8), idx.shape)
+            if np.ndim(kind) == 0
+            else kind[idx].astype(np.uint8)
+        )
         cols["ms"].append(ms[idx])
     events = {name: np.concatenate(v).astype(COLUMNS[name], copy=False) for name, v in cols.items() if v}
     total = len(events["t"])

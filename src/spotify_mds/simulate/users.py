@@ -98,7 +98,11 @@ def population(config: SimConfig) -> Population:
     activity = rng.gamma(1.5, config.sessions_per_user_day / 1.5, n)
     start, span = config.start_ms, config.days * DAY_MS
     joins_inside = rng.random(n) < config.new_user_share
-    join = np.where(joins_inside, start + (rng.random(n) * span).astype(np.int64), start - rng.integers(1, 2000, n) * DAY_MS)
+    join = np.where(
+        joins_inside,
+        start + (rng.random(n) * span).astype(np.int64),
+        start - rng.integers(1, 2000, n) * DAY_MS,
+    )
     if config.churn_per_day > 0:
         lifetime = rng.exponential(1.0 / config.churn_per_day, n) * DAY_MS
         churn = np.maximum(join, start) + np.minimum(lifetime, 1e15).astype(np.int64)
