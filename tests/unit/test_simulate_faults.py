@@ -107,3 +107,14 @@ def test_bad_rates_are_refused():
     """A rate outside [0, 1] is a configuration error that names the knob."""
     with pytest.raises(ConfigError, match="late_rate"):
         SimConfig(late_rate=1.5)
+
+
+def test_ndjson_of_a_faulty_run_is_the_same_records(faulty, tmp_path):
+    """`write_ndjson` writes exactly the records `simulate` yields, malformed ones included, one per line."""
+    from spotify_mds.simulate import write_ndjson
+
+    values, _ = faulty
+    path = tmp_path / "faulty.ndjson"
+    with path.open("wb") as sink:
+        assert write_ndjson(FAULTY, sink) == len(values)
+    assert path.read_bytes() == b"".join(v + b"\n" for v in values)
