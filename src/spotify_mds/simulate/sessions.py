@@ -67,7 +67,9 @@ def inverse_activity_clock(clock: np.ndarray, tz_offset_min: np.ndarray) -> np.n
     rest = clock - weeks * _WEEK
     hour = np.clip(np.searchsorted(_CUM, rest, side="right") - 1, 0, 167)
     x = weeks * 168 + hour + (rest - _CUM[hour]) / _FLAT[hour]
-    return ((x - _MONDAY_OFFSET_H) * HOUR_MS).astype(np.int64) - tz_offset_min.astype(np.int64) * 60_000
+    # a nearly idle user can wait past the int64 range: such a wait means never
+    utc_ms = np.minimum((x - _MONDAY_OFFSET_H) * HOUR_MS, float(NEVER))
+    return utc_ms.astype(np.int64) - tz_offset_min.astype(np.int64) * 60_000
 
 
 def next_session_after(t_ms, users, pop: Population, rng: np.random.Generator) -> np.ndarray:
