@@ -92,6 +92,16 @@ def test_long_tail(run):
     assert len(counts) > CONFIG.tracks / 3
 
 
+def test_users_replay_their_favorites(run):
+    """People replay what they like: with `favorite_share` of plays drawn from each user's own
+    favorites, at least 25% of a user's plays in the week are of a track they already played (Zipf
+    popularity alone gives ~17%)."""
+    plays = pc.equal(run["cols"]["event_type"], "play")
+    table = pa.table({"u": run["cols"]["user_id"], "s": run["cols"]["song_id"]}).filter(plays)
+    distinct = table.group_by(["u", "s"]).aggregate([]).num_rows
+    assert 1 - distinct / table.num_rows >= 0.25
+
+
 def test_new_releases_are_not_played_before_release_and_rise(run):
     """A track released during the span has no events before its release, and tracks released in the
     first three days get over 5× the plays of an average catalog track (they rise, then decay)."""

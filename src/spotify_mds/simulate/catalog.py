@@ -1,5 +1,8 @@
 """The catalog: artists and tracks with long-tailed popularity, and new releases that rise and decay.
 
+Each user also has favorites (`favorites_per_user` back-catalog tracks drawn by popularity from a hash
+of the user), from which a share `favorite_share` of their plays comes: people replay what they like.
+
 Back-catalog tracks are played in proportion to a Zipf law over a random ranking. Artists own tracks in
 proportion to their own (Zipf) weight, so popular artists have deep catalogs. A small share of tracks is
 released during the simulated span: unplayable before release, then popular for a few days
@@ -64,6 +67,27 @@ class Catalog:
             which = np.searchsorted(cdf, rng.random(int(is_new.sum())) * cdf[-1], side="right")
             tracks[is_new] = self.new_tracks[np.minimum(which, len(cdf) - 1)]
         return tracks
+
+    def favorites(self, users: np.ndarray, slots: np.ndarray, seed: int) -> np.ndarray:
+        """Track in favorite slot `slots` of each of `users`: a fixed popularity draw per (user, slot),
+        computed from a hash, so favorites cost no memory however many users there are."""
+        u = _uniform_hash(users.astype(np.uint64), slots.astype(np.uint64), seed)
+        return self.by_rank[_zipf_rank(u, len(self.by_rank), self.zipf_exponent)]
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _uniform_hash(a: np.ndarray, b: np.ndarray, seed: int) -> np.ndarray:
+    """A uniform draw in [0, 1) per (a, b) pair: SplitMix64's finaliser over a mix of seed, a and b."""
+    z = np.uint64((seed * 0x9E3779B97F4A7C15) & _MASK64) + a * np.uint64(0xD1B54A32D192ED03)
+    z = z + b * np.uint64(0x8CB92BA72F3D8DD7)
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
 
 def _zipf_cdf(x: np.ndarray, m: int, s: float) -> np.ndarray:

@@ -31,6 +31,10 @@ class SimConfig:
     """Share of tracks released during the simulated span (not playable before their release)."""
     release_boost: float = 400.0
     """A new release's peak popularity, in multiples of a median back-catalog track's."""
+    favorite_share: float = 0.4
+    """Share of plays drawn from the listener's own favorites (users replay what they like)."""
+    favorites_per_user: int = 40
+    """Size of each user's favorites: back-catalog tracks drawn once by popularity (a hash of the user)."""
     release_peak_days: float = 2.0
     """Days after release when a new track peaks; it then decays (popularity ~ age·e^(-age/peak))."""
 
@@ -82,7 +86,7 @@ class SimConfig:
             object.__setattr__(self, "start", self.start.replace(tzinfo=timezone.utc))
         for name in ("late_rate", "duplicate_rate", "malformed_rate", "skip_probability", "pause_probability",
                      "playlist_add_probability", "paid_share", "new_user_share", "new_release_share",
-                     "early_skip_share", "home_device_share"):  # fmt: skip
+                     "early_skip_share", "home_device_share", "favorite_share"):  # fmt: skip
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be between 0 and 1, got {value}")
@@ -90,6 +94,8 @@ class SimConfig:
             raise ConfigError("users, tracks and artists must be positive")
         if self.days <= 0:
             raise ConfigError(f"days must be positive, got {self.days}")
+        if self.favorites_per_user < 1:
+            raise ConfigError("favorites_per_user must be at least 1")
         if self.mean_tracks_per_session < 1:
             raise ConfigError("mean_tracks_per_session must be at least 1")
 

@@ -172,6 +172,9 @@ def _sessions(config, pop, catalog, window_start_ms, state, users, starts, rng):
     n = len(of)
     # Popularity as of the window's start: a track released later in the window waits for the next one.
     track = catalog.sample(window_start_ms, n, rng)
+    favorite = np.flatnonzero(rng.random(n) < config.favorite_share)
+    slots = rng.integers(0, config.favorites_per_user, len(favorite))
+    track[favorite] = catalog.favorites(users[of[favorite]], slots, config.seed)
     duration = catalog.duration_ms[track]
     skipped = rng.random(n) < config.skip_probability
     early = rng.random(n) < config.early_skip_share
