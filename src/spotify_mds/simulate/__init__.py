@@ -13,6 +13,21 @@ Simulated time advances window by window (`SimConfig.window_minutes`): the sessi
 window are generated at once with numpy, then every event due by the window's end is emitted in
 delivery-time order; events further on wait for later windows. Memory depends on users and the
 window, not on the number of events.
+
+Ground truth, for tests that reconcile downstream results exactly:
+
+    truth = GroundTruth()
+    for batch in simulate(config, truth=truth): ...   # filled in as batches are emitted
+    truth = ground_truth(config)                      # or: run the model alone (no JSON)
+    truth.events                  # distinct valid events emitted: what silver must hold
+    truth.events_by_type          # {"play": …, "skip": …, "pause": …, "add_to_playlist": …}
+    truth.duplicates              # [Duplicate(offset, event_id)]: second copies, same bytes
+    truth.late                    # [Late(offset, event_id, event_ms, delay_ms)]
+    truth.malformed               # [Malformed(offset, kind, field)]: must be quarantined
+    population(config)            # users: ids, country, time zone, devices, join, churn, ...
+
+Faults draw from their own random stream: a faulty run carries exactly the valid events of the
+clean run with the same seed.
 """
 
 from __future__ import annotations
