@@ -58,22 +58,41 @@ def simulate(
     events: Events = None,
     rate: Annotated[Optional[float], typer.Option(help="Events per second in real time, continuous (like the seed's --rate 10).")] = None,
     out: Annotated[Path, typer.Option(help="NDJSON file to write ('-' for standard output).")] = Path("-"),
+    start: Annotated[Optional[datetime], typer.Option(help="Simulated start, UTC (SIM_START; with --rate: now).")] = None,
+    end: Annotated[Optional[datetime], typer.Option(help="Simulated end, UTC: a backfill from --start to --end (instead of --days).")] = None,
+    late_rate: Annotated[Optional[float], typer.Option(help="Share of events delivered out of order (late), 0-1.")] = None,
+    duplicate_rate: Annotated[Optional[float], typer.Option(help="Share of events delivered twice (same bytes, later), 0-1.")] = None,
+    malformed_rate: Annotated[Optional[float], typer.Option(help="Malformed records injected per event, 0-1.")] = None,
 ) -> None:
     """Generate listening events as NDJSON (to a file or standard output)."""
+    from datetime import timezone
+
     from spotify_mds.runner import sim_config
     from spotify_mds.simulate import simulate as generate
+    from spotify_mds.simulate import write_ndjson
 
     settings = _settings()
-    config = sim_config(settings, seed=seed, users=users, days=days if days else (3650.0 if rate else None), max_events=events)
+    if start is None and rate:
+        start = datetime.now(timezone.utc).replace(microsecond=0)
+    start = start.replace(tzinfo=start.tzinfo or timezone.utc) if start else None
+    if end is not None:
+        end = end.replace(tzinfo=end.tzinfo or timezone.utc)
+        days = (end - (start or settings.sim_start)).total_seconds() / 86_400
+    config = sim_config(
+        settings, seed=seed, users=users, start=start, days=days if days else (3650.0 if rate else None),
+        max_events=events, late_rate=late_rate, duplicate_rate=duplicate_rate, malformed_rate=malformed_rate,
+    )  # fmt: skip
     sink = sys.stdout.buffer if str(out) == "-" else out.open("wb")
     written = 0
     started = time.monotonic()
     try:
-        for batch in generate(config):
+        if not rate:
+            written = write_ndjson(config, sink)
+        for batch in generate(config) if rate else ():
             for value in batch.values:
                 sink.write(value + b"\n")
                 written += 1
-                if rate:
+                if written % max(int(rate / 20), 1) == 0:  # pace in steps of about 50 ms
                     sink.flush()
                     delay = started + written / rate - time.monotonic()
                     if delay > 0:

@@ -115,8 +115,9 @@ def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
 
 def expected_events(config: SimConfig) -> int:
     """A rough size for the progress bar (the simulator's mean rate times its duration)."""
-    estimate = int(config.users * config.sessions_per_user_day * config.days * config.mean_tracks_per_session * 1.09)
-    return min(estimate, config.max_events) if config.max_events else estimate
+    from spotify_mds.simulate import expected_events as estimate
+
+    return estimate(config)
 
 
 # -- stages ---------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     snowflake_protocol: str = Field("https", validation_alias=_env("SNOWFLAKE_PROTOCOL"))
 
     # --- simulator ---------------------------------------------------------------------------------
-    user_count: int = Field(3000, gt=0, validation_alias=_env("USER_COUNT"))
+    user_count: int = Field(6000, gt=0, validation_alias=_env("USER_COUNT"))
     sim_seed: int = Field(42, validation_alias=_env("SIM_SEED"))
     sim_days: float = Field(7.0, gt=0, validation_alias=_env("SIM_DAYS"))
     sim_start: datetime = Field(datetime(2026, 11, 2, tzinfo=timezone.utc), validation_alias=_env("SIM_START"))

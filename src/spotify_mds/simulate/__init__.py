@@ -1,0 +1,171 @@
+"""The listening-event simulator: a seeded generator of Kafka-ready batches.
+
+`simulate(config)` yields `Batch`es of (key, value) byte pairs in emission order; record i of a batch
+sits at position `first_offset + i`, the sequence number the embedded hand-off uses as its Kafka
+offset. Key: the user_id. Value: one compact JSON `ListenEvent`. Same config, same bytes.
+
+The model (see the modules): a catalog with long-tailed popularity and new releases (`catalog`); users
+with a home country, time zone, devices, activity, level changes, join and churn (`users`); sessions
+on each user's local daily and weekly cycle, tracks, skips, pauses and playlist adds (`sessions`);
+late, duplicate and malformed deliveries with their ground truth (`faults`); vectorised JSON (`encode`).
+
+Simulated time advances window by window (`SimConfig.window_minutes`): the sessions starting in a
+window are generated at once with numpy, then every event due by the window's end is emitted in
+delivery-time order; events further on wait for later windows. Memory depends on users and the
+window, not on the number of events.
+
+Ground truth, for tests that reconcile downstream results exactly:
+
+    truth = GroundTruth()
+    for batch in simulate(config, truth=truth): ...   # filled in as batches are emitted
+    truth = ground_truth(config)                      # or: run the model alone (no JSON)
+    truth.events                  # distinct valid events emitted: what silver must hold
+    truth.events_by_type          # {"play": …, "skip": …, "pause": …, "add_to_playlist": …}
+    truth.duplicates              # [Duplicate(offset, event_id)]: second copies, same bytes
+    truth.late                    # [Late(offset, event_id, event_ms, delay_ms)]
+    truth.malformed               # [Malformed(offset, kind, field)]: must be quarantined
+    population(config)            # users: ids, country, time zone, devices, join, churn, ...
+
+Faults draw from their own random stream: a faulty run carries exactly the valid events of the
+clean run with the same seed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import numpy as np
+
+from spotify_mds.simulate.catalog import Catalog, build_catalog
+from spotify_mds.simulate.config import Batch, SimConfig
+from spotify_mds.simulate.encode import Encoder
+from spotify_mds.simulate.faults import MALFORMED, MALFORMED_KINDS, GroundTruth, corrupt, inject
+from spotify_mds.simulate.sessions import empty_columns, initial_state, window_events
+from spotify_mds.simulate.users import Population, population, uuid_table
+
+__all__ = [
+    "Batch",
+    "GroundTruth",
+    "SimConfig",
+    "expected_events",
+    "ground_truth",
+    "population",
+    "simulate",
+    "write_ndjson",
+]
+
+logger = logging.getLogger(__name__)
+
+_EVENTS_PER_WINDOW = 100_000
+
+
+def expected_events(config: SimConfig) -> int:
+    """About how many records a run emits (for progress bars; the run itself decides)."""
+    per_track = 1 + config.pause_probability + config.playlist_add_probability * (1 - config.skip_probability)
+    faults = 1 + config.duplicate_rate + config.malformed_rate
+    # 0.8: the time users spend in a session and the 30-minute gap after it, churn and late joiners
+    estimate = int(config.users * config.sessions_per_user_day * 0.8 * config.days
+                   * config.mean_tracks_per_session * per_track * faults)  # fmt: skip
+    return min(estimate, config.max_events) if config.max_events else estimate
+
+
+def _window_ms(config: SimConfig) -> int:
+    if config.window_minutes is not None:
+        return max(int(config.window_minutes * 60_000), 1_000)
+    per_minute = config.users * config.sessions_per_user_day / 1440 * config.mean_tracks_per_session * 1.1
+    minutes = min(max(_EVENTS_PER_WINDOW / max(per_minute, 1e-9), 1.0), 1440.0)
+    return int(minutes) * 60_000
+
+
+def _take(cols: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[rows] for name, values in cols.items()}
+
+
+def _emitted(
+    config: SimConfig, pop: Population, catalog: Catalog
+) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """(first offset, columns of the records emitted) per window, in delivery order."""
+    rng = np.random.default_rng([config.seed, 3])
+    faults_rng = np.random.default_rng([config.seed, 4])
+    state = initial_state(config, pop, rng)
+    step = _window_ms(config)
+    pending = inject(empty_columns(), config, faults_rng)
+    offset = 0
+    window_start = config.start_ms
+    while True:
+        window_end = window_start + step
+        last = window_end >= config.end_ms
+        fresh = inject(
+            window_events(config, pop, catalog, state, window_start, window_end, rng), config, faults_rng
+        )
+        both = {name: np.concatenate([pending[name], fresh[name]]) for name in fresh}
+        order = np.argsort(both["emit"], kind="stable")
+        if last:
+            ready = order
+        else:
+            due = both["emit"][order] < window_end
+            ready, later = order[due], order[~due]
+            pending = _take(both, later)
+        if config.max_events is not None:
+            ready = ready[: config.max_events - offset]
+        if len(ready):
+            yield offset, _take(both, ready)
+            offset += len(ready)
+        if last or (config.max_events is not None and offset >= config.max_events):
+            logger.debug("simulated %d records up to %d ms", offset, window_end)
+            return
+        window_start = window_end
+
+
+def _event_id(cols: dict[str, np.ndarray], i: int) -> str:
+    raw = np.array([cols["eid_hi"][i], cols["eid_lo"][i]], np.uint64).view(np.uint8).reshape(1, 16)
+    return uuid_table(raw).tobytes().decode()
+
+
+def _values(encoder: Encoder, cols: dict[str, np.ndarray]) -> list[bytes]:
+    values = encoder.records(cols)
+    for i in np.flatnonzero(cols["fault"] >= MALFORMED).tolist():
+        values[i] = corrupt(values[i], MALFORMED_KINDS[int(cols["fault"][i]) - MALFORMED])
+    return values
+
+
+def simulate(config: SimConfig, *, truth: GroundTruth | None = None) -> Iterator[Batch]:
+    """Yield the stream of `config` in batches (one per simulated window with events).
+
+    `truth`, if given, is filled in as batches are emitted (see `ground_truth`).
+    """
+    pop, catalog = population(config), build_catalog(config)
+    encoder = Encoder(pop, catalog)
+    keys = np.array(pop.user_ids, dtype=object)
+    for first_offset, cols in _emitted(config, pop, catalog):
+        if truth is not None:
+            truth.record(first_offset, cols, lambda i, c=cols: _event_id(c, i))
+        yield Batch(first_offset, keys[cols["user"]].tolist(), _values(encoder, cols))
+
+
+def write_ndjson(config: SimConfig, sink: BinaryIO) -> int:
+    """Write the stream of `config` as NDJSON (one record per line) to `sink`; return the record count.
+
+    The same bytes as `simulate` (one line per record), without building a list per batch.
+    """
+    pop, catalog = population(config), build_catalog(config)
+    encoder = Encoder(pop, catalog)
+    written = 0
+    for _, cols in _emitted(config, pop, catalog):
+        if (cols["fault"] >= MALFORMED).any():
+            sink.write(b"\n".join(_values(encoder, cols)) + b"\n")
+        else:
+            sink.write(encoder.ndjson(cols))
+        written += len(cols["t"])
+    return written
+
+
+def ground_truth(config: SimConfig) -> GroundTruth:
+    """Run the stream of `config` and return what it emitted: counts, late, duplicate and malformed records."""
+    truth = GroundTruth()
+    pop, catalog = population(config), build_catalog(config)
+    for first_offset, cols in _emitted(config, pop, catalog):
+        truth.record(first_offset, cols, lambda i, c=cols: _event_id(c, i))
+    return truth

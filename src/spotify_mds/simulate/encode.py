@@ -1,0 +1,154 @@
+"""Event columns → compact JSON bytes, vectorised: no per-event Python formatting.
+
+A record is five pieces joined by Arrow's `binary_join_element_wise` (C++):
+1. a fixed-width head (event_id, user_id, session_id, timestamp), written into a reused numpy byte
+   matrix whose constant bytes are pre-filled: UUID and session hex via `bytes.hex`, the user's UUID
+   from a table, the timestamp from a per-day date table and digit arithmetic;
+2. the track's pre-encoded fragment (ids, names, artist, duration), an Arrow `take`;
+3. the event-type/device/country/level fragment (784 combinations), an Arrow `take`;
+4. ms_played, Arrow's integer-to-string cast;
+5. the closing constant (plus a newline for NDJSON).
+`records` hands the joined array to Python as bytes objects (`to_pylist`); `ndjson` returns one text.
+The JSON is compact, with the fields in a fixed order.
+
+Measured alternatives (BENCHMARKS.md): per-event `%` formatting (the skeleton: ~35k events/s end to
+end), and one NUL-padded byte matrix compacted with `bytes.translate` then `split` (a third slower
+than this: it copies every byte three times).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spotify_mds.events import DEVICE_TYPES, SCHEMA_VERSION
+from spotify_mds.simulate.catalog import Catalog
+from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
+from spotify_mds.simulate.users import COUNTRY_CODES, Population
+
+DAY_MS = 86_400_000
+_LEVELS = (b"free", b"paid")
+
+
+def _const(text: bytes) -> np.ndarray:
+    return np.frombuffer(text, np.uint8)
+
+
+# The fixed-width head of every record; `#` marks the bytes written per event.
+_HEAD_TEMPLATE = _const(
+    b'{"event_id":"########-####-####-####-############","user_id":"####################################",'
+    b'"session_id":"s################","timestamp":"###########00:00:00.000Z",'
+)
+_HEAD_WIDTH = len(_HEAD_TEMPLATE)
+_CLOSE = b',"schema_version":%d}' % SCHEMA_VERSION
+
+
+def _fixed(rows: np.ndarray) -> pa.Array:
+    """A (n, width) byte matrix as an Arrow binary array of n values, without copying the bytes."""
+    n, width = rows.shape
+    offsets = pa.py_buffer(np.arange(0, (n + 1) * width, width, dtype=np.int32))
+    return pa.BinaryArray.from_buffers(
+        pa.binary(), n, [None, offsets, pa.py_buffer(np.ascontiguousarray(rows))]
+    )
+
+
+def _hex(raw: np.ndarray) -> np.ndarray:
+    """(n, k) bytes → (n, 2k) lowercase hex digits."""
+    return np.frombuffer(raw.tobytes().hex().encode(), np.uint8).reshape(len(raw), 2 * raw.shape[1])
+
+
+class Encoder:
+    """Tables for one population and catalog; `records(columns)` / `ndjson(columns)` encode a batch."""
+
+    def __init__(self, pop: Population, catalog: Catalog) -> None:
+        self.pop = pop
+        self.catalog = catalog
+        rows = [
+            b'"event_type":"%s","device_type":"%s","country":"%s","level":"%s","ms_played":'
+            % (kind.encode(), device.encode(), country.encode(), level)
+            for kind in EVENT_TYPE_NAMES
+            for device in DEVICE_TYPES
+            for country in COUNTRY_CODES
+            for level in _LEVELS
+        ]
+        self.combos = pa.array(rows, pa.binary())
+        self.fragments = pa.array(catalog.fragments, pa.binary())
+        self._days: dict[int, bytes] = {}
+        self._template = np.empty((0, _HEAD_WIDTH), np.uint8)
+
+    def _date_table(self, days: np.ndarray) -> np.ndarray:
+        out = []
+        for day in days.tolist():
+            text = self._days.get(day)
+            if text is None:
+                text = datetime.fromtimestamp(day * 86_400, tz=timezone.utc).strftime("%Y-%m-%dT").encode()
+                self._days[day] = text
+            out.append(text)
+        return np.frombuffer(b"".join(out), np.uint8).reshape(len(out), 11)
+
+    def records(self, cols: dict[str, np.ndarray]) -> list[bytes]:
+        """One compact JSON object per event, in the columns' order."""
+        return self._joined(cols, _CLOSE).to_pylist() if len(cols["t"]) else []
+
+    def ndjson(self, cols: dict[str, np.ndarray]) -> bytes:
+        """The same records as NDJSON text (each followed by a newline)."""
+        if not len(cols["t"]):
+            return b""
+        joined = self._joined(cols, _CLOSE + b"\n")
+        _, offsets, data = joined.buffers()
+        bounds = np.frombuffer(offsets, np.int32, len(joined) + 1, joined.offset * 4)
+        return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
+
+    def _head(self, n: int) -> np.ndarray:
+        """A reused (n, width) matrix whose constant bytes (keys, quotes, dashes) are already in place."""
+        if len(self._template) < n:
+            template = np.empty((max(n, 2 * len(self._template)), _HEAD_WIDTH), np.uint8)
+            template[:] = _HEAD_TEMPLATE
+            self._template = template
+        return self._template[:n]
+
+    def _joined(self, cols: dict[str, np.ndarray], close: bytes) -> pa.Array:
+        n = len(cols["t"])
+        users = cols["user"]
+        head = self._head(n)
+        event_ids = np.stack([cols["eid_hi"], cols["eid_lo"]], axis=1).view(np.uint8)
+        event_ids[:, 6] = (event_ids[:, 6] & 0x0F) | 0x40  # UUID version 4
+        event_ids[:, 8] = (event_ids[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+        hexed = _hex(event_ids)
+        head[:, 13:21], head[:, 22:26], head[:, 27:31] = hexed[:, 0:8], hexed[:, 8:12], hexed[:, 12:16]
+        head[:, 32:36], head[:, 37:49] = hexed[:, 16:20], hexed[:, 20:32]
+        head[:, 62:98] = self.pop.user_id_table[users]
+        head[:, 115:131] = _hex(cols["session"].view(np.uint8).reshape(n, 8))
+        self._timestamp(cols["t"], head[:, 146:169])
+        n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
+        combo = (
+            (cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]
+        ) * 2
+        combo += cols["paid"]
+        # The join copies every piece: the reused head can be overwritten by the next batch.
+        return pc.binary_join_element_wise(
+            _fixed(head),
+            self.fragments.take(pa.array(cols["track"])),
+            self.combos.take(pa.array(combo)),
+            pc.cast(pa.array(cols["ms"]), pa.string()).cast(pa.binary()),
+            close,
+            b"",
+        )
+
+    def _timestamp(self, t: np.ndarray, out: np.ndarray) -> None:
+        """Write `YYYY-MM-DDTHH:MM:SS.mmm` (23 bytes) of each epoch-ms `t` into the rows of `out`."""
+        day = t // DAY_MS
+        first = int(day.min())
+        out[:, 0:11] = self._date_table(np.arange(first, int(day.max()) + 1))[day - first]
+        ms = (t - day * DAY_MS).astype(np.int32)
+        # one digit per column: measured faster than 2- or 3-digit lookup tables
+        for at, value in ((11, ms // 3_600_000), (14, ms // 60_000 % 60), (17, ms // 1_000 % 60)):
+            out[:, at] = value // 10 + 48
+            out[:, at + 1] = value % 10 + 48
+        rest = ms % 1_000
+        out[:, 20] = rest // 100 + 48
+        out[:, 21] = rest // 10 % 10 + 48
+        out[:, 22] = rest % 10 + 48
