@@ -52,3 +52,12 @@
 {% macro safe_ratio(numerator, denominator) -%}
     cast({{ numerator }} as {{ spotify_mds.type_double() }}) / nullif(cast({{ denominator }} as {{ spotify_mds.type_double() }}), 0)
 {%- endmacro %}
+
+{#- A raw column as the loader created it: quoted (`timestamp` is a keyword), and upper case on
+    Snowflake, where the loader's unquoted names fold to upper case. -#}
+{% macro raw_column(name) -%}
+    {{ return(adapter.dispatch('raw_column', 'spotify_mds')(name)) }}
+{%- endmacro %}
+
+{% macro default__raw_column(name) -%} {{ adapter.quote(name) }} {%- endmacro %}
+{% macro snowflake__raw_column(name) -%} {{ adapter.quote(name | upper) }} {%- endmacro %}

@@ -79,7 +79,10 @@ def run_dbt(
     if quiet:
         full = ["--quiet", "--no-use-colors", *full]
     with _environment(env):
-        result = dbtRunner().invoke(full)
+        try:
+            result = dbtRunner().invoke(full)
+        finally:
+            _close_dbt_log_files()
     if result.exception is not None:
         raise TransformError(f"dbt {' '.join(args)} could not run: {result.exception}") from result.exception
     summary = TransformResult(succeeded=bool(result.success))
@@ -89,6 +92,18 @@ def run_dbt(
         if status in {"error", "fail", "runtime error"}:
             summary.failures.append(f"{node.node.name}: {node.message}")
     return summary
+
+
+def _close_dbt_log_files() -> None:
+    """Close the log file dbt opened: its next invocation drops the handler without closing it."""
+    from dbt_common.events.event_manager_client import get_event_manager
+
+    for dbt_logger in getattr(get_event_manager(), "loggers", []):
+        python_logger = getattr(dbt_logger, "_python_logger", None)
+        for handler in list(getattr(python_logger, "handlers", [])):
+            if isinstance(handler, logging.FileHandler):
+                handler.close()
+                python_logger.removeHandler(handler)
 
 
 def build(*, env: Mapping[str, str], target: str, state_dir: Path, select: str | None = None) -> TransformResult:

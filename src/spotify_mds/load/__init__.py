@@ -31,6 +31,11 @@ def bronze_files(lake: Lake, topic: str) -> list[ObjectInfo]:
     return [info for info in lake.list(f"bronze/{topic}/") if ".ndjson" in info.key.rsplit("/", 1)[-1]]
 
 
+def pending_files(files: list[ObjectInfo], known: dict[str, str]) -> list[ObjectInfo]:
+    """The files the ledger (key → version) lacks or holds at another version: what a load must read."""
+    return [info for info in files if known.get(info.key) != info.version]
+
+
 def file_hour(key: str) -> datetime | None:
     """The event-time hour a bronze key belongs to (from its `date=/hour=` folders)."""
     match = _HOUR.search("/" + key)
@@ -44,4 +49,4 @@ def in_range(key: str, since: datetime | None, until: datetime | None) -> bool:
     return (since is None or hour >= since.replace(tzinfo=None)) and (until is None or hour < until.replace(tzinfo=None))
 
 
-__all__ = ["LoadStats", "bronze_files", "file_hour", "in_range"]
+__all__ = ["LoadStats", "bronze_files", "file_hour", "in_range", "pending_files"]
