@@ -39,7 +39,7 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
 
     land_batches(batches(data.first, 0), lake, TOPIC, max_records=2000)
     first = duck.load(lake, db, TOPIC)
-    transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state)  # models only; tests run below
+    assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded  # models only; tests run below
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
     second = duck.load(lake, db, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
@@ -55,5 +55,5 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     assert duck.load(lake, db, TOPIC).files_loaded == 0
     assert duck.forget(db, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
     assert duck.load(lake, db, TOPIC).files_loaded > 0
-    transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state)
+    assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded
     assert read_gold(db) == gold

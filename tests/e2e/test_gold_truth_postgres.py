@@ -55,7 +55,7 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
 
     land_batches(batches(data.first, 0), lake, TOPIC, max_records=2000)
     first = postgres.load(lake, conninfo, TOPIC)
-    transform.run_dbt(["run"], env=env, target="postgres", state_dir=state)  # models only; tests run below
+    assert transform.run_dbt(["run"], env=env, target="postgres", state_dir=state).succeeded  # models only; tests run below
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
     second = postgres.load(lake, conninfo, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
@@ -67,5 +67,5 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
     assert postgres.load(lake, conninfo, TOPIC).files_loaded == 0
     assert postgres.forget(conninfo, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
     assert postgres.load(lake, conninfo, TOPIC).files_loaded > 0
-    transform.run_dbt(["run"], env=env, target="postgres", state_dir=state)
+    assert transform.run_dbt(["run"], env=env, target="postgres", state_dir=state).succeeded
     assert read_gold(conninfo) == gold

@@ -22,7 +22,7 @@ import psycopg
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
 from spotify_mds.events import COLUMNS
 from spotify_mds.lake import Lake
-from spotify_mds.load import LoadStats, bronze_files, in_range, pending_files
+from spotify_mds.load import LoadStats, bronze_files, bronze_to_file, in_range, pending_files
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ FILES_PER_TRANSACTION = 32
 COPY_BLOCK_BYTES = 1 << 20
 
 _TYPES = {"varchar": "text", "timestamp": "timestamp", "bigint": "bigint", "integer": "integer"}
-_DUCK_TYPES = {"varchar": "VARCHAR", "timestamp": "TIMESTAMPTZ", "bigint": "BIGINT", "integer": "INTEGER"}
 _NOW_UTC = "(now() at time zone 'utc')"
 
 
@@ -62,24 +61,6 @@ def create_schemas(con: psycopg.Connection) -> None:
             f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} (file_key text PRIMARY KEY, version text NOT NULL,"
             " size bigint NOT NULL, row_count bigint NOT NULL, loaded_at timestamp NOT NULL)"
         )
-
-
-def _bronze_to_csv(duck, urls: list[str], keys: list[str], path: Path) -> None:
-    """Parse and type NDJSON files with DuckDB and write them as headerless CSV (PostgreSQL's dialect)."""
-    columns = ", ".join(f"'{name}': '{_DUCK_TYPES[kind]}'" for name, kind in COLUMNS.items())
-    select = ", ".join(
-        f"strftime(\"{name}\"::TIMESTAMP, '%Y-%m-%d %H:%M:%S.%f')" if kind == "timestamp" else f'"{name}"'
-        for name, kind in COLUMNS.items()
-    )
-    duck.execute(
-        "CREATE OR REPLACE TEMP TABLE _files AS SELECT unnest(?::VARCHAR[]) AS url, unnest(?::VARCHAR[]) AS k",
-        [urls, keys],
-    )
-    duck.execute(
-        f"COPY (SELECT {select}, f.k FROM read_json(?, columns={{{columns}}}, format='newline_delimited',"
-        f" filename=true) AS r JOIN _files AS f ON r.filename = f.url) TO '{path}' (FORMAT csv, HEADER false)",
-        [urls],
-    )
 
 
 def copy_csv(con: psycopg.Connection, path: Path) -> int:
@@ -117,7 +98,7 @@ def load(
                 chunk = todo[start : start + files_per_transaction]
                 keys = [info.key for info in chunk]
                 try:
-                    _bronze_to_csv(duck, [lake.url(key) for key in keys], keys, csv_path)
+                    bronze_to_file(duck, [lake.url(key) for key in keys], keys, csv_path)
                     with con.transaction():
                         con.execute(f"DELETE FROM {RAW_TABLE} WHERE _source_file = ANY(%s)", [keys])
                         con.execute(f"DELETE FROM {LEDGER_TABLE} WHERE file_key = ANY(%s)", [keys])
