@@ -59,7 +59,9 @@ class DuckDBGold:
         return [name for (name,) in self.con.execute(sql, [self.schema]).fetchall()]
 
     def read(self, mart: str) -> pa.Table:
-        return self.con.execute(f'SELECT * FROM {self.schema}."{mart}" ORDER BY ALL').fetch_arrow_table()
+        relation = self.con.sql(f'SELECT * FROM {self.schema}."{mart}" ORDER BY ALL')
+        # DuckDB 2.0 has to_arrow_table() (and warns on the DB-API route); 1.x has arrow().
+        return relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
 
     def newest_event_at(self) -> datetime | None:
         import duckdb
