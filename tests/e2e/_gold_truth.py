@@ -31,7 +31,7 @@ class Dataset:
     """Every distinct event, parsed: the ground truth's input."""
 
 
-def make_dataset(*, users: int = 250, days: float = 8.0, seed: int = 11) -> Dataset:
+def make_dataset(*, users: int = 160, days: float = 8.0, seed: int = 11) -> Dataset:
     # Not fewer users: the simulator fails on an hour without any session (reported upstream).
     config = SimConfig(seed=seed, users=users, days=days, start=START)
     lines = [value for batch in simulate(config) for value in batch.values]

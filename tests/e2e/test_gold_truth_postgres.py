@@ -7,15 +7,19 @@ unless CI=true, where that is a failure (`scripts/ci_postgres.sh` provisions one
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
 
+import pyarrow.parquet as pq
+
 from spotify_mds import transform
+from spotify_mds.export import DBAPIGold, export_gold, mart_key
+from spotify_mds.quality import run_checks
 from spotify_mds.land import land_batches
 from spotify_mds.lake import LocalLake
-from spotify_mds.runner import dbt_env, postgres_conninfo
+from spotify_mds.runner import dbt_env, postgres_conninfo, query_function
 from spotify_mds.settings import load_settings
 
 psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
@@ -63,6 +67,15 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
 
     gold = read_gold(conninfo)
     assert mismatches(truth(data.unique), gold) == {}
+
+    # The quality checks and the gold export run on PostgreSQL too.
+    with postgres.connect(conninfo) as con:
+        checks = {r.check: r for r in run_checks(query_function("postgres", con), as_of=datetime(2026, 11, 10, tzinfo=timezone.utc))}
+        assert checks["reconciliation"].status == "pass", checks["reconciliation"]
+        assert checks["freshness"].status == "pass", checks["freshness"]
+        export = export_gold(DBAPIGold(con, "postgres"), lake)
+    assert export.rows == {mart: len(gold[mart]) for mart in MARTS}
+    assert pq.read_table(lake.url(mart_key("sessions_daily"))).schema.field("sessions_per_user").type == "double"
 
     assert postgres.load(lake, conninfo, TOPIC).files_loaded == 0
     assert postgres.forget(conninfo, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
