@@ -6,22 +6,28 @@
 -- events (old event time, new load) are always picked up, whatever their event time. Dedup holds
 -- across batches: an event_id already in silver is never inserted again. The lookback covers loads
 -- that committed out of order (two loaders); re-reading rows is harmless for the same reason.
--- A staging model is normally a view (STYLE.md); this one is materialised because deduplicating
+-- On PostgreSQL a unique index on event_id serves the anti-join and the delete+insert (other
+-- adapters ignore `indexes`). A staging model is normally a view (STYLE.md); this one is materialised because deduplicating
 -- the whole raw table on every read would make every downstream model pay for it.
 {{ config(
     materialized='incremental',
     unique_key='event_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    indexes=[{'columns': ['event_id'], 'unique': True}],
 ) }}
 
 with batch as (
     select *
     from {{ source('raw', 'listening_events') }}
     {% if is_incremental() %}
-    where _loaded_at >= (
-        select {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(loaded_at)') }}
-        from {{ this }}
+    -- coalesce: a silver built while raw was empty must still pick everything up next time
+    where _loaded_at >= coalesce(
+        (
+            select {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(loaded_at)') }}
+            from {{ this }}
+        ),
+        cast('1900-01-01 00:00:00' as timestamp)
     )
     {% endif %}
 ),
