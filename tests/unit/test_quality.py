@@ -84,3 +84,25 @@ def test_a_check_that_cannot_run_is_isolated(con):
     assert results["volume"].status == "error" and "RuntimeError: connection reset" in results["volume"].detail
     assert results["freshness"].status == "pass" and results["reconciliation"].status == "pass"
     assert not results["volume"].ok and results["freshness"].ok
+
+
+def test_the_quality_command_prints_every_check_and_fails_on_a_failed_one(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from spotify_mds.cli import app
+
+    db = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
+    con.execute("CREATE TABLE raw.listening_events AS SELECT 'e1' AS event_id UNION ALL SELECT 'e2'")
+    con.execute(
+        "CREATE TABLE silver.stg_listening_events AS SELECT 'e1' AS event_id,"
+        " TIMESTAMP '2026-11-02 10:00:00' AS event_at, DATE '2026-11-02' AS event_date"
+    )
+    con.close()
+    monkeypatch.setenv("WAREHOUSE", "duckdb")
+    monkeypatch.setenv("DUCKDB_PATH", str(db))
+    result = CliRunner().invoke(app, ["quality", "--as-of", "2026-11-02T12:00:00"])
+    assert result.exit_code == 1
+    assert "freshness" in result.output and "volume" in result.output and "reconciliation" in result.output
+    assert "FAIL" in result.output  # reconciliation: e2 is in raw, not in silver
