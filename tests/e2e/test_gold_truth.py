@@ -55,5 +55,8 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     assert duck.load(lake, db, TOPIC).files_loaded == 0
     assert duck.forget(db, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
     assert duck.load(lake, db, TOPIC).files_loaded > 0
+    con = duck.connect(db)
+    assert con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0] == len(data.first) + len(data.second)
+    con.close()
     assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded
     assert read_gold(db) == gold

@@ -80,5 +80,8 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
     assert postgres.load(lake, conninfo, TOPIC).files_loaded == 0
     assert postgres.forget(conninfo, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
     assert postgres.load(lake, conninfo, TOPIC).files_loaded > 0
+    with postgres.connect(conninfo) as con:
+        raw_rows = con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0]
+    assert raw_rows == len(data.first) + len(data.second)
     assert transform.run_dbt(["run"], env=env, target="postgres", state_dir=state).succeeded
     assert read_gold(conninfo) == gold

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -79,12 +80,17 @@ def test_gold_equals_ground_truth_on_fakesnow(tmp_path, fakesnow_port):
     second = snowflake.load(lake, params, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
     assert snowflake.load(lake, params, TOPIC).files_loaded == 0  # the ledger says: nothing new
+    # Reloading one hour replaces its rows: raw keeps one row per line landed.
+    assert snowflake.forget(params, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
+    assert snowflake.load(lake, params, TOPIC).files_loaded > 0
 
     result = transform.run_dbt(RUN, env=env, target="snowflake", state_dir=state)
     assert result.succeeded, result.failures
 
     con = snowflake.connect(params)
     try:
+        (raw_rows,) = con.cursor().execute("SELECT count(*) FROM RAW.LISTENING_EVENTS").fetchone()
+        assert raw_rows == len(data.first) + len(data.second)
         gold_source = DBAPIGold(con, "snowflake")
         assert set(gold_source.marts()) == set(MARTS)
         gold = {mart: {tuple(row.values()) for row in gold_source.read(mart).to_pylist()} for mart in MARTS}
