@@ -6,7 +6,7 @@ SERVE ?= 1
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test install dev lint kafka kafka-stop bench clean
+.PHONY: help demo test install dev kafka kafka-stop bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,15 @@ demo: $(VENV)/.installed ## run the whole pipeline on embedded components, then 
 
 test: $(VENV)/.installed-dev ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+kafka: $(VENV)/.installed ## start a local single-node Apache Kafka (KRaft) on 127.0.0.1:9092 (needs Java >= 17)
+	$(BIN)/python -m spotify_mds.kafka_local start
+
+kafka-stop: $(VENV)/.installed ## stop the local Kafka broker
+	$(BIN)/python -m spotify_mds.kafka_local stop
+
+bench: $(VENV)/.installed-dev ## measure every stage at 1M and 10M events next to its baselines; rewrites BENCHMARKS.md
+	$(BIN)/python -m bench.run
 
 clean: ## remove generated data (the lake, the warehouse, dbt's target)
 	rm -rf data dbt/target dbt/logs

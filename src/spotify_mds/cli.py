@@ -232,11 +232,24 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 
 @app.command()
-def run(seed: Seed = None, users: Users = None, days: Days = None, events: Events = None) -> None:
-    """Run every stage once on the configured components and print a summary."""
-    from spotify_mds.runner import run_pipeline
+def run(
+    seed: Seed = None,
+    users: Users = None,
+    days: Days = None,
+    events: Events = None,
+    follow: Annotated[bool, typer.Option("--follow", help="Keep going: real-time events, micro-batches until Ctrl-C.")] = False,
+    interval: Annotated[float, typer.Option(help="With --follow: seconds between micro-batches.")] = 30.0,
+    backlog_minutes: Annotated[float, typer.Option(help="With --follow: start this many minutes in the past.")] = 0.0,
+) -> None:
+    """Run every stage once on the configured components (or continuously with --follow)."""
+    from spotify_mds import runner
 
-    summary = run_pipeline(_settings(), console, seed=seed, users=users, days=days, max_events=events)
+    settings = _settings(sim_seed=seed, user_count=users)
+    if follow:
+        stats = runner.follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
+        console.print(f"stopped: {stats.landed:,} landed, {stats.quarantined:,} quarantined, {stats.loaded:,} loaded")
+        return
+    summary = runner.run_pipeline(settings, console, days=days, max_events=events)
     Console().print(summary.table())
 
 
@@ -258,11 +271,25 @@ def demo(
         _serve(settings, None, None)
 
 
+def _one_line(exc: Exception) -> str:
+    """`ErrorType: message` on one line; settings errors name the variable at fault."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']).upper() or 'settings'}: {error['msg']}" for error in exc.errors()
+        )
+        return f"ConfigError: {problems}"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
 def main() -> None:
+    from pydantic import ValidationError
+
     try:
         app()
-    except SpotifyMdsError as exc:
-        console.print(f"[red]{type(exc).__name__}[/]: {exc}", highlight=False, soft_wrap=True)
+    except (SpotifyMdsError, ValidationError) as exc:
+        console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -37,6 +37,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from spotify_mds.errors import ComponentUnavailable
+
 logger = logging.getLogger(__name__)
 
 # 4.4.0 is listed on Maven Central but was published incomplete (its
@@ -114,7 +116,7 @@ logger.state.level = warn
 _children: dict[int, subprocess.Popen] = {}
 
 
-class KafkaUnavailable(RuntimeError):
+class KafkaUnavailable(ComponentUnavailable):
     """The local broker cannot be provided (Java/Maven missing, start failed...)."""
 
 
@@ -151,7 +153,7 @@ def java_executable() -> str:
             f"java not found (JAVA_HOME={java_home or 'unset'}); the local Kafka broker needs "
             f"Java >= {MIN_JAVA}, e.g. `apt-get install openjdk-17-jre-headless`"
         )
-    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    out = subprocess.run([java, "-version"], check=False, capture_output=True, text=True, timeout=60).stderr
     # 'openjdk version "17.0.15" 2025-04-15' or, before Java 9, 'java version "1.8.0_392"'
     m = re.search(r'version "(\d+)(?:\.(\d+))?', out)
     major = int(m.group(1)) if m else 0
@@ -181,22 +183,30 @@ def ensure_jars(cache_dir: Path | None = None) -> Path:
         )
     home.mkdir(parents=True, exist_ok=True)
     pom = home / "pom.xml"
-    pom.write_text(POM_XML)
+    pom_tmp = home / f"pom.xml.tmp-{os.getpid()}"
+    pom_tmp.write_text(POM_XML)
+    os.replace(pom_tmp, pom)  # atomic: a concurrent mvn never reads a half-written pom
     # Download into a private dir then rename, so a concurrent or interrupted
     # run never leaves a half-filled libs/ behind.
     tmp = home / f"libs.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    cmd = [mvn, "-q", "-B", "dependency:copy-dependencies", "-DincludeScope=runtime",
-           f"-DoutputDirectory={tmp}", "-f", str(pom)]
+    cmd = [
+        mvn,
+        "-q",
+        "-B",
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        f"-DoutputDirectory={tmp}",
+        "-f",
+        str(pom),
+    ]
     logger.info("fetching Kafka %s jars with Maven into %s", KAFKA_VERSION, libs)
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
     if proc.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
-        raise KafkaUnavailable(
-            f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n" + "\n".join(tail)
-        )
+        raise KafkaUnavailable(f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n" + "\n".join(tail))
     (tmp / ".pom-sha256").write_text(stamp + "\n")
     if libs.exists():  # stale (other pom) or written meanwhile by a concurrent run
         if marker.is_file() and marker.read_text().strip() == stamp:
@@ -234,10 +244,11 @@ def _is_alive(pid: int) -> bool:
         return True
 
 
-def _is_our_broker(pid: int) -> bool:
-    """Guard against pid reuse: the process must be a kafka.Kafka JVM (Linux /proc check)."""
+def _is_our_broker(pid: int, data_dir: Path) -> bool:
+    """Guard against pid reuse: the process must be the kafka.Kafka JVM of data_dir (Linux /proc)."""
     try:
-        return b"kafka.Kafka" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return b"kafka.Kafka" in cmdline and str(data_dir / "server.properties").encode() in cmdline
     except FileNotFoundError:
         return not Path("/proc/self").exists()  # no /proc (macOS): trust the pid file
     except OSError:
@@ -281,22 +292,29 @@ def _api_versions_ok(port: int, timeout: float = 2.0) -> bool:
 def _metadata_ok(port: int) -> bool:
     """Ask for cluster metadata with confluent_kafka if it is installed; else trust ApiVersions."""
     try:
+        from confluent_kafka import KafkaException
         from confluent_kafka.admin import AdminClient
     except ImportError:
         return True
     try:
         md = AdminClient({"bootstrap.servers": f"{HOST}:{port}"}).list_topics(timeout=5)
-    except Exception as exc:  # KafkaException while the broker is still coming up
+    except KafkaException as exc:  # the broker is still coming up
         logger.debug("metadata probe failed: %s", exc)
         return False
     return bool(md.brokers)
 
 
+START_MARK = "==== spotify_mds.kafka_local start"
+
+
 def _log_tail(log_file: Path, lines: int = 30) -> str:
+    """Last lines of the log written since the latest start() (the log is appended to)."""
     try:
-        return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
+        text = log_file.read_text(errors="replace")
     except OSError:
         return "(no log)"
+    current = text.rsplit(START_MARK, 1)[-1].split("\n", 1)[-1]
+    return "\n".join(current.strip().splitlines()[-lines:]) or "(log empty)"
 
 
 def _configured_ports(data_dir: Path) -> tuple[int, int] | None:
@@ -305,7 +323,7 @@ def _configured_ports(data_dir: Path) -> tuple[int, int] | None:
         text = (data_dir / "server.properties").read_text()
     except OSError:
         return None
-    m = re.search(r"^listeners=PLAINTEXT://[^:]+:(\d+),CONTROLLER://[^:]+:(\d+)", text, re.M)
+    m = re.search(r"^listeners=PLAINTEXT://[^:]+:(\d+),CONTROLLER://[^:]+:(\d+)", text, re.MULTILINE)
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -332,7 +350,7 @@ advertised.listeners=PLAINTEXT://{HOST}:{port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs={data_dir / 'kraft-logs'}
+log.dirs={data_dir / "kraft-logs"}
 num.partitions=3
 default.replication.factor=1
 offsets.topic.replication.factor=1
@@ -352,7 +370,7 @@ def status(data_dir: Path | None = None) -> dict:
     """{'running', 'pid', 'bootstrap', 'data_dir', 'log_file'} for the broker of data_dir."""
     data_dir = Path(data_dir or default_data_dir()).resolve()
     pid = _read_pid(data_dir)
-    running = pid is not None and _is_alive(pid) and _is_our_broker(pid)
+    running = pid is not None and _is_alive(pid) and _is_our_broker(pid, data_dir)
     ports = _configured_ports(data_dir)
     return {
         "running": running,
@@ -407,9 +425,19 @@ def start(
 
     if not (data_dir / "kraft-logs" / "meta.properties").exists():
         # No --standalone/--initial-controllers: not needed with a static quorum.
-        cmd = [java, log_opt, "-cp", classpath, "kafka.tools.StorageTool", "format",
-               "-t", _random_cluster_id(), "-c", str(props)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        cmd = [
+            java,
+            log_opt,
+            "-cp",
+            classpath,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            _random_cluster_id(),
+            "-c",
+            str(props),
+        ]
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
         if proc.returncode != 0:
             raise KafkaUnavailable(
                 f"kafka storage format failed (exit {proc.returncode}): "
@@ -421,14 +449,30 @@ def start(
         os.replace(log_file, log_file.with_name(LOG_FILE + ".1"))
     # KAFKA_HEAP_OPTS overrides the heap like Kafka's own scripts (default there is 1G).
     heap = os.environ.get("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m").split()
-    cmd = [java, *heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
-           log_opt, "-cp", classpath, "kafka.Kafka", str(props)]
+    cmd = [
+        java,
+        *heap,
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-Djava.awt.headless=true",
+        log_opt,
+        "-cp",
+        classpath,
+        "kafka.Kafka",
+        str(props),
+    ]
     with open(log_file, "ab") as log:
-        log.write(f"\n==== spotify_mds.kafka_local start {time.ctime()} ====\n".encode())
+        log.write(f"\n{START_MARK} {time.ctime()} ====\n".encode())
         log.flush()
         # New session: the broker outlives the caller and ignores its Ctrl-C.
-        proc = subprocess.Popen(cmd, cwd=data_dir, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=data_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     _children[proc.pid] = proc
     (data_dir / PID_FILE).write_text(f"{proc.pid}\n")
     logger.info("started Kafka %s (pid %s) on %s:%s", KAFKA_VERSION, proc.pid, HOST, port)
@@ -446,8 +490,7 @@ def _wait_ready(pid: int, port: int, log_file: Path, timeout: float) -> None:
     while time.monotonic() < deadline:
         if not _is_alive(pid):
             raise KafkaUnavailable(
-                f"Kafka broker (pid {pid}) exited during startup; tail of {log_file}:\n"
-                + _log_tail(log_file)
+                f"Kafka broker (pid {pid}) exited during startup; tail of {log_file}:\n" + _log_tail(log_file)
             )
         if _port_open(port) and _api_versions_ok(port) and _metadata_ok(port):
             return
@@ -467,7 +510,7 @@ def stop(data_dir: Path | None = None, timeout: float = 30) -> bool:
         pid_file.unlink(missing_ok=True)
         _children.pop(pid, None)
         return False
-    if not _is_our_broker(pid):
+    if not _is_our_broker(pid, data_dir):
         logger.warning("pid %s from %s is not a Kafka broker; not killing it", pid, pid_file)
         pid_file.unlink(missing_ok=True)
         return False
@@ -498,14 +541,17 @@ def stop(data_dir: Path | None = None, timeout: float = 30) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: prints one line. Exit 0 on success; `status` exits 3 when not running."""
-    parser = argparse.ArgumentParser(prog="python -m spotify_mds.kafka_local",
-                                     description="Local single-node Kafka broker (KRaft).")
+    parser = argparse.ArgumentParser(
+        prog="python -m spotify_mds.kafka_local", description="Local single-node Kafka broker (KRaft)."
+    )
     parser.add_argument("command", choices=["start", "stop", "status"])
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"broker data dir (default: {default_data_dir()})")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help=f"broker data dir (default: {default_data_dir()})"
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--controller-port", type=int, default=None,
-                        help="KRaft controller port (default: port + 1)")
+    parser.add_argument(
+        "--controller-port", type=int, default=None, help="KRaft controller port (default: port + 1)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -514,8 +560,10 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.monotonic()
             controller_port = args.controller_port or args.port + 1
             info = start(args.data_dir, port=args.port, controller_port=controller_port)
-            print(f"kafka running pid={info.pid} bootstrap={info.bootstrap} "
-                  f"data_dir={info.data_dir} ({time.monotonic() - t0:.1f}s)")
+            print(
+                f"kafka running pid={info.pid} bootstrap={info.bootstrap} "
+                f"data_dir={info.data_dir} ({time.monotonic() - t0:.1f}s)"
+            )
         elif args.command == "stop":
             was_running = stop(args.data_dir)
             print("kafka stopped" if was_running else "kafka not running")
@@ -524,8 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             if not st["running"]:
                 print(f"kafka not running data_dir={st['data_dir']}")
                 return 3
-            print(f"kafka running pid={st['pid']} bootstrap={st['bootstrap']} "
-                  f"data_dir={st['data_dir']}")
+            print(f"kafka running pid={st['pid']} bootstrap={st['bootstrap']} data_dir={st['data_dir']}")
     except KafkaUnavailable as exc:
         # One line: the message's first line plus, if any, the last line of its detail
         # (e.g. the log tail), which usually names the cause.

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -23,6 +22,9 @@ from spotify_mds.errors import ConfigError
 from spotify_mds.lake import Lake, open_lake
 from spotify_mds.settings import Settings
 from spotify_mds.simulate import SimConfig
+
+if TYPE_CHECKING:
+    from spotify_mds.follow import FollowStats
 
 logger = logging.getLogger(__name__)
 
@@ -371,5 +373,63 @@ def simulated_now(settings: Settings) -> datetime | None:
     return newest.replace(tzinfo=timezone.utc) if newest is not None and newest.tzinfo is None else newest
 
 
-def data_dir_of(settings: Settings) -> Path:
-    return settings.data_dir
+def follow_pipeline(
+    settings: Settings, console: Console, *, interval: float, backlog_minutes: float = 0.0, stop=None
+) -> FollowStats:
+    """Continuous mode on embedded components: real-time events, micro-batch load → transform → export."""
+    import signal
+    import threading
+
+    from spotify_mds.follow import follow, live_config
+
+    if settings.broker != "embedded":
+        raise ConfigError("run --follow drives the embedded hand-off; with Kafka run `produce` and `land` as services")
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    lake = lake_from(settings)
+    config = live_config(sim_config(settings), backlog_minutes=backlog_minutes)
+    quiet = Console(quiet=True)
+
+    def cycle() -> int:
+        summary = RunSummary()
+        load(settings, summary, quiet)
+        if summary.loaded:
+            transform(settings, summary, quiet)
+            export(settings, summary, quiet)
+        return summary.loaded
+
+    live_since = time.time()  # the backlog is history, not a measure of freshness
+
+    def freshness(started: float) -> list[float]:
+        from spotify_mds.load import duckdb as duck
+
+        if settings.warehouse != "duckdb":
+            return []
+        done = time.time()
+        con = duck.connect(settings.duckdb_file)
+        try:
+            rows = con.execute(
+                'SELECT epoch("timestamp") FROM raw.listening_events'
+                ' WHERE _loaded_at >= to_timestamp(?)::TIMESTAMP AND epoch("timestamp") >= ?',
+                [started, live_since],
+            ).fetchall()
+        finally:
+            con.close()
+        return [done - ts for (ts,) in rows]
+
+    def report(stats) -> None:
+        p50, p95 = stats.percentile(0.5), stats.percentile(0.95)
+        fresh = f"freshness p50 {p50:.0f} s, p95 {p95:.0f} s" if p50 is not None else "no rows yet"
+        console.print(
+            f"cycle {stats.cycles}: {stats.released:,} events released, {stats.loaded:,} loaded; {fresh}"
+            + (f"; {len(stats.errors)} failed cycles" if stats.errors else "")
+        )
+
+    console.print(f"following from {config.start:%Y-%m-%d %H:%M} UTC with {config.users:,} users; Ctrl-C to stop")
+    try:
+        return follow(config, lake, settings.kafka_topic, cycle, stop, interval=interval,
+                      idle_flush=settings.land_idle_flush_seconds, freshness=freshness, on_cycle=report)  # fmt: skip
+    except KeyboardInterrupt:
+        stop.set()
+        raise

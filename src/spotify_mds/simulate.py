@@ -127,8 +127,10 @@ def simulate(config: SimConfig) -> Iterator[Batch]:
         rate = user_activity * hourly_rate * HOURLY_SHAPE[local_hour]
         sessions_per_user = rng.poisson(rate)
         session_user = np.repeat(np.arange(n_users), sessions_per_user)
-        events = _session_events(config, rng, catalog, session_user, hour_start, user_device)
-        rows = _format(events, user_ids, catalog, user_country, country_codes, user_level, rng)
+        rows = []
+        if len(session_user):
+            events = _session_events(config, rng, catalog, session_user, hour_start, user_device)
+            rows = _format(events, user_ids, catalog, user_country, country_codes, user_level, rng)
         rows.extend(pending)
         rows.sort(key=lambda row: row[0])
         horizon = hour_start + 3_600_000

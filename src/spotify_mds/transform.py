@@ -82,7 +82,7 @@ def run_dbt(
         try:
             result = dbtRunner().invoke(full)
         finally:
-            _close_dbt_log_files()
+            _release_dbt_log_files()
     if result.exception is not None:
         raise TransformError(f"dbt {' '.join(args)} could not run: {result.exception}") from result.exception
     summary = TransformResult(succeeded=bool(result.success))
@@ -94,16 +94,15 @@ def run_dbt(
     return summary
 
 
-def _close_dbt_log_files() -> None:
-    """Close the log file dbt opened: its next invocation drops the handler without closing it."""
-    from dbt_common.events.event_manager_client import get_event_manager
+def _release_dbt_log_files() -> None:
+    """dbt leaves its log file open after `invoke`; close it so repeated runs do not leak handles."""
+    from dbt_common.events.event_manager_client import cleanup_event_logger, get_event_manager
 
-    for dbt_logger in getattr(get_event_manager(), "loggers", []):
+    for dbt_logger in list(getattr(get_event_manager(), "loggers", [])):
         python_logger = getattr(dbt_logger, "_python_logger", None)
         for handler in list(getattr(python_logger, "handlers", [])):
-            if isinstance(handler, logging.FileHandler):
-                handler.close()
-                python_logger.removeHandler(handler)
+            handler.close()
+    cleanup_event_logger()
 
 
 def build(*, env: Mapping[str, str], target: str, state_dir: Path, select: str | None = None) -> TransformResult:

@@ -1,0 +1,229 @@
+"""Benchmark cases for the embedded pipeline's stages, each next to its baseline or ceiling.
+
+Every case has the signature `case(volume, workdir) -> events handled` and calls `started()` once
+its preparation is done. Prepared inputs (an NDJSON file of `volume` events, a landed lake, a
+loaded warehouse) are cached in `workdir` and shared by the cases that read them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bench.harness import started
+
+TOPIC = "spotify.streams"
+SEED_SAMPLE = 5_000
+"""Row-by-row baselines run on this many rows (their rate does not depend on the volume)."""
+
+
+def sim_config(volume: int):
+    from spotify_mds.simulate import SimConfig
+
+    # A week of listening, with users scaled to the volume: the default demo's density at any size.
+    users = max(1_000, volume // 150)
+    return SimConfig(seed=1, users=users, days=7, max_events=volume)
+
+
+def events_file(volume: int, workdir: Path) -> Path:
+    path = workdir / f"events-{volume}.ndjson"
+    if not path.exists():
+        from spotify_mds.simulate import simulate
+
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as out:
+            for batch in simulate(sim_config(volume)):
+                out.write(b"\n".join(batch.values) + b"\n")
+        tmp.rename(path)
+    return path
+
+
+def landed_lake(volume: int, workdir: Path) -> Path:
+    root = workdir / f"lake-{volume}"
+    if not (root / "bronze").exists():
+        from spotify_mds.lake import LocalLake
+        from spotify_mds.land import land_batches
+        from spotify_mds.simulate import Batch
+
+        lines = events_file(volume, workdir).read_bytes().splitlines()
+        land_batches([Batch(0, [None] * len(lines), lines)], LocalLake(root), TOPIC)
+    return root
+
+
+def loaded_warehouse(volume: int, workdir: Path) -> Path:
+    db = workdir / f"warehouse-{volume}.duckdb"
+    if not db.exists():
+        from spotify_mds.lake import LocalLake
+        from spotify_mds.load import duckdb as duck
+
+        duck.load(LocalLake(landed_lake(volume, workdir)), db, TOPIC)
+    return db
+
+
+# -- simulate -------------------------------------------------------------------------------------
+def simulate_ours(volume: int, workdir: Path) -> int:
+    from spotify_mds.simulate import simulate
+
+    config = sim_config(volume)
+    started()
+    return sum(len(batch) for batch in simulate(config))
+
+
+def simulate_seed_style(volume: int, workdir: Path) -> int:
+    """The seeds' producer loop: uniform random.choice per field and json.dumps per event."""
+    import uuid
+
+    songs = [(f"song-{i}", f"Song {i}", f"Artist {i % 50}") for i in range(500)]
+    users = [str(uuid.uuid4()) for _ in range(1_000)]
+    started()
+    now = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    for i in range(volume):
+        song = random.choice(songs)
+        json.dumps(
+            {
+                "event_id": str(uuid.uuid4()),
+                "user_id": random.choice(users),
+                "song_id": song[0],
+                "artist_name": song[2],
+                "song_name": song[1],
+                "event_type": random.choice(["play", "pause", "skip", "add_to_playlist"]),
+                "device_type": random.choice(["mobile", "desktop", "web"]),
+                "country": random.choice(["US", "UK", "BR", "DE"]),
+                "timestamp": (now + timedelta(seconds=i)).isoformat().replace("+00:00", "Z"),
+            }
+        ).encode()
+    return volume
+
+
+# -- land -----------------------------------------------------------------------------------------
+def land_ours(volume: int, workdir: Path) -> int:
+    from spotify_mds.lake import LocalLake
+    from spotify_mds.land import land_batches
+    from spotify_mds.simulate import Batch
+
+    lines = events_file(volume, workdir).read_bytes().splitlines()
+    root = workdir / "lake-bench"
+    shutil.rmtree(root, ignore_errors=True)
+    started()
+    stats = land_batches([Batch(0, [None] * len(lines), lines)], LocalLake(root), TOPIC)
+    return stats.landed + stats.quarantined
+
+
+def land_seed_style(volume: int, workdir: Path) -> int:
+    """The seeds' consumer: json.loads each record, batches of 1,000 written under the arrival time."""
+    lines = events_file(volume, workdir).read_bytes().splitlines()
+    root = workdir / "lake-seed"
+    shutil.rmtree(root, ignore_errors=True)
+    started()
+    batch: list[dict] = []
+    for n, line in enumerate(lines, 1):
+        batch.append(json.loads(line))
+        if len(batch) == 1_000 or n == len(lines):
+            now = datetime.now(timezone.utc)
+            folder = root / f"bronze/date={now:%Y-%m-%d}/hour={now:%H}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{now:%Y%m%d%H%M%S%f}.json").write_text("\n".join(json.dumps(r) for r in batch))
+            batch = []
+    return len(lines)
+
+
+# -- load -----------------------------------------------------------------------------------------
+def load_ours(volume: int, workdir: Path) -> int:
+    from spotify_mds.lake import LocalLake
+    from spotify_mds.load import duckdb as duck
+
+    lake = LocalLake(landed_lake(volume, workdir))
+    db = workdir / "load-bench.duckdb"
+    db.unlink(missing_ok=True)
+    started()
+    return duck.load(lake, db, TOPIC).rows_loaded
+
+
+def load_duckdb_ceiling(volume: int, workdir: Path) -> int:
+    """DuckDB's own read_json over the same files, no ledger, no lineage: the ceiling for loading."""
+    import duckdb
+
+    from spotify_mds.events import COLUMNS
+
+    root = landed_lake(volume, workdir)
+    types = {"timestamp": "TIMESTAMPTZ", "bigint": "BIGINT", "integer": "INTEGER", "varchar": "VARCHAR"}
+    columns = "{" + ", ".join(f"'{k}': '{types[v]}'" for k, v in COLUMNS.items()) + "}"
+    con = duckdb.connect(str(workdir / "ceiling.duckdb"))
+    con.execute("DROP TABLE IF EXISTS t")
+    started()
+    con.execute(
+        f"CREATE TABLE t AS SELECT * FROM read_json('{root}/bronze/**/*.ndjson', columns={columns},"
+        " format='newline_delimited')"
+    )
+    rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    con.close()
+    return rows
+
+
+def load_seed_row_by_row(volume: int, workdir: Path) -> int:
+    """The seeds' loader: one INSERT per record (on a sample: its rate does not depend on volume)."""
+    import duckdb
+
+    lines = events_file(volume, workdir).read_bytes().splitlines()[: min(volume, SEED_SAMPLE)]
+    con = duckdb.connect(str(workdir / "seed-load.duckdb"))
+    con.execute("DROP TABLE IF EXISTS t")
+    con.execute("CREATE TABLE t (event_id VARCHAR, user_id VARCHAR, song_id VARCHAR, artist_name VARCHAR,"
+                " song_name VARCHAR, event_type VARCHAR, device_type VARCHAR, country VARCHAR, timestamp VARCHAR)")
+    started()
+    for line in lines:
+        r = json.loads(line)
+        con.execute(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [r["event_id"], r["user_id"], r["song_id"], r["artist_name"], r["song_name"], r["event_type"],
+             r["device_type"], r["country"], r["timestamp"]],
+        )  # fmt: skip
+    con.close()
+    return len(lines)
+
+
+# -- transform and export -------------------------------------------------------------------------
+def transform_dbt(volume: int, workdir: Path) -> int:
+    from spotify_mds import transform
+
+    db = workdir / "transform-bench.duckdb"
+    shutil.copyfile(loaded_warehouse(volume, workdir), db)
+    env = {"WAREHOUSE": "duckdb", "DUCKDB_PATH": str(db)}
+    started()
+    transform.build(env=env, target="duckdb", state_dir=workdir / "dbt-state")
+    return volume
+
+
+def export_gold(volume: int, workdir: Path) -> int:
+    from spotify_mds.export import export_gold as export
+    from spotify_mds.lake import LocalLake
+    from spotify_mds.load import duckdb as duck
+
+    db = workdir / "transform-bench.duckdb"
+    if not db.exists():
+        transform_dbt(volume, workdir)
+    con = duck.connect(db)
+    started()
+    export(con, LocalLake(workdir / "export-bench"))
+    con.close()
+    return volume
+
+
+# -- whole pipeline -------------------------------------------------------------------------------
+def pipeline_embedded(volume: int, workdir: Path) -> int:
+    from rich.console import Console
+
+    from spotify_mds.runner import run_pipeline
+    from spotify_mds.settings import Settings
+
+    data = workdir / "pipeline"
+    shutil.rmtree(data, ignore_errors=True)
+    config = sim_config(volume)
+    settings = Settings(_env_file=None, data_dir=data)
+    started()
+    summary = run_pipeline(
+        settings, Console(quiet=True), seed=config.seed, users=config.users, days=config.days, max_events=volume
+    )
+    return summary.generated

@@ -1,0 +1,171 @@
+"""Continuous mode: events keep flowing, and gold stays within about a minute of the newest event.
+
+Two loops share one stop signal:
+- the ingest thread releases simulated events when their event time comes (real time, `USER_COUNT`
+  sets the rate) into the lander, which flushes whenever its oldest buffered record has waited
+  `idle_flush` seconds, then records the next offset in the lake (`state/embedded/<topic>.json`),
+  its commit: a restart continues from there, so no key is ever reused;
+- the main loop runs load → transform → export every `interval` seconds (micro-batches), and
+  measures freshness: for the rows each cycle loaded, how long after their event time they were
+  in gold.
+On stop (Ctrl-C, SIGTERM) the ingest thread flushes what it holds, and one last cycle loads it:
+nothing lost, nothing doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+
+import msgspec
+
+from spotify_mds.lake import Lake
+from spotify_mds.land import BronzeWriter
+from spotify_mds.simulate import Batch, SimConfig, simulate
+
+logger = logging.getLogger(__name__)
+
+
+class _Stamp(msgspec.Struct):
+    timestamp: datetime
+
+
+_stamp = msgspec.json.Decoder(_Stamp)
+
+
+def state_key(topic: str) -> str:
+    return f"state/embedded/{topic}.json"
+
+
+def committed_offset(lake: Lake, topic: str) -> int:
+    try:
+        return int(json.loads(lake.get(state_key(topic)))["next_offset"])
+    except Exception:  # no state yet: the stream starts at offset 0
+        return 0
+
+
+def paced(batches: Iterable[Batch], stop: threading.Event, clock: Callable[[], float] = time.time) -> Iterator[Batch]:
+    """Release each record once the wall clock reaches its event time (records keep their order)."""
+    for batch in batches:
+        due = [_stamp.decode(value).timestamp.timestamp() for value in batch.values]
+        i = 0
+        while i < len(batch):
+            now = clock()
+            j = i
+            while j < len(batch) and due[j] <= now:
+                j += 1
+            if j > i:
+                yield Batch(batch.first_offset + i, batch.keys[i:j], batch.values[i:j])
+                i = j
+            elif stop.wait(min(0.5, max(due[i] - now, 0.01))):
+                return
+            else:
+                yield Batch(batch.first_offset + i, [], [])  # a heartbeat: lets the lander flush when idle
+        if stop.is_set():
+            return
+
+
+@dataclass
+class FollowStats:
+    released: int = 0
+    landed: int = 0
+    quarantined: int = 0
+    cycles: int = 0
+    loaded: int = 0
+    freshness_seconds: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def percentile(self, q: float) -> float | None:
+        values = sorted(self.freshness_seconds)
+        if not values:
+            return None
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def ingest(
+    config: SimConfig,
+    lake: Lake,
+    topic: str,
+    stop: threading.Event,
+    stats: FollowStats,
+    *,
+    idle_flush: float = 5.0,
+    max_records: int = 50_000,
+    max_span_ms: int = 3_600_000,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Simulate in real time into bronze until `stop`; flush and record the offset on the way out."""
+    base = committed_offset(lake, topic)
+
+    def commit(_partition: int, next_offset: int) -> None:
+        lake.put(state_key(topic), json.dumps({"next_offset": next_offset}).encode())
+
+    writer = BronzeWriter(lake, topic, max_records=max_records, max_span_ms=max_span_ms, on_flush=commit)
+    oldest: float | None = None
+    try:
+        for batch in paced(simulate(config), stop, clock):
+            for i, (key, value) in enumerate(zip(batch.keys, batch.values, strict=True)):
+                writer.add(0, base + batch.first_offset + i, value, key)
+            stats.released += len(batch)
+            if not writer.pending():
+                oldest = None
+            elif oldest is None:
+                oldest = clock()
+            elif clock() - oldest >= idle_flush:
+                writer.flush()
+                oldest = None
+    finally:
+        writer.flush()
+        stats.landed, stats.quarantined = writer.stats.landed, writer.stats.quarantined
+
+
+def follow(
+    config: SimConfig,
+    lake: Lake,
+    topic: str,
+    cycle: Callable[[], int],
+    stop: threading.Event,
+    *,
+    interval: float = 30.0,
+    idle_flush: float = 5.0,
+    freshness: Callable[[float], list[float]] | None = None,
+    on_cycle: Callable[[FollowStats], None] | None = None,
+) -> FollowStats:
+    """Run ingest in a thread and `cycle()` (load → transform → export; returns rows loaded) every
+    `interval` seconds until `stop` is set, then drain and run one last cycle."""
+    stats = FollowStats()
+    thread = threading.Thread(
+        target=ingest, args=(config, lake, topic, stop, stats), kwargs={"idle_flush": idle_flush}, daemon=True
+    )
+    thread.start()
+
+    def run_cycle() -> None:
+        started = time.time()
+        try:
+            stats.loaded += cycle()
+            if freshness is not None:
+                stats.freshness_seconds.extend(freshness(started))
+        except Exception as exc:  # one failed cycle must not end the stream: report it, try again
+            logger.exception("micro-batch failed")
+            stats.errors.append(f"{type(exc).__name__}: {exc}")
+        stats.cycles += 1
+        if on_cycle is not None:
+            on_cycle(stats)
+
+    while not stop.wait(interval):
+        run_cycle()
+    thread.join()
+    run_cycle()  # the last one loads what the ingest thread flushed on its way out
+    return stats
+
+
+def live_config(base: SimConfig, *, backlog_minutes: float = 0.0, now: datetime | None = None) -> SimConfig:
+    """The simulator starting now (minus a backlog released at once), running for a year."""
+    moment = (now or datetime.now(timezone.utc)) - timedelta(minutes=backlog_minutes)
+    start = moment.replace(second=0, microsecond=0)
+    return replace(base, start=start, days=365.0, max_events=None, seed=base.seed + int(start.timestamp()))

@@ -1,0 +1,140 @@
+"""The lander's rules: event-time partitions, position-named files, quarantine, replay idempotence."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from spotify_mds.lake import MemoryLake
+from spotify_mds.land import BronzeWriter, land_batches
+from spotify_mds.simulate import Batch
+
+TOPIC = "spotify.streams"
+
+
+def event(i: int, hour: int, minute: int = 0) -> bytes:
+    return json.dumps(
+        {
+            "event_id": f"00000000-0000-4000-8000-{i:012d}",
+            "user_id": f"u{i % 7}",
+            "session_id": "s1",
+            "song_id": f"t{i % 5}",
+            "song_name": "Song",
+            "artist_name": "Artist",
+            "event_type": "play",
+            "device_type": "mobile",
+            "country": "BR",
+            "timestamp": f"2026-11-02T{hour:02d}:{minute:02d}:00.000Z",
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def stream(n: int) -> list[bytes]:
+    """n events over several hours, with one late event and a few bad records."""
+    values = [event(i, 10 + i // 40, i % 60) for i in range(n)]
+    values[55] = event(55, 9, 30)  # late: belongs to an earlier hour
+    values[13] = b'{"broken": '
+    values[77] = event(77, 11).replace(b'"play"', b'"rewind"')
+    return values
+
+
+def land_all(lake, values, *, start=0, **options):
+    options.setdefault("max_records", 25)
+    options.setdefault("max_span_ms", 10 * 3_600_000)
+    writer = BronzeWriter(lake, TOPIC, **options)
+    commits = []
+    for offset in range(start, len(values)):
+        committed = writer.add(0, offset, values[offset], b"k")
+        if committed is not None:
+            commits.append(committed)
+    commits.extend(writer.flush().values())
+    return writer, commits
+
+
+def test_files_are_named_by_position_and_partitioned_by_event_time():
+    lake = MemoryLake()
+    writer, commits = land_all(lake, stream(100))
+    keys = [info.key for info in lake.list("bronze/")]
+    assert f"bronze/{TOPIC}/date=2026-11-02/hour=09/{TOPIC}+0+00000000000000000055.ndjson" in keys
+    assert f"bronze/{TOPIC}/date=2026-11-02/hour=10/{TOPIC}+0+00000000000000000000.ndjson" in keys
+    assert commits == [25, 50, 75, 100]  # committed only at flush boundaries
+    landed = [line for key in keys for line in lake.get(key).splitlines()]
+    assert len(landed) == writer.stats.landed == 98
+    assert set(landed) == {v for i, v in enumerate(stream(100)) if i not in (13, 77)}  # bytes as received
+
+
+def test_bad_records_go_to_quarantine_with_position_and_reason():
+    lake = MemoryLake()
+    writer, _ = land_all(lake, stream(100))
+    rows = [json.loads(line) for info in lake.list("quarantine/") for line in lake.get(info.key).splitlines()]
+    assert writer.stats.quarantined == 2 == len(rows)
+    by_offset = {row["offset"]: row for row in rows}
+    assert "malformed JSON" in by_offset[13]["reason"] and by_offset[13]["value"] == '{"broken": '
+    assert by_offset[77]["field"] == "event_type" and "rewind" in by_offset[77]["reason"]
+    assert writer.stats.records == writer.stats.landed + writer.stats.quarantined
+
+
+def test_non_utf8_records_keep_their_bytes_in_quarantine():
+    lake = MemoryLake()
+    writer = BronzeWriter(lake, TOPIC, max_records=10)
+    writer.add(0, 0, b"\xff\xfe\x00garbage")
+    writer.add(0, 1, None)
+    writer.flush()
+    rows = [json.loads(line) for info in lake.list("quarantine/") for line in lake.get(info.key).splitlines()]
+    assert rows[0]["value_base64"] == "//4AZ2FyYmFnZQ=="
+    assert rows[1]["reason"].startswith("record has no value")
+
+
+def test_a_replay_from_the_last_commit_rewrites_the_same_keys_and_bytes():
+    values = stream(100)
+    first = MemoryLake()
+    _, commits = land_all(first, values, max_span_ms=3_600_000)
+    # Crash after the second commit: the restart replays from there into what the lake held then.
+    resume = commits[1]
+    second = MemoryLake()
+    second.objects = {k: v for k, v in first.objects.items() if int(k.rsplit("+", 1)[1].split(".")[0]) < resume}
+    land_all(second, values, start=resume, max_span_ms=3_600_000)
+    assert second.objects == first.objects
+    # And a full replay over an existing lake writes nothing new.
+    writer, _ = land_all(first, values, max_span_ms=3_600_000)
+    assert writer.stats.files == 0 and writer.stats.unchanged_files > 0
+
+
+def test_rotation_by_event_time_span():
+    lake = MemoryLake()
+    _, commits = land_all(lake, [event(i, 10 + i // 10) for i in range(30)], max_records=1000, max_span_ms=3_600_000)
+    assert commits == [11, 21, 30]  # each flush closes when its records span an hour
+
+
+def test_revoked_partitions_are_dropped_without_commit():
+    lake = MemoryLake()
+    writer = BronzeWriter(lake, TOPIC, max_records=100)
+    writer.add(0, 0, event(0, 10))
+    writer.add(1, 0, event(1, 10))
+    writer.drop([1])
+    assert writer.flush() == {0: 1}
+    assert len(lake.list("bronze/")) == 1
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_compressed_bronze_is_deterministic(compression):
+    lakes = [MemoryLake(), MemoryLake()]
+    for lake in lakes:
+        land_all(lake, stream(100), compression=compression)
+    assert lakes[0].objects == lakes[1].objects
+    key = next(k for k in lakes[0].objects if k.startswith("bronze/"))
+    assert key.endswith(".gz" if compression == "gzip" else ".zst")
+    if compression == "gzip":
+        assert gzip.decompress(lakes[0].objects[key]).count(b"\n") > 0
+
+
+def test_pretty_printed_records_become_one_line():
+    lake = MemoryLake()
+    pretty = json.dumps(json.loads(event(1, 10)), indent=2).encode()
+    stats = land_batches([Batch(0, [b"k"], [pretty])], lake, TOPIC)
+    (info,) = lake.list("bronze/")
+    assert stats.landed == 1 and lake.get(info.key).count(b"\n") == 1
+    assert json.loads(lake.get(info.key)) == json.loads(pretty)
