@@ -33,7 +33,7 @@
             cast(null as {{ dbt.type_string() }}) as item,
             cast(null as {{ dbt.type_string() }}) as _source_file,
             cast(null as timestamp) as _loaded_at
-        where 1 = 0)
+        where 1 = 0) as spotify_api_records_empty
     {%- else -%}
         {{ relation }}
     {%- endif -%}

@@ -151,17 +151,66 @@ def load(
     reload_since: Annotated[Optional[datetime], typer.Option(help="Reload bronze files of event hours from this time (UTC)…")] = None,
     reload_until: Annotated[Optional[datetime], typer.Option(help="…until this time (exclusive).")] = None,
 ) -> None:
-    """Bulk-load new or changed bronze files into the warehouse's raw table."""
+    """Bulk-load new or changed bronze files into the warehouse's raw table (WAREHOUSE=duckdb|postgres|snowflake)."""
     from spotify_mds import runner
-    from spotify_mds.load import duckdb as duck
 
     settings = _settings()
     if reload_since or reload_until:
-        forgotten = duck.forget(settings.duckdb_file, settings.kafka_topic, reload_since, reload_until)
+        forgotten = runner.forget(settings, reload_since, reload_until)
         console.print(f"{forgotten} files will be reloaded")
     summary = runner.RunSummary()
     runner.load(settings, summary, console)
     console.print(f"loaded {summary.loaded:,} rows from {summary.files_loaded:,} files")
+
+
+warehouse_app = typer.Typer(help="Set up the warehouse (WAREHOUSE=duckdb|postgres|snowflake).", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+
+
+@warehouse_app.command("init")
+def warehouse_init(
+    snowflake_setup: Annotated[
+        str,
+        typer.Option(help="Snowflake only: 'print' the account setup (warehouse, database, role, grants), 'apply' it, or 'skip'."),
+    ] = "print",
+) -> None:
+    """Create schemas RAW, SILVER, GOLD, the raw table and the ledger of loaded files."""
+    from spotify_mds import runner
+
+    settings = _settings()
+    if settings.warehouse == "snowflake" and snowflake_setup != "skip":
+        from spotify_mds.load import snowflake
+
+        statements = snowflake.setup_statements(
+            warehouse=settings.snowflake_warehouse,
+            database=settings.snowflake_database,
+            role=settings.snowflake_role or "MDS_ROLE",
+            user=settings.snowflake_user,
+        )
+        if snowflake_setup == "apply":
+            snowflake.apply(runner.snowflake_params(settings), statements)
+            console.print(f"applied {len(statements)} setup statements")
+        else:
+            sys.stdout.write("".join(f"{statement};\n" for statement in statements))
+    runner.init_warehouse(settings)
+    console.print(f"{settings.warehouse}: schemas raw, silver, gold and the raw tables are ready")
+
+
+@app.command()
+def quality(
+    as_of: Annotated[Optional[datetime], typer.Option(help="Judge freshness at this time (UTC; QUALITY_AS_OF; default now).")] = None,
+) -> None:
+    """Check silver: freshness, volume against the previous day, raw ↔ silver reconciliation."""
+    from spotify_mds import runner
+
+    settings = _settings()
+    if as_of is not None and as_of.tzinfo is None:
+        from datetime import timezone
+
+        as_of = as_of.replace(tzinfo=timezone.utc)
+    results = runner.quality(settings, runner.RunSummary(), Console(), as_of=as_of)
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -3,18 +3,25 @@
 Readers never open the warehouse (DuckDB allows one writer), they read `gold/<mart>/<mart>.parquet`
 and `gold/_manifest.json` (export time, newest event, rows per mart). Each file is written whole
 through the lake, so a reader sees the old or the new file, never half of one.
+
+The gold tables come from any warehouse through a `GoldSource` (list the marts, read one as an
+Arrow table, the newest raw event): DuckDB reads natively to Arrow; PostgreSQL and Snowflake go
+through their DB-API cursors with the column types mapped once here, so the Parquet schema is the
+same whichever warehouse the pipeline runs on (bigint → int64, double → float64, date, timestamp).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from typing import Any, Protocol
 
-import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from spotify_mds.lake import Lake
 
@@ -29,31 +36,112 @@ class ExportResult:
     newest_event_at: str | None
 
 
+class GoldSource(Protocol):
+    def marts(self) -> list[str]: ...
+
+    def read(self, mart: str) -> pa.Table: ...
+
+    def newest_event_at(self) -> datetime | None: ...
+
+
 def mart_key(mart: str) -> str:
     return f"gold/{mart}/{mart}.parquet"
 
 
-def export_gold(con: duckdb.DuckDBPyConnection, lake: Lake, *, schema: str = "gold") -> ExportResult:
-    """Write every table of `schema` to the lake as Parquet (zstd) plus a manifest."""
-    marts = [
-        name
-        for (name,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [schema]
-        ).fetchall()
-    ]
+class DuckDBGold:
+    """Gold tables of a DuckDB connection."""
+
+    def __init__(self, con: Any, schema: str = "gold") -> None:
+        self.con, self.schema = con, schema
+
+    def marts(self) -> list[str]:
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1"
+        return [name for (name,) in self.con.execute(sql, [self.schema]).fetchall()]
+
+    def read(self, mart: str) -> pa.Table:
+        relation = self.con.sql(f'SELECT * FROM {self.schema}."{mart}" ORDER BY ALL')
+        # DuckDB 2.0 has to_arrow_table() (and warns on the DB-API route); 1.x has arrow().
+        return relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
+
+    def newest_event_at(self) -> datetime | None:
+        import duckdb
+
+        try:
+            return self.con.execute('SELECT max("timestamp") FROM raw.listening_events').fetchone()[0]
+        except duckdb.Error:
+            return None
+
+
+# PostgreSQL type OIDs and Snowflake type codes → Arrow types (what the gold contract uses).
+_PG_TYPES = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 700: pa.float32(), 701: pa.float64(),
+             25: pa.string(), 1043: pa.string(), 1082: pa.date32(), 1114: pa.timestamp("us"), 1700: pa.float64()}  # fmt: skip
+_SNOWFLAKE_TYPES = {1: pa.float64(), 2: pa.string(), 3: pa.date32(), 8: pa.timestamp("us"), 13: pa.bool_()}
+
+
+class DBAPIGold:
+    """Gold tables through a DB-API connection (psycopg 3 or snowflake-connector-python)."""
+
+    def __init__(self, con: Any, dialect: str, schema: str = "gold") -> None:
+        self.con, self.dialect, self.schema = con, dialect, schema
+
+    def _fetch(self, sql: str, params: Sequence[object] = ()) -> tuple[list[tuple], Any]:
+        cur = self.con.cursor()
+        try:
+            cur.execute(sql, params or None)
+            return cur.fetchall(), cur.description
+        finally:
+            cur.close()
+
+    def marts(self) -> list[str]:
+        placeholder = "%s"
+        schema = self.schema.upper() if self.dialect == "snowflake" else self.schema
+        rows, _ = self._fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            f"{placeholder} AND table_type IN ('BASE TABLE', 'TABLE') ORDER BY 1",
+            [schema],
+        )
+        return [str(name).lower() for (name,) in rows]
+
+    def _arrow_type(self, column: Any) -> pa.DataType:
+        code = column[1]
+        if self.dialect == "snowflake":
+            if code == 0:  # NUMBER: integers unless it has a scale
+                return pa.int64() if not column[5] else pa.float64()
+            return _SNOWFLAKE_TYPES.get(code, pa.string())
+        return _PG_TYPES.get(code, pa.string())
+
+    def read(self, mart: str) -> pa.Table:
+        rows, description = self._fetch(f"SELECT * FROM {self.schema}.{mart}")
+        names = [str(column[0]).lower() for column in description]
+        arrays = [pa.array([row[i] for row in rows], type=self._arrow_type(column)) for i, column in enumerate(description)]
+        table = pa.Table.from_arrays(arrays, names=names)
+        return table.sort_by([(name, "ascending") for name in names]) if table.num_rows else table
+
+    def newest_event_at(self) -> datetime | None:
+        try:
+            column = '"TIMESTAMP"' if self.dialect == "snowflake" else '"timestamp"'  # Snowflake folds to upper case
+            rows, _ = self._fetch(f"SELECT max({column}) FROM raw.listening_events")
+            return rows[0][0]
+        except Exception:  # no raw table yet: the manifest says "unknown"
+            return None
+
+
+def export_gold(source: Any, lake: Lake, *, schema: str = "gold") -> ExportResult:
+    """Write every gold table to the lake as Parquet (zstd) plus a manifest.
+
+    `source` is a `GoldSource`, or a DuckDB connection (wrapped in `DuckDBGold`).
+    """
+    if not hasattr(source, "marts"):
+        source = DuckDBGold(source, schema)
     rows: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="spotify-mds-export-") as tmp:
-        for mart in marts:
-            path = Path(tmp, f"{mart}.parquet")
-            con.execute(f"COPY (SELECT * FROM {schema}.{mart} ORDER BY ALL) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-            lake.put(mart_key(mart), path.read_bytes())
-            rows[mart] = con.execute(f"SELECT count(*) FROM {schema}.{mart}").fetchone()[0]
-    newest = None
-    try:
-        value = con.execute('SELECT max("timestamp") FROM raw.listening_events').fetchone()[0]
-        newest = value.isoformat() + "Z" if value else None
-    except duckdb.Error:
-        pass
+    for mart in source.marts():
+        table = source.read(mart)
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer, compression="zstd")
+        lake.put(mart_key(mart), buffer.getvalue())
+        rows[mart] = table.num_rows
+    value = source.newest_event_at()
+    newest = _naive(value).isoformat() + "Z" if value else None
     manifest = {
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "newest_event_at": newest,
@@ -64,8 +152,13 @@ def export_gold(con: duckdb.DuckDBPyConnection, lake: Lake, *, schema: str = "go
     return ExportResult(rows, newest)
 
 
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
 def read_manifest(lake: Lake) -> dict | None:
     try:
         return json.loads(lake.get(MANIFEST_KEY))
     except Exception:  # no export yet, or an unreadable one: readers show "no data yet"
         return None
+

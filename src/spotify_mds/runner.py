@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -36,6 +37,7 @@ class RunSummary:
     loaded: int = 0
     files_loaded: int = 0
     marts: dict[str, int] = field(default_factory=dict)
+    quality: list = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def table(self) -> Table:
@@ -50,6 +52,8 @@ class RunSummary:
             ("bronze files loaded", self.files_loaded),
         ):
             table.add_row(label, f"{value:,}")
+        for result in self.quality:
+            table.add_row(f"quality: {result.check}", result.status.upper())
         for mart, rows in self.marts.items():
             table.add_row(f"gold.{mart} rows", f"{rows:,}")
         for stage, seconds in self.seconds.items():
@@ -86,6 +90,11 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "SNOWFLAKE_ACCOUNT": settings.snowflake_account,
         "SNOWFLAKE_USER": settings.snowflake_user,
         "SNOWFLAKE_PASSWORD": settings.snowflake_password.get_secret_value(),
+        "SNOWFLAKE_PRIVATE_KEY_PATH": settings.snowflake_private_key_path,
+        "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE": settings.snowflake_private_key_passphrase.get_secret_value(),
+        "SNOWFLAKE_HOST": settings.snowflake_host,
+        "SNOWFLAKE_PORT": str(settings.snowflake_port or 443),
+        "SNOWFLAKE_PROTOCOL": settings.snowflake_protocol,
         "SNOWFLAKE_ROLE": settings.snowflake_role,
         "SNOWFLAKE_WAREHOUSE": settings.snowflake_warehouse,
         "SNOWFLAKE_DATABASE": settings.snowflake_database,
@@ -151,19 +160,107 @@ def land_embedded(settings: Settings, summary: RunSummary, console: Console, con
     summary.quarantined = stats.quarantined
 
 
-def load(settings: Settings, summary: RunSummary, console: Console) -> None:
-    if settings.warehouse != "duckdb":
-        raise ConfigError(f"WAREHOUSE={settings.warehouse} is not supported yet; use duckdb")
+def postgres_conninfo(settings: Settings) -> str:
+    """A libpq connection string from the settings (the password stays out of logs: never log it)."""
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(
+        host=settings.postgres_host,
+        port=settings.postgres_port,
+        user=settings.postgres_user,
+        password=settings.postgres_password.get_secret_value() or None,
+        dbname=settings.postgres_db,
+        application_name="spotify-mds",
+    )
+
+
+def snowflake_params(settings: Settings) -> dict[str, object]:
+    """Connection arguments for snowflake-connector-python: password or key-pair auth."""
+    params: dict[str, object] = {
+        "account": settings.snowflake_account,
+        "user": settings.snowflake_user,
+        "warehouse": settings.snowflake_warehouse,
+        "database": settings.snowflake_database,
+    }
+    if settings.snowflake_role:
+        params["role"] = settings.snowflake_role
+    if settings.snowflake_private_key_path:
+        params["private_key_file"] = settings.snowflake_private_key_path
+        if settings.snowflake_private_key_passphrase.get_secret_value():
+            params["private_key_file_pwd"] = settings.snowflake_private_key_passphrase.get_secret_value()
+    else:
+        params["password"] = settings.snowflake_password.get_secret_value()
+    if settings.snowflake_host:
+        params.update(host=settings.snowflake_host, protocol=settings.snowflake_protocol)
+        if settings.snowflake_port:
+            params["port"] = settings.snowflake_port
+    return params
+
+
+def init_warehouse(settings: Settings) -> None:
+    """Create schemas RAW, SILVER, GOLD, the raw table and the ledger in the configured warehouse."""
+    if settings.warehouse == "postgres":
+        from spotify_mds.load import postgres
+
+        con = postgres.connect(postgres_conninfo(settings))
+        try:
+            postgres.create_schemas(con)
+        finally:
+            con.close()
+    elif settings.warehouse == "snowflake":
+        from spotify_mds.load import snowflake
+
+        con = snowflake.connect(snowflake_params(settings))
+        try:
+            snowflake.create_schemas(con)
+        finally:
+            con.close()
+    else:
+        from spotify_mds.load import duckdb as duck
+
+        con = duck.connect(settings.duckdb_file)
+        try:
+            duck.create_schemas(con)
+        finally:
+            con.close()
+
+
+def forget(settings: Settings, since, until) -> int:
+    """Forget the loaded files of event hours [since, until) so the next load reads them again."""
+    if settings.warehouse == "postgres":
+        from spotify_mds.load import postgres
+
+        return postgres.forget(postgres_conninfo(settings), settings.kafka_topic, since, until)
+    if settings.warehouse == "snowflake":
+        from spotify_mds.load import snowflake
+
+        return snowflake.forget(snowflake_params(settings), settings.kafka_topic, since, until)
     from spotify_mds.load import duckdb as duck
 
+    return duck.forget(settings.duckdb_file, settings.kafka_topic, since, until)
+
+
+def load(settings: Settings, summary: RunSummary, console: Console) -> None:
+    """Bulk-load new or changed bronze files into the configured warehouse's raw table."""
     lake = lake_from(settings)
     with progress_bar(console) as bar, _timed(summary, "load"):
-        task = bar.add_task("load bronze → raw", total=None)
+        task = bar.add_task(f"load bronze → raw ({settings.warehouse})", total=None)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, total=total, advance=done)
 
-        stats = duck.load(lake, settings.duckdb_file, settings.kafka_topic, progress=advance)
+        if settings.warehouse == "postgres":
+            from spotify_mds.load import postgres
+
+            stats = postgres.load(lake, postgres_conninfo(settings), settings.kafka_topic, progress=advance)
+        elif settings.warehouse == "snowflake":
+            from spotify_mds.load import snowflake
+
+            stats = snowflake.load(lake, snowflake_params(settings), settings.kafka_topic, progress=advance)
+        else:
+            from spotify_mds.load import duckdb as duck
+
+            stats = duck.load(lake, settings.duckdb_file, settings.kafka_topic, progress=advance)
         bar.update(task, total=max(stats.files_loaded, 1), completed=max(stats.files_loaded, 1))
     summary.loaded = stats.rows_loaded
     summary.files_loaded = stats.files_loaded
@@ -177,18 +274,80 @@ def transform(settings: Settings, summary: RunSummary, console: Console) -> None
     console.print(f"dbt build: {', '.join(f'{n} {s}' for s, n in sorted(result.counts.items()))}")
 
 
+@contextmanager
+def warehouse_connection(settings: Settings, lake: Lake | None = None) -> Iterator[tuple[str, Any]]:
+    """(dialect, connection) of the configured warehouse; closed on exit."""
+    if settings.warehouse == "postgres":
+        from spotify_mds.load import postgres
+
+        con = postgres.connect(postgres_conninfo(settings))
+    elif settings.warehouse == "snowflake":
+        from spotify_mds.load import snowflake
+
+        con = snowflake.connect(snowflake_params(settings))
+    else:
+        from spotify_mds.load import duckdb as duck
+
+        con = duck.connect(settings.duckdb_file, lake)
+    try:
+        yield settings.warehouse, con
+    finally:
+        con.close()
+
+
+def query_function(dialect: str, con: Any):
+    """`query(sql) -> rows` over a warehouse connection (what the quality checks take)."""
+
+    def query(sql: str) -> list[tuple]:
+        if dialect == "duckdb":
+            return con.execute(sql).fetchall()
+        cur = con.cursor()
+        try:
+            cur.execute(sql)
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+    return query
+
+
 def export(settings: Settings, summary: RunSummary, console: Console) -> None:
-    from spotify_mds.export import export_gold
-    from spotify_mds.load import duckdb as duck
+    from spotify_mds.export import DBAPIGold, DuckDBGold, export_gold
 
     lake = lake_from(settings)
     with console.status("export gold → lake…"), _timed(summary, "export"):
-        con = duck.connect(settings.duckdb_file, lake)
-        try:
-            result = export_gold(con, lake)
-        finally:
-            con.close()
+        with warehouse_connection(settings, lake) as (dialect, con):
+            source = DuckDBGold(con) if dialect == "duckdb" else DBAPIGold(con, dialect)
+            result = export_gold(source, lake)
     summary.marts = result.rows
+
+
+def quality(settings: Settings, summary: RunSummary, console: Console, *, as_of: datetime | None = None) -> list:
+    """Run the data-quality checks on the configured warehouse; return and print their results."""
+    from spotify_mds.quality import run_checks
+
+    as_of = as_of or settings.quality_as_of or datetime.now(timezone.utc)
+    with _timed(summary, "quality"), warehouse_connection(settings) as (dialect, con):
+        results = run_checks(
+            query_function(dialect, con),
+            as_of=as_of,
+            max_age=timedelta(hours=settings.quality_freshness_hours),
+            tolerance=settings.quality_volume_tolerance,
+        )
+    summary.quality = results
+    console.print(quality_table(results))
+    return results
+
+
+def quality_table(results: list) -> Table:
+    table = Table(title="data quality", show_header=True, header_style="bold")
+    for column in ("check", "status", "observed", "expected", "detail"):
+        table.add_column(column)
+    colours = {"pass": "green", "skip": "yellow", "fail": "red", "error": "red"}
+    for result in results:
+        status = f"[{colours[result.status]}]{result.status.upper()}[/]"
+        table.add_row(result.check, status, result.observed, result.expected, result.detail)
+    return table
 
 
 def run_pipeline(settings: Settings, console: Console | None = None, **sim_overrides: object) -> RunSummary:
@@ -201,8 +360,18 @@ def run_pipeline(settings: Settings, console: Console | None = None, **sim_overr
     land_embedded(settings, summary, console, sim_config(settings, **sim_overrides))
     load(settings, summary, console)
     transform(settings, summary, console)
+    # The simulated world's clock stopped at its newest event: judge freshness there, unless told.
+    quality(settings, summary, console, as_of=settings.quality_as_of or simulated_now(settings))
     export(settings, summary, console)
     return summary
+
+
+def simulated_now(settings: Settings) -> datetime | None:
+    """The newest event time in raw (UTC): "now" for data the simulator generated in one go."""
+    with warehouse_connection(settings) as (dialect, con):
+        column = '"TIMESTAMP"' if dialect == "snowflake" else '"timestamp"'
+        (newest,) = query_function(dialect, con)(f"SELECT max({column}) FROM raw.listening_events")[0]
+    return newest.replace(tzinfo=timezone.utc) if newest is not None and newest.tzinfo is None else newest
 
 
 def follow_pipeline(

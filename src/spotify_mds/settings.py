@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     snowflake_user: str = Field("", validation_alias=_env("SNOWFLAKE_USER"))
     snowflake_password: SecretStr = Field(SecretStr(""), validation_alias=_env("SNOWFLAKE_PASSWORD"))
     snowflake_private_key_path: str = Field("", validation_alias=_env("SNOWFLAKE_PRIVATE_KEY_PATH"))
+    snowflake_private_key_passphrase: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")
+    )
     snowflake_role: str = Field("", validation_alias=_env("SNOWFLAKE_ROLE"))
     snowflake_warehouse: str = Field("MDS_WH", validation_alias=_env("SNOWFLAKE_WAREHOUSE"))
     snowflake_database: str = Field("SPOTIFY_MDS", validation_alias=_env("SNOWFLAKE_DATABASE"))
@@ -81,6 +84,15 @@ class Settings(BaseSettings):
     snowflake_host: str = Field("", validation_alias=_env("SNOWFLAKE_HOST"))
     snowflake_port: int | None = Field(None, validation_alias=_env("SNOWFLAKE_PORT"))
     snowflake_protocol: str = Field("https", validation_alias=_env("SNOWFLAKE_PROTOCOL"))
+
+    # --- data quality (after the transform) ----------------------------------------------------------
+    quality_freshness_hours: float = Field(26.0, gt=0, validation_alias=_env("QUALITY_FRESHNESS_HOURS"))
+    quality_volume_tolerance: float = Field(0.5, gt=0, validation_alias=_env("QUALITY_VOLUME_TOLERANCE"))
+    quality_as_of: datetime | None = Field(
+        None,
+        validation_alias=_env("QUALITY_AS_OF"),
+        description="The moment freshness is judged at; empty means now (the runner uses the simulated clock).",
+    )
 
     # --- simulator ---------------------------------------------------------------------------------
     user_count: int = Field(6000, gt=0, validation_alias=_env("USER_COUNT"))

@@ -1,5 +1,6 @@
--- Every event with the listening session it belongs to: a user's session ends after
+-- Every event with the listening session it belongs to: a user's session ends after more than
 -- `session_gap_minutes` without any event (the player's own session id is not trusted for this).
+-- Gaps are compared in milliseconds (datediff in seconds counts boundaries crossed on some adapters).
 with ordered as (
     select
         *,
@@ -12,7 +13,8 @@ flagged as (
         *,
         case
             when previous_event_at is null then 1
-            when {{ dbt.datediff('previous_event_at', 'event_at', 'second') }} > {{ var('session_gap_minutes') * 60 }} then 1
+            when {{ spotify_mds.epoch_ms('event_at') }} - {{ spotify_mds.epoch_ms('previous_event_at') }}
+                > {{ var('session_gap_minutes') * 60 * 1000 }} then 1
             else 0
         end as session_start_flag
     from ordered

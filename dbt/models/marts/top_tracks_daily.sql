@@ -1,4 +1,4 @@
--- The 50 most played tracks of each day (ties broken by track id, so the ranking is stable).
+-- The most played tracks of each day (ties broken by track id, so the ranking is stable).
 with daily as (
     select
         event_date,
@@ -30,4 +30,4 @@ select
     cast(plays as bigint) as plays,
     cast(listeners as bigint) as listeners
 from ranked
-where track_rank <= 50
+where track_rank <= {{ var('top_tracks_per_day') }}

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from spotify_mds.events import COLUMNS
 from spotify_mds.lake import Lake, ObjectInfo
 
 _HOUR = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/")
@@ -31,6 +32,49 @@ def bronze_files(lake: Lake, topic: str) -> list[ObjectInfo]:
     return [info for info in lake.list(f"bronze/{topic}/") if ".ndjson" in info.key.rsplit("/", 1)[-1]]
 
 
+def pending_files(files: list[ObjectInfo], known: dict[str, str]) -> list[ObjectInfo]:
+    """The files the ledger (key → version) lacks or holds at another version: what a load must read."""
+    return [info for info in files if known.get(info.key) != info.version]
+
+
+_DUCK_TYPES = {"varchar": "VARCHAR", "timestamp": "TIMESTAMPTZ", "bigint": "BIGINT", "integer": "INTEGER"}
+
+
+def bronze_to_file(
+    duck, urls: list[str], keys: list[str], path, *, file_format: str = "csv", loaded_at: datetime | None = None
+) -> None:
+    """Parse and type bronze NDJSON files (any compression) with DuckDB into one CSV or Parquet file.
+
+    Columns: the event's (`events.COLUMNS`), then `_source_file` (the lake key), then `_loaded_at`
+    when given. CSV is headerless, timestamps as UTC wall time with microseconds, empty strings
+    quoted and NULLs empty (PostgreSQL's CSV reader tells them apart); Parquet keeps the types and
+    the column names (for Snowflake's MATCH_BY_COLUMN_NAME). `duck` is an in-memory DuckDB
+    connection able to read the urls (the lake's filesystem registered).
+    """
+    columns = ", ".join(f"'{name}': '{_DUCK_TYPES[kind]}'" for name, kind in COLUMNS.items())
+    if file_format == "csv":
+        fields = [
+            f"strftime(\"{name}\"::TIMESTAMP, '%Y-%m-%d %H:%M:%S.%f')" if kind == "timestamp" else f'"{name}"'
+            for name, kind in COLUMNS.items()
+        ]
+        options = "FORMAT csv, HEADER false"
+    else:
+        fields = [f'"{name}"::TIMESTAMP AS "{name}"' if kind == "timestamp" else f'"{name}"' for name, kind in COLUMNS.items()]
+        options = "FORMAT parquet, COMPRESSION zstd"
+    fields.append("f.k AS _source_file")
+    if loaded_at is not None:
+        fields.append(f"TIMESTAMP '{loaded_at:%Y-%m-%d %H:%M:%S.%f}' AS _loaded_at")
+    duck.execute(
+        "CREATE OR REPLACE TEMP TABLE _files AS SELECT unnest(?::VARCHAR[]) AS url, unnest(?::VARCHAR[]) AS k",
+        [urls, keys],
+    )
+    duck.execute(
+        f"COPY (SELECT {', '.join(fields)} FROM read_json(?, columns={{{columns}}}, format='newline_delimited',"
+        f" filename=true) AS r JOIN _files AS f ON r.filename = f.url) TO '{path}' ({options})",
+        [urls],
+    )
+
+
 def file_hour(key: str) -> datetime | None:
     """The event-time hour a bronze key belongs to (from its `date=/hour=` folders)."""
     match = _HOUR.search("/" + key)
@@ -44,4 +88,4 @@ def in_range(key: str, since: datetime | None, until: datetime | None) -> bool:
     return (since is None or hour >= since.replace(tzinfo=None)) and (until is None or hour < until.replace(tzinfo=None))
 
 
-__all__ = ["LoadStats", "bronze_files", "file_hour", "in_range"]
+__all__ = ["LoadStats", "bronze_files", "bronze_to_file", "file_hour", "in_range", "pending_files"]

@@ -1,0 +1,87 @@
+"""Every gold figure equals the ground truth on a real PostgreSQL server (the DuckDB test's twin).
+
+Reads POSTGRES_HOST/PORT/USER/PASSWORD/DB; skips with the reason when the server is unreachable,
+unless CI=true, where that is a failure (`scripts/ci_postgres.sh` provisions one).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
+
+import pyarrow.parquet as pq
+
+from spotify_mds import transform
+from spotify_mds.export import DBAPIGold, export_gold, mart_key
+from spotify_mds.quality import run_checks
+from spotify_mds.land import land_batches
+from spotify_mds.lake import LocalLake
+from spotify_mds.runner import dbt_env, postgres_conninfo, query_function
+from spotify_mds.settings import load_settings
+
+psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
+from spotify_mds.load import postgres  # noqa: E402
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+TOPIC = "spotify.streams"
+
+
+@pytest.fixture
+def pg_settings(tmp_path):
+    settings = load_settings(data_dir=tmp_path, warehouse="postgres")
+    conninfo = postgres_conninfo(settings)
+    try:
+        con = psycopg.connect(conninfo, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL at {settings.postgres_host}:{settings.postgres_port} is unreachable ({exc})".strip()
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
+        pytest.skip(reason)
+    with con:
+        for schema in ("raw", "silver", "gold"):
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    return settings
+
+
+def read_gold(conninfo: str) -> dict[str, set[tuple]]:
+    with postgres.connect(conninfo) as con:
+        return {mart: set(con.execute(f"SELECT * FROM gold.{mart}").fetchall()) for mart in MARTS}
+
+
+def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
+    data = make_dataset()
+    lake = LocalLake(tmp_path / "lake")
+    conninfo = postgres_conninfo(pg_settings)
+    env, state = dbt_env(pg_settings), tmp_path / "dbt"
+
+    land_batches(batches(data.first, 0), lake, TOPIC, max_records=2000)
+    first = postgres.load(lake, conninfo, TOPIC)
+    assert transform.run_dbt(["run"], env=env, target="postgres", state_dir=state).succeeded  # models only; tests run below
+    land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
+    second = postgres.load(lake, conninfo, TOPIC)
+    assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
+    transform.build(env=env, target="postgres", state_dir=state)
+
+    gold = read_gold(conninfo)
+    assert mismatches(truth(data.unique), gold) == {}
+
+    # The quality checks and the gold export run on PostgreSQL too.
+    with postgres.connect(conninfo) as con:
+        checks = {r.check: r for r in run_checks(query_function("postgres", con), as_of=datetime(2026, 11, 10, tzinfo=timezone.utc))}
+        assert checks["reconciliation"].status == "pass", checks["reconciliation"]
+        assert checks["freshness"].status == "pass", checks["freshness"]
+        export = export_gold(DBAPIGold(con, "postgres"), lake)
+    assert {mart: export.rows[mart] for mart in MARTS} == {mart: len(gold[mart]) for mart in MARTS}
+    assert pq.read_table(lake.url(mart_key("sessions_daily"))).schema.field("sessions_per_user").type == "double"
+
+    assert postgres.load(lake, conninfo, TOPIC).files_loaded == 0
+    assert postgres.forget(conninfo, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
+    assert postgres.load(lake, conninfo, TOPIC).files_loaded > 0
+    with postgres.connect(conninfo) as con:
+        raw_rows = con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0]
+    assert raw_rows == len(data.first) + len(data.second)
+    assert transform.run_dbt(["run"], env=env, target="postgres", state_dir=state).succeeded
+    assert read_gold(conninfo) == gold

@@ -1,0 +1,82 @@
+"""The COPY loader against a real PostgreSQL server: bulk, incremental, a changed file replaces its rows.
+
+Reads POSTGRES_HOST/PORT/USER/PASSWORD/DB; skips with the reason when the server is unreachable,
+unless CI=true, where that is a failure (`scripts/ci_postgres.sh` provisions one).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from spotify_mds.land import land_batches
+from spotify_mds.lake import LocalLake
+from spotify_mds.load import bronze_files, file_hour
+from spotify_mds.runner import postgres_conninfo
+from spotify_mds.settings import load_settings
+from spotify_mds.simulate import Batch, SimConfig, simulate
+
+psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
+from spotify_mds.load import postgres  # noqa: E402
+
+pytestmark = pytest.mark.integration
+TOPIC = "spotify.streams"
+
+
+@pytest.fixture
+def conninfo(tmp_path) -> str:
+    settings = load_settings(data_dir=tmp_path, warehouse="postgres")
+    info = postgres_conninfo(settings)
+    try:
+        con = psycopg.connect(info, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL at {settings.postgres_host}:{settings.postgres_port} is unreachable ({exc})".strip()
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
+        pytest.skip(reason)
+    with con:
+        for schema in ("raw", "silver", "gold"):
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    return info
+
+
+@pytest.fixture(scope="module")
+def events() -> list[bytes]:
+    return [value for batch in simulate(SimConfig(seed=5, users=1000, days=1, max_events=3000)) for value in batch.values]
+
+
+def scalar(conninfo: str, sql: str):
+    with postgres.connect(conninfo) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def test_load_is_bulk_incremental_and_replaces_changed_files(tmp_path, conninfo, events):
+    lake = LocalLake(tmp_path / "lake")
+    land_batches([Batch(0, [None] * len(events), events)], lake, TOPIC, max_records=400, compression="gzip")
+    files = bronze_files(lake, TOPIC)
+
+    first = postgres.load(lake, conninfo, TOPIC, files_per_transaction=3)
+    assert (first.files_loaded, first.rows_loaded) == (len(files), len(events))
+    assert scalar(conninfo, "SELECT count(DISTINCT event_id) FROM raw.listening_events") == len(events)
+    assert scalar(conninfo, "SELECT sum(row_count) FROM raw.loaded_files") == len(events)
+    column_type = "SELECT data_type FROM information_schema.columns WHERE table_name = 'listening_events' AND column_name = 'timestamp'"
+    assert scalar(conninfo, column_type) == "timestamp without time zone"
+
+    again = postgres.load(lake, conninfo, TOPIC)
+    assert (again.files_loaded, again.rows_loaded) == (0, 0)
+
+    victim = files[0]
+    import gzip
+
+    lines = gzip.decompress(lake.get(victim.key)).splitlines()
+    lake.put(victim.key, gzip.compress(b"\n".join(lines[:7]) + b"\n"))
+    changed = postgres.load(lake, conninfo, TOPIC)
+    assert (changed.files_loaded, changed.files_replaced, changed.rows_loaded) == (1, 1, 7)
+    assert scalar(conninfo, "SELECT count(*) FROM raw.listening_events") == len(events) - len(lines) + 7
+
+    hour = file_hour(files[-1].key)
+    in_hour = [info for info in files if file_hour(info.key) == hour]
+    assert postgres.forget(conninfo, TOPIC, hour, hour.replace(minute=59)) == len(in_hour)
+    assert postgres.load(lake, conninfo, TOPIC).files_loaded == len(in_hour)
+    assert scalar(conninfo, "SELECT count(*) FROM raw.listening_events") == len(events) - len(lines) + 7

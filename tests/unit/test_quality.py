@@ -1,0 +1,108 @@
+"""Quality checks: each judges one thing, reports it as data, and never stops the others."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import duckdb
+import pytest
+
+from spotify_mds.quality import check_freshness, check_reconciliation, check_volume, run_checks
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
+    con.execute("CREATE TABLE raw.listening_events (event_id VARCHAR)")
+    con.execute("CREATE TABLE silver.stg_listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
+    yield con
+    con.close()
+
+
+def fill(con, per_day: dict[str, int], *, raw_extra: int = 0, silver_duplicates: int = 0) -> None:
+    n = 0
+    for day, count in per_day.items():
+        for i in range(count):
+            at = datetime.fromisoformat(day) + timedelta(minutes=i)
+            con.execute("INSERT INTO silver.stg_listening_events VALUES (?, ?, ?)", [f"e{n}", at, at.date()])
+            con.execute("INSERT INTO raw.listening_events VALUES (?)", [f"e{n}"])
+            n += 1
+    for i in range(raw_extra):
+        con.execute("INSERT INTO raw.listening_events VALUES (?)", [f"missing{i}"])
+    for i in range(silver_duplicates):
+        con.execute("INSERT INTO silver.stg_listening_events SELECT * FROM silver.stg_listening_events LIMIT 1")
+
+
+def query(con):
+    return lambda sql: con.execute(sql).fetchall()
+
+
+def test_freshness_passes_within_the_threshold_and_fails_beyond(con):
+    fill(con, {"2026-11-02": 10})  # newest event 2026-11-02 00:09
+    fresh = check_freshness(query(con), as_of=datetime(2026, 11, 2, 12, tzinfo=timezone.utc), max_age=timedelta(hours=26))
+    stale = check_freshness(query(con), as_of=datetime(2026, 11, 4, 12, tzinfo=timezone.utc), max_age=timedelta(hours=26))
+    assert fresh.status == "pass"
+    assert stale.status == "fail" and "older than allowed" in stale.detail
+
+
+def test_volume_compares_the_newest_complete_day_with_the_one_before(con):
+    fill(con, {"2026-11-02": 100, "2026-11-03": 40, "2026-11-04": 5})  # the 4th is still filling
+    result = check_volume(query(con), tolerance=0.5)
+    assert result.status == "fail"
+    assert "2026-11-03: 40 events vs 2026-11-02: 100" in result.observed
+    assert check_volume(query(con), tolerance=0.7).status == "pass"
+
+
+def test_volume_skips_without_two_complete_days(con):
+    fill(con, {"2026-11-02": 10, "2026-11-03": 10})
+    assert check_volume(query(con), tolerance=0.5).status == "skip"
+
+
+def test_reconciliation_names_missing_and_doubled_events(con):
+    fill(con, {"2026-11-02": 10}, raw_extra=3, silver_duplicates=1)
+    result = check_reconciliation(query(con))
+    assert result.status == "fail"
+    assert "1 duplicated rows in silver" in result.detail and "3 events in raw missing from silver" in result.detail
+
+
+def test_reconciliation_passes_when_raw_and_silver_agree(con):
+    fill(con, {"2026-11-02": 10})
+    con.execute("INSERT INTO raw.listening_events VALUES ('e0')")  # a duplicate delivery in raw is fine
+    assert check_reconciliation(query(con)).status == "pass"
+
+
+def test_a_check_that_cannot_run_is_isolated(con):
+    fill(con, {"2026-11-02": 10})
+
+    def flaky(sql: str):
+        if "GROUP BY event_date" in sql:
+            raise RuntimeError("connection reset")
+        return con.execute(sql).fetchall()
+
+    results = {r.check: r for r in run_checks(flaky, as_of=datetime(2026, 11, 2, 1, tzinfo=timezone.utc))}
+    assert results["volume"].status == "error" and "RuntimeError: connection reset" in results["volume"].detail
+    assert results["freshness"].status == "pass" and results["reconciliation"].status == "pass"
+    assert not results["volume"].ok and results["freshness"].ok
+
+
+def test_the_quality_command_prints_every_check_and_fails_on_a_failed_one(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from spotify_mds.cli import app
+
+    db = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
+    con.execute("CREATE TABLE raw.listening_events AS SELECT 'e1' AS event_id UNION ALL SELECT 'e2'")
+    con.execute(
+        "CREATE TABLE silver.stg_listening_events AS SELECT 'e1' AS event_id,"
+        " TIMESTAMP '2026-11-02 10:00:00' AS event_at, DATE '2026-11-02' AS event_date"
+    )
+    con.close()
+    monkeypatch.setenv("WAREHOUSE", "duckdb")
+    monkeypatch.setenv("DUCKDB_PATH", str(db))
+    result = CliRunner().invoke(app, ["quality", "--as-of", "2026-11-02T12:00:00"])
+    assert result.exit_code == 1
+    assert "freshness" in result.output and "volume" in result.output and "reconciliation" in result.output
+    assert "FAIL" in result.output  # reconciliation: e2 is in raw, not in silver
