@@ -5,12 +5,18 @@ The rules (ARCHITECTURE.md, "Bronze"), which make a replay rewrite the very same
   `bronze/<topic>/date=YYYY-MM-DD/hour=HH/<topic>+<partition>+<first offset:020d>.ndjson[.gz|.zst]`;
 - a record that fails validation goes to `quarantine/<topic>/...` with its position, its reason and
   its original bytes; it never blocks the stream;
-- a partition's buffer is flushed when it holds `max_records` records or its records span
-  `max_span_ms` of event time: both depend only on the records, so a restart from the last
-  committed offset cuts the same files. `flush()` without a cause (idle, shutdown, revoke) is the
+- a partition's buffer is flushed when it holds `max_records` records, `max_bytes` bytes of values,
+  or its records span `max_span_ms` of event time: all three depend only on the records, so a
+  restart from the last committed offset cuts the same files. `flush()` without a cause (idle, shutdown, revoke) is the
   one non-deterministic cut, which is why silver also deduplicates on `event_id`;
 - a flush returns, per partition, the next offset to commit: the caller commits it only after
-  `flush()` returned, i.e. after every file of the batch was durably written.
+  `flush()` returned, i.e. after every file of the batch was durably written;
+- a flush that fails (`LakeError`) keeps the partition's buffer, marked *due*: nothing more may be
+  added to it until `retry()` wrote it, so the cut stays where the rules put it.
+
+Memory: a partition buffers at most `max_bytes` of values (plus about 100 bytes of bookkeeping per
+record), so a writer holds at most `partitions × (max_bytes + max_records × 100)` bytes, plus, while
+one file is being written, a copy of it (compressed or not).
 
 The source (the embedded hand-off below, or Kafka) only feeds `BronzeWriter.add` and commits.
 """
@@ -26,7 +32,7 @@ from datetime import datetime, timezone
 
 import msgspec
 
-from spotify_mds.errors import InvalidEvent
+from spotify_mds.errors import InvalidEvent, LakeError
 from spotify_mds.events import decode
 from spotify_mds.lake import Lake
 
@@ -44,23 +50,32 @@ class LandStats:
     bytes: int = 0
     unchanged_files: int = 0
     """Files whose identical bytes were already in the lake (a replay)."""
+    failed_writes: int = 0
+    """Flushes that failed (storage outage); their records stayed buffered and were retried."""
+
+
+_HOUR_MS = 3_600_000
 
 
 @dataclass
 class _Buffer:
     """One partition's records since its last flush."""
 
-    hours: dict[tuple[str, str], list[tuple[int, bytes]]] = field(default_factory=dict)
+    hours: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+    """Event-time hour (hours since the epoch, UTC) → [(offset, value)]."""
     bad: list[dict] = field(default_factory=list)
     count: int = 0
+    bytes: int = 0
     first_ms: int | None = None
     last_ms: int | None = None
     next_offset: int | None = None
+    due: bool = False
+    """A flush of this buffer failed: it must be written (`retry()`) before it takes more records."""
 
 
-def _hour_of(moment: datetime) -> tuple[str, str]:
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%d"), f"{utc.hour:02d}"
+def _hour_name(hour: int) -> tuple[str, str]:
+    moment = datetime.fromtimestamp(hour * 3600, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%d"), f"{moment.hour:02d}"
 
 
 def _single_line(value: bytes) -> bytes:
@@ -88,6 +103,7 @@ class BronzeWriter:
         *,
         max_records: int = 50_000,
         max_span_ms: int = 3_600_000,
+        max_bytes: int = 64 * 1024 * 1024,
         compression: str = "none",
         on_flush: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -97,6 +113,7 @@ class BronzeWriter:
         self.topic = topic
         self.max_records = max_records
         self.max_span_ms = max_span_ms
+        self.max_bytes = max_bytes
         self.compression = compression
         self.on_flush = on_flush
         self.stats = LandStats()
@@ -104,8 +121,16 @@ class BronzeWriter:
 
     # -- feeding ----------------------------------------------------------------------------------
     def add(self, partition: int, offset: int, value: bytes | None, key: bytes | None = None) -> int | None:
-        """Buffer one record; return the offset to commit if this record completed a flush."""
-        buffer = self._buffers.setdefault(partition, _Buffer())
+        """Buffer one record; return the offset to commit if this record completed a flush.
+
+        Raises LakeError when the flush this record completed failed: the record stays buffered,
+        the partition is *due*, and `retry()` must succeed before the partition takes more records.
+        """
+        buffer = self._buffers.get(partition)
+        if buffer is None:
+            self._buffers[partition] = buffer = _Buffer()
+        elif buffer.due:
+            raise RuntimeError(f"partition {partition} has a failed flush pending: call retry() first")
         self.stats.records += 1
         try:
             if value is None:
@@ -113,29 +138,60 @@ class BronzeWriter:
             event = decode(value)
         except InvalidEvent as error:
             buffer.bad.append(_quarantine_record(partition, offset, key, value, error))
+            buffer.bytes += len(value) if value is not None else 0
         else:
-            hour = _hour_of(event.timestamp)
+            ms = int(event.timestamp.timestamp() * 1000)
+            hour = ms // _HOUR_MS
             bucket = buffer.hours.get(hour)
             if bucket is None:
                 buffer.hours[hour] = bucket = []
             bucket.append((offset, _single_line(value)))
-            ms = int(event.timestamp.timestamp() * 1000)
-            buffer.first_ms = ms if buffer.first_ms is None else min(buffer.first_ms, ms)
-            buffer.last_ms = ms if buffer.last_ms is None else max(buffer.last_ms, ms)
+            buffer.bytes += len(value)
+            if buffer.first_ms is None:
+                buffer.first_ms = buffer.last_ms = ms
+            elif ms < buffer.first_ms:
+                buffer.first_ms = ms
+            elif ms > buffer.last_ms:
+                buffer.last_ms = ms
         buffer.count += 1
         buffer.next_offset = offset + 1
-        span = 0 if buffer.first_ms is None else buffer.last_ms - buffer.first_ms
-        if buffer.count >= self.max_records or span >= self.max_span_ms:
+        if (
+            buffer.count >= self.max_records
+            or buffer.bytes >= self.max_bytes
+            or (buffer.first_ms is not None and buffer.last_ms - buffer.first_ms >= self.max_span_ms)
+        ):
             return self._flush_partition(partition)
         return None
 
     def pending(self) -> int:
+        """Records buffered, not yet written."""
         return sum(buffer.count for buffer in self._buffers.values())
 
+    def buffered_bytes(self) -> int:
+        """Bytes of values buffered, not yet written (the memory the writer holds)."""
+        return sum(buffer.bytes for buffer in self._buffers.values())
+
+    def due(self) -> list[int]:
+        """Partitions whose flush failed and must be retried before they take more records."""
+        return [p for p, buffer in self._buffers.items() if buffer.due]
+
+    def partitions(self) -> dict[int, int]:
+        """{partition: next offset after its buffered records} for every non-empty buffer."""
+        return {p: b.next_offset for p, b in self._buffers.items() if b.count and b.next_offset is not None}
+
     # -- writing ----------------------------------------------------------------------------------
-    def flush(self) -> dict[int, int]:
-        """Write every buffered record; return {partition: next offset to commit}."""
-        return {p: o for p in list(self._buffers) if (o := self._flush_partition(p)) is not None}
+    def flush(self, partitions: Iterable[int] | None = None) -> dict[int, int]:
+        """Write every buffered record (or those of `partitions`); return {partition: next offset to commit}.
+
+        Raises LakeError on the first partition that cannot be written; partitions written before it
+        are reported by `on_flush`, and every unwritten one stays buffered (and due).
+        """
+        chosen = list(self._buffers) if partitions is None else [p for p in partitions if p in self._buffers]
+        return {p: o for p in chosen if (o := self._flush_partition(p)) is not None}
+
+    def retry(self) -> dict[int, int]:
+        """Write the partitions whose flush failed; return {partition: next offset to commit}."""
+        return self.flush(self.due())
 
     def drop(self, partitions: Iterable[int]) -> None:
         """Forget buffered records of revoked partitions: their new owner replays them."""
@@ -143,36 +199,54 @@ class BronzeWriter:
             self._buffers.pop(partition, None)
 
     def _flush_partition(self, partition: int) -> int | None:
-        buffer = self._buffers.pop(partition, None)
+        buffer = self._buffers.get(partition)
         if buffer is None or buffer.count == 0:
+            self._buffers.pop(partition, None)
             return None
         ext = _EXTENSIONS[self.compression]
-        for (date, hour), rows in sorted(buffer.hours.items()):
-            key = f"bronze/{self.topic}/date={date}/hour={hour}/{self.topic}+{partition}+{rows[0][0]:020d}.ndjson{ext}"
-            self._write(key, b"\n".join(value for _, value in rows) + b"\n")
-            self.stats.landed += len(rows)
+        files: list[tuple[str, bytes, bool]] = []
+        for hour, rows in sorted(buffer.hours.items()):
+            date, hh = _hour_name(hour)
+            key = f"bronze/{self.topic}/date={date}/hour={hh}/{self.topic}+{partition}+{rows[0][0]:020d}.ndjson{ext}"
+            files.append((key, b"\n".join([value for _, value in rows]) + b"\n", True))
         if buffer.bad:
-            date, hour = min(buffer.hours) if buffer.hours else ("unknown", "unknown")
+            date, hh = _hour_name(min(buffer.hours)) if buffer.hours else ("unknown", "unknown")
             first = buffer.bad[0]["offset"]
-            key = f"quarantine/{self.topic}/date={date}/hour={hour}/{self.topic}+{partition}+{first:020d}.ndjson"
-            self._write(key, b"".join(msgspec.json.encode(row) + b"\n" for row in buffer.bad), compress=False)
-            self.stats.quarantined += len(buffer.bad)
+            key = f"quarantine/{self.topic}/date={date}/hour={hh}/{self.topic}+{partition}+{first:020d}.ndjson"
+            files.append((key, b"".join(msgspec.json.encode(row) + b"\n" for row in buffer.bad), False))
+        try:
+            self._write_all(files)
+        except LakeError:
+            buffer.due = True
+            self.stats.failed_writes += 1
+            raise
+        del self._buffers[partition]
+        self.stats.landed += buffer.count - len(buffer.bad)
+        self.stats.quarantined += len(buffer.bad)
         if self.on_flush is not None:
             self.on_flush(partition, buffer.next_offset)
         return buffer.next_offset
 
-    def _write(self, key: str, data: bytes, *, compress: bool = True) -> None:
+    def _encode(self, data: bytes, compress: bool) -> bytes:
         if compress and self.compression == "gzip":
-            data = gzip.compress(data, compresslevel=5, mtime=0)  # mtime=0: same bytes on replay
-        elif compress and self.compression == "zstd":
+            return gzip.compress(data, compresslevel=5, mtime=0)  # mtime=0: same bytes on replay
+        if compress and self.compression == "zstd":
             import zstandard  # optional dependency
 
-            data = zstandard.ZstdCompressor(level=3).compress(data)
-        if self.lake.put(key, data):
-            self.stats.files += 1
-            self.stats.bytes += len(data)
-        else:
-            self.stats.unchanged_files += 1
+            return zstandard.ZstdCompressor(level=3).compress(data)
+        return data
+
+    def _write_all(self, files: list[tuple[str, bytes, bool]]) -> None:
+        """Write a flush's files (in parallel when the lake can); every one is durable on return."""
+        items = [(key, self._encode(data, compress)) for key, data, compress in files]
+        put_many = getattr(self.lake, "put_many", None)
+        written = put_many(items) if put_many is not None and len(items) > 1 else [self.lake.put(k, d) for k, d in items]
+        for (_key, data), changed in zip(items, written, strict=True):
+            if changed:
+                self.stats.files += 1
+                self.stats.bytes += len(data)
+            else:
+                self.stats.unchanged_files += 1
 
 
 def land_batches(
@@ -182,6 +256,7 @@ def land_batches(
     *,
     max_records: int = 50_000,
     max_span_ms: int = 3_600_000,
+    max_bytes: int = 64 * 1024 * 1024,
     compression: str = "none",
     partition: int = 0,
     progress: Callable[[int], None] | None = None,
@@ -191,7 +266,9 @@ def land_batches(
     Each record's offset is its simulator sequence number, so file names, rotation and replay
     behave exactly as with Kafka.
     """
-    writer = BronzeWriter(lake, topic, max_records=max_records, max_span_ms=max_span_ms, compression=compression)
+    writer = BronzeWriter(
+        lake, topic, max_records=max_records, max_span_ms=max_span_ms, max_bytes=max_bytes, compression=compression
+    )
     for batch in batches:
         add = writer.add
         for i, (key, value) in enumerate(zip(batch.keys, batch.values, strict=True)):
