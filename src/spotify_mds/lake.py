@@ -68,7 +68,9 @@ class LocalLake:
             if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
                 return False
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+            # Suffix `.tmp`, not the key's: a writer killed mid-write (kill -9) leaves a hidden
+            # `.tmp-*.tmp` that no `*.ndjson` glob of a reader picks up as data.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)

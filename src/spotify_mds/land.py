@@ -88,8 +88,9 @@ def _quarantine_record(partition: int, offset: int, key: bytes | None, value: by
     record["key"] = key.decode("utf-8", "replace") if key is not None else None
     try:
         record["value"] = value.decode("utf-8") if value is not None else None
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         record["value_base64"] = base64.b64encode(value).decode("ascii")
+        record["reason"] = f"not UTF-8 ({exc.reason} at byte {exc.start}): {error.reason}"
     return record
 
 

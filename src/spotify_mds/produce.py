@@ -98,7 +98,9 @@ def ensure_topic(
 
     admin = AdminClient({"bootstrap.servers": bootstrap_servers})
     try:
-        existing = admin.list_topics(topic=topic, timeout=timeout).topics.get(topic)
+        # All topics, not `topic=`: asking for one by name makes a broker with
+        # auto.create.topics.enable create it on the spot, with its default partition count.
+        existing = admin.list_topics(timeout=timeout).topics.get(topic)
     except KafkaException as exc:
         raise ComponentUnavailable(f"Kafka at {bootstrap_servers} is not reachable: {exc}") from exc
     if existing is not None and existing.error is None:
