@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 import msgspec
 
 from spotify_mds.errors import InvalidEvent, LakeError
-from spotify_mds.events import decode
+from spotify_mds.events import MAX_RECORD_BYTES, ListenEvent, decode
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)
@@ -55,14 +55,17 @@ class LandStats:
 
 
 _HOUR_MS = 3_600_000
+_decoder = msgspec.json.Decoder(ListenEvent)
 
 
 @dataclass
 class _Buffer:
     """One partition's records since its last flush."""
 
-    hours: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
-    """Event-time hour (hours since the epoch, UTC) → [(offset, value)]."""
+    hours: dict[int, list[bytes]] = field(default_factory=dict)
+    """Event-time hour (hours since the epoch, UTC) → values, in offset order."""
+    first_offsets: dict[int, int] = field(default_factory=dict)
+    """Event-time hour → offset of its first record (the file's name)."""
     bad: list[dict] = field(default_factory=list)
     count: int = 0
     bytes: int = 0
@@ -80,7 +83,7 @@ def _hour_name(hour: int) -> tuple[str, str]:
 
 def _single_line(value: bytes) -> bytes:
     """NDJSON needs one line per record; a valid record pretty-printed over lines is compacted."""
-    return msgspec.json.encode(msgspec.json.decode(value)) if b"\n" in value or b"\r" in value else value
+    return msgspec.json.encode(msgspec.json.decode(value))
 
 
 def _quarantine_record(partition: int, offset: int, key: bytes | None, value: bytes | None, error: InvalidEvent):
@@ -136,7 +139,12 @@ class BronzeWriter:
         try:
             if value is None:
                 raise InvalidEvent("record has no value (tombstone)", field=None)
-            event = decode(value)
+            if len(value) > MAX_RECORD_BYTES:
+                decode(value)  # raises the oversize InvalidEvent
+            try:
+                event = _decoder.decode(value)  # the hot path: ListenEvent's own validation, no wrapper
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                event = decode(value)  # raises InvalidEvent naming the field and the reason
         except InvalidEvent as error:
             buffer.bad.append(_quarantine_record(partition, offset, key, value, error))
             buffer.bytes += len(value) if value is not None else 0
@@ -146,7 +154,8 @@ class BronzeWriter:
             bucket = buffer.hours.get(hour)
             if bucket is None:
                 buffer.hours[hour] = bucket = []
-            bucket.append((offset, _single_line(value)))
+                buffer.first_offsets[hour] = offset
+            bucket.append(_single_line(value) if b"\n" in value or b"\r" in value else value)
             buffer.bytes += len(value)
             if buffer.first_ms is None:
                 buffer.first_ms = buffer.last_ms = ms
@@ -208,8 +217,11 @@ class BronzeWriter:
         files: list[tuple[str, bytes, bool]] = []
         for hour, rows in sorted(buffer.hours.items()):
             date, hh = _hour_name(hour)
-            key = f"bronze/{self.topic}/date={date}/hour={hh}/{self.topic}+{partition}+{rows[0][0]:020d}.ndjson{ext}"
-            files.append((key, b"\n".join([value for _, value in rows]) + b"\n", True))
+            first = buffer.first_offsets[hour]
+            key = f"bronze/{self.topic}/date={date}/hour={hh}/{self.topic}+{partition}+{first:020d}.ndjson{ext}"
+            rows.append(b"")  # the final newline, without copying the file once more
+            files.append((key, b"\n".join(rows), True))
+            rows.pop()
         if buffer.bad:
             date, hh = _hour_name(min(buffer.hours)) if buffer.hours else ("unknown", "unknown")
             first = buffer.bad[0]["offset"]

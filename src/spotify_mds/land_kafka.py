@@ -94,6 +94,9 @@ def consumer_config(
         "partition.assignment.strategy": "cooperative-sticky",
         "session.timeout.ms": session_timeout_ms,
         "queued.max.messages.kbytes": prefetch_kbytes,
+        # Bigger fetches, fewer round trips: a partition's fetch brings up to 4 MiB (~10k events).
+        "max.partition.fetch.bytes": 4 * 1024 * 1024,
+        "fetch.wait.max.ms": 100,
         "isolation.level": "read_committed",
     }
     if instance_id:
@@ -225,6 +228,8 @@ class _Lander:
         logger.warning("lake writable again after %.1fs; resuming", now - self.outage_since)
         self.outage_since = None
         self.status.outage_s = 0.0
+        for p in self.last_record_at:  # the pause is not idleness: no idle flush right after it
+            self.last_record_at[p] = now
         assignment = self.consumer.assignment()
         if assignment:
             self.consumer.resume(assignment)

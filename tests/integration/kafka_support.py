@@ -93,10 +93,19 @@ def committed(bootstrap: str, group: str, topic: str, partitions: int) -> dict[i
     """The group's committed offsets (-1001 when none), read without joining the group."""
     from confluent_kafka import Consumer, TopicPartition
 
+    from confluent_kafka import KafkaException
+
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     try:
-        tps = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
-        return {tp.partition: tp.offset for tp in tps}
+        for attempt in range(20):
+            try:
+                tps = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+                return {tp.partition: tp.offset for tp in tps}
+            except KafkaException as exc:  # coordinator still loading, or moving: transient
+                if attempt == 19 or not exc.args[0].retriable() and "coordinator" not in str(exc).lower():
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")
     finally:
         consumer.close()
 
@@ -153,3 +162,81 @@ def wait(proc: subprocess.Popen, timeout: float, rss: list[float] | None = None)
             pytest.fail(f"lander did not finish within {timeout}s")
         time.sleep(0.2)
     return proc.returncode
+
+
+class SwitchableProxy:
+    """A TCP forwarder in front of a server (moto's S3) that can be switched off and on.
+
+    Off: open connections are cut and new ones are closed at once, as a crashed or unreachable
+    endpoint behaves; the server behind it keeps its state (moto's buckets live in memory).
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        import threading
+
+        self.upstream_port = upstream_port
+        self.enabled = True
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self.enabled:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets.update((client, upstream))
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with self._lock:
+                    self._sockets.discard(s)
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def switch_off(self) -> None:
+        self.enabled = False
+        with self._lock:
+            live = list(self._sockets)
+        for s in live:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def switch_on(self) -> None:
+        self.enabled = True
+
+    def close(self) -> None:
+        self._closed = True
+        self.switch_off()
+        self._listener.close()
