@@ -203,7 +203,7 @@ class _Lander:
         if self.outage_since is None:
             self.outage_since = now
             self.status.outages += 1
-            self.backoff = 0.5
+            self.backoff = min(0.5, self.retry_max_s)
             logger.warning("lake write failed, pausing consumption and retrying: %s", exc)
         else:
             self.backoff = min(self.backoff * 2, self.retry_max_s)
@@ -313,18 +313,21 @@ def land_kafka(
     stop: threading.Event | None = None,
     on_status: Callable[[LanderStatus], None] | None = None,
     status_every_s: float = 1.0,
+    consumer_factory: Callable[[dict], object] | None = None,
 ) -> LanderStatus:
     """Consume `topic` in `consumer_conf`'s group and land it through `writer` until `stop` is set
     (or, with `stop_when_idle_s`, until no record arrived for that long since partitions were first
     assigned); then flush, commit, leave.
 
     Raises LakeError when the final flush still fails after `shutdown_timeout_s` (nothing of it is
-    committed: the next run replays it).
+    committed: the next run replays it). `consumer_factory` builds the consumer from the config
+    (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
     """
-    from confluent_kafka import Consumer
+    if consumer_factory is None:
+        from confluent_kafka import Consumer as consumer_factory
 
     stop = stop or threading.Event()
-    consumer = Consumer(consumer_conf)
+    consumer = consumer_factory(consumer_conf)
     lander = _Lander(consumer, topic, writer, idle_flush_s=idle_flush_s, retry_max_s=retry_max_s)
     consumer.subscribe([topic], on_assign=lander.on_assign, on_revoke=lander.on_revoke, on_lost=lander.on_lost)
     started = last_message_at = next_status = time.monotonic()
