@@ -181,11 +181,14 @@ def bench_land_quix(python: str, bootstrap: str, topic: str, n: int, out: Path) 
     if not Path(python).exists():
         print(f"quixstreams: no peers venv at {python}; skipped", file=sys.stderr)
         return None
+    out.mkdir(parents=True, exist_ok=True)
+    # LocalFileSink accepts only [A-Za-z0-9 ._] in its directory: give it a relative name.
     result = subprocess.run(
-        [python, "-W", "ignore", "-c", PEER_QUIX, bootstrap, topic, str(n), str(out), f"bench-quix-{uuid.uuid4().hex[:6]}"],
+        [python, "-W", "ignore", "-c", PEER_QUIX, bootstrap, topic, str(n), "quix_out", f"bench-quix-{uuid.uuid4().hex[:6]}"],
         capture_output=True,
         text=True,
         timeout=1800,
+        cwd=out,
     )
     if result.returncode != 0:
         print(f"quixstreams failed:\n{result.stderr[-2000:]}", file=sys.stderr)
@@ -198,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--bootstrap", default="")
     parser.add_argument("--peers-python", default=str(HERE / "out" / "peers-venv" / "bin" / "python"))
+    parser.add_argument("--rounds", type=int, default=2, help="landing rounds; each contender keeps its best")
     parser.add_argument("--skip", default="", help="comma-separated: seed-produce,quix,seed-land,zstd")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -230,19 +234,31 @@ def main(argv: list[str] | None = None) -> int:
             ensure_topic(bootstrap, TOPIC + ".seed", PARTITIONS)
             rows.append(("produce", "seed-style producer (random.choice + json.dumps per event)", bench_produce_seed(bootstrap, TOPIC + ".seed", n)))
 
-        rows.append(("land", "spotify-mds land_kafka() → bronze (validated, fsync'd, commit after write)", bench_land_ours(bootstrap, TOPIC, n, work / "ours")))
+        # Landers run in rounds (A B C D, A B C D, ...) and each keeps its best round: on a shared
+        # machine one round can be slowed by a neighbour's job.
+        landers = [("spotify-mds land_kafka() → bronze (validated, fsync'd, commit after write)", lambda i: bench_land_ours(bootstrap, TOPIC, n, work / f"ours{i}"))]
         if "zstd" not in skip:
-            rows.append(("land", "spotify-mds land_kafka() → bronze, zstd", bench_land_ours(bootstrap, TOPIC, n, work / "ours-zstd", "zstd")))
+            landers.append(("spotify-mds land_kafka() → bronze, zstd", lambda i: bench_land_ours(bootstrap, TOPIC, n, work / f"ours-zstd{i}", "zstd")))
         if "seed-land" not in skip:
-            rows.append(("land", "seed-style consumer (poll + json.loads per message, auto-commit)", bench_land_seed(bootstrap, TOPIC, n, work / "seed")))
+            landers.append(("seed-style consumer (poll + json.loads per message, auto-commit)", lambda i: bench_land_seed(bootstrap, TOPIC, n, work / f"seed{i}")))
         if "quix" not in skip:
-            rows.append(("land", "quixstreams 3 LocalFileSink (JSON lines)", bench_land_quix(args.peers_python, bootstrap, TOPIC, n, work / "quix")))
+            landers.append(("quixstreams 3 LocalFileSink (JSON lines)", lambda i: bench_land_quix(args.peers_python, bootstrap, TOPIC, n, work / f"quix{i}")))
+        best: dict[str, list[float]] = {name: [] for name, _ in landers}
+        for i in range(args.rounds):
+            for name, run in landers:
+                rate = run(i)
+                if rate:
+                    best[name].append(rate)
+                print(f"round {i + 1}: {name}: {rate or 0:,.0f}/s", file=sys.stderr)
+        for name, rates in best.items():
+            rows.append(("land", name, max(rates) if rates else None))
     finally:
         if not args.bootstrap:
             kafka_local.stop(data_dir)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\n{n:,} events, {PARTITIONS} partitions, {os.cpu_count()} cores, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n")
+    print(f"landing: best of {args.rounds} interleaved rounds\n")
     print("| stage | contender | events/s |\n|---|---|---:|")
     for stage, name, rate in rows:
         print(f"| {stage} | {name} | {f'{rate:,.0f}' if rate else 'n/a'} |")

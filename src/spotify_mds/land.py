@@ -18,7 +18,8 @@ Memory: a partition buffers at most `max_bytes` of values (plus about 100 bytes 
 record), so a writer holds at most `partitions × (max_bytes + max_records × 100)` bytes, plus, while
 one file is being written, a copy of it (compressed or not).
 
-The source (the embedded hand-off below, or Kafka) only feeds `BronzeWriter.add` and commits.
+The source (the embedded hand-off below, or Kafka in `land_kafka.py`) only feeds `BronzeWriter.add`
+and commits.
 """
 
 from __future__ import annotations

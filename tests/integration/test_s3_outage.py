@@ -153,3 +153,22 @@ def test_lake_outage_pauses_commits_and_the_lander_resumes_by_itself(broker, s3,
     print(f"S3 outage: {len(counts):,} distinct events in bronze, {duplicates} duplicate deliveries")
     assert set(counts) == set(produced)
     assert duplicates == 0
+
+
+def test_s3_lake_skips_identical_bytes_and_puts_in_parallel(s3):
+    from spotify_mds.errors import LakeError
+    from spotify_mds.lake import S3Lake
+
+    lake = S3Lake(f"s3://{BUCKET}/unit", endpoint_url=s3["proxied"], key="test", secret="test")
+    items = [(f"bronze/t/date=2026-11-02/hour=0{i}/t+0+{i:020d}.ndjson", b'{"i": %d}\n' % i) for i in range(5)]
+    assert lake.put_many(items) == [True] * 5
+    assert lake.put_many(items) == [False] * 5  # a replay leaves identical objects alone
+    assert [info.key for info in lake.list("bronze/")] == [key for key, _ in items]
+    s3["proxy"].switch_off()
+    try:
+        with pytest.raises(LakeError, match="cannot write"):
+            S3Lake(
+                f"s3://{BUCKET}/unit", endpoint_url=s3["proxied"], key="test", secret="test", max_attempts=1
+            ).put("bronze/x.ndjson", b"x\n")
+    finally:
+        s3["proxy"].switch_on()
