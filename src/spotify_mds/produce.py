@@ -87,7 +87,7 @@ def producer_config(
 
 
 def ensure_topic(
-    bootstrap_servers: str, topic: str, partitions: int = 3, *, replication_factor: int = 1, timeout: float = 30
+    bootstrap_servers: str, topic: str, partitions: int = 3, *, replication_factor: int = 1, timeout: float = 10
 ) -> bool:
     """Create `topic` with `partitions` partitions unless it exists; return True if it was created.
 
