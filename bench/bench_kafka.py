@@ -107,7 +107,7 @@ def bench_land_ours(bootstrap: str, topic: str, n: int, out: Path, compression: 
     from spotify_mds.land import BronzeWriter
     from spotify_mds.land_kafka import consumer_config, land_kafka
 
-    writer = BronzeWriter(LocalLake(out), topic, compression=compression)
+    writer = BronzeWriter(LocalLake(out), topic, compression=compression, max_inflight=4)  # the CLI's default
     stop = threading.Event()
 
     def watch(status) -> None:

@@ -192,6 +192,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
         max_span_ms=settings.land_max_span_seconds * 1000,
         max_bytes=settings.land_max_bytes,
         compression=settings.land_compression,
+        max_inflight=settings.land_max_inflight,
     )
     conf = consumer_config(
         settings.kafka_bootstrap_servers,

@@ -27,7 +27,11 @@ from __future__ import annotations
 import base64
 import gzip
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -57,6 +61,23 @@ class LandStats:
 
 _HOUR_MS = 3_600_000
 _decoder = msgspec.json.Decoder(ListenEvent)
+
+
+@dataclass
+class _Flight:
+    """A flush being written in the background: its files and what it makes committable."""
+
+    files: list[tuple[str, bytes, bool]]
+    next_offset: int
+    landed: int
+    quarantined: int
+    future: Future | None = None
+    failed: bool = False
+    error: BaseException | None = None
+
+
+_DONE: Future = Future()
+_DONE.set_result(None)
 
 
 @dataclass
@@ -111,7 +132,11 @@ class BronzeWriter:
         max_bytes: int = 64 * 1024 * 1024,
         compression: str = "none",
         on_flush: Callable[[int, int], None] | None = None,
+        max_inflight: int = 0,
     ) -> None:
+        """`max_inflight` > 0 writes flushes in background threads (up to that many at once) while the
+        caller keeps adding: `add()` then never returns an offset, `completed()` does, per partition in
+        offset order and only once every earlier flush of the partition is durable. 0: synchronous."""
         if compression not in _EXTENSIONS:
             raise ValueError(f"compression must be one of {sorted(_EXTENSIONS)}, not {compression!r}")
         self.lake = lake
@@ -123,6 +148,11 @@ class BronzeWriter:
         self.on_flush = on_flush
         self.stats = LandStats()
         self._buffers: dict[int, _Buffer] = {}
+        self.max_inflight = max_inflight
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: dict[int, deque[_Flight]] = {}
+        self._ready: dict[int, int] = {}
+        self._lock = threading.Lock()
 
     # -- feeding ----------------------------------------------------------------------------------
     def add(self, partition: int, offset: int, value: bytes | None, key: bytes | None = None) -> int | None:
@@ -175,16 +205,34 @@ class BronzeWriter:
         return None
 
     def pending(self) -> int:
-        """Records buffered, not yet written."""
-        return sum(buffer.count for buffer in self._buffers.values())
+        """Records buffered or being written, not yet durable."""
+        flying = sum(f.landed + f.quarantined for q in self._inflight.values() for f in q)
+        return sum(buffer.count for buffer in self._buffers.values()) + flying
 
     def buffered_bytes(self) -> int:
-        """Bytes of values buffered, not yet written (the memory the writer holds)."""
-        return sum(buffer.bytes for buffer in self._buffers.values())
+        """Bytes held for records not yet durable (the memory the writer holds)."""
+        flying = sum(len(data) for q in self._inflight.values() for f in q for _, data, _ in f.files)
+        return sum(buffer.bytes for buffer in self._buffers.values()) + flying
 
     def due(self) -> list[int]:
-        """Partitions whose flush failed and must be retried before they take more records."""
-        return [p for p, buffer in self._buffers.items() if buffer.due]
+        """Partitions whose flush failed and must be retried (`retry()`) before more is committed."""
+        self._collect()
+        failed = [p for p, q in self._inflight.items() if q and q[0].failed]
+        return [p for p, buffer in self._buffers.items() if buffer.due] + failed
+
+    def completed(self) -> dict[int, int]:
+        """{partition: next offset to commit} for background flushes that became durable since the last call."""
+        self._collect()
+        ready, self._ready = self._ready, {}
+        return ready
+
+    def wait(self, partitions: Iterable[int] | None = None) -> None:
+        """Wait until the background writes of `partitions` (default: all) have finished, well or not."""
+        chosen = list(self._inflight) if partitions is None else [p for p in partitions if p in self._inflight]
+        futures = [f.future for p in chosen for f in self._inflight.get(p, ())]
+        if futures:
+            futures_wait(futures)
+        self._collect()
 
     def partitions(self) -> dict[int, int]:
         """{partition: next offset after its buffered records} for every non-empty buffer."""
@@ -198,16 +246,39 @@ class BronzeWriter:
         are reported by `on_flush`, and every unwritten one stays buffered (and due).
         """
         chosen = list(self._buffers) if partitions is None else [p for p in partitions if p in self._buffers]
-        return {p: o for p in chosen if (o := self._flush_partition(p)) is not None}
+        done = {p: o for p in chosen if (o := self._flush_partition(p)) is not None}
+        if not self.max_inflight:
+            return done
+        self.wait()
+        if failed := [p for p, q in self._inflight.items() if q and q[0].failed]:
+            raise LakeError(f"writing partitions {failed} failed: {self._inflight[failed[0]][0].error}")
+        return self.completed()
 
     def retry(self) -> dict[int, int]:
-        """Write the partitions whose flush failed; return {partition: next offset to commit}."""
-        return self.flush(self.due())
+        """Write again what failed (in offset order); return {partition: next offset to commit}."""
+        if not self.max_inflight:
+            return self.flush([p for p, buffer in self._buffers.items() if buffer.due])
+        self.wait()
+        for queue in self._inflight.values():
+            for flight in queue:
+                if flight.failed or flight.future.exception() is not None:
+                    self._write_all(flight.files)  # raises LakeError while the lake is still down
+                    flight.failed, flight.error = False, None
+                    flight.future = _DONE
+        return self.completed()
 
     def drop(self, partitions: Iterable[int]) -> None:
-        """Forget buffered records of revoked partitions: their new owner replays them."""
+        """Forget buffered records of revoked partitions: their new owner replays them.
+
+        Background writes of those partitions are waited for first, so none of them can land after
+        the new owner has started writing the same keys.
+        """
+        partitions = list(partitions)
+        self.wait(partitions)
         for partition in partitions:
             self._buffers.pop(partition, None)
+            self._inflight.pop(partition, None)
+            self._ready.pop(partition, None)
 
     def _flush_partition(self, partition: int) -> int | None:
         buffer = self._buffers.get(partition)
@@ -228,6 +299,8 @@ class BronzeWriter:
             first = buffer.bad[0]["offset"]
             key = f"quarantine/{self.topic}/date={date}/hour={hh}/{self.topic}+{partition}+{first:020d}.ndjson"
             files.append((key, b"".join(msgspec.json.encode(row) + b"\n" for row in buffer.bad), False))
+        if self.max_inflight:
+            return self._write_in_background(partition, buffer, files)
         try:
             self._write_all(files)
         except LakeError:
@@ -240,6 +313,41 @@ class BronzeWriter:
         if self.on_flush is not None:
             self.on_flush(partition, buffer.next_offset)
         return buffer.next_offset
+
+    def _write_in_background(self, partition: int, buffer: _Buffer, files: list) -> None:
+        del self._buffers[partition]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_inflight, thread_name_prefix="bronze-write")
+        flight = _Flight(files, buffer.next_offset, buffer.count - len(buffer.bad), len(buffer.bad))
+        flight.future = self._pool.submit(self._write_all, files)
+        self._inflight.setdefault(partition, deque()).append(flight)
+        # Back-pressure: at most max_inflight flushes held in memory at once.
+        while sum(len(q) for q in self._inflight.values()) > self.max_inflight:
+            running = [f.future for q in self._inflight.values() for f in q if not f.future.done()]
+            if not running:
+                break  # the rest waits behind a failed flush: the caller pauses and retries
+            futures_wait(running, return_when=FIRST_COMPLETED)
+            self._collect()
+        return None
+
+    def _collect(self) -> None:
+        """Move finished background flushes, in offset order per partition, to the ready offsets."""
+        for partition, queue in list(self._inflight.items()):
+            while queue and queue[0].future.done() and not queue[0].failed:
+                flight = queue[0]
+                error = flight.future.exception()
+                if error is not None:
+                    flight.failed, flight.error = True, error
+                    self.stats.failed_writes += 1
+                    break
+                queue.popleft()
+                self.stats.landed += flight.landed
+                self.stats.quarantined += flight.quarantined
+                self._ready[partition] = flight.next_offset
+                if self.on_flush is not None:
+                    self.on_flush(partition, flight.next_offset)
+            if not queue:
+                del self._inflight[partition]
 
     def _encode(self, data: bytes, compress: bool) -> bytes:
         if compress and self.compression == "gzip":
@@ -255,12 +363,13 @@ class BronzeWriter:
         items = [(key, self._encode(data, compress)) for key, data, compress in files]
         put_many = getattr(self.lake, "put_many", None)
         written = put_many(items) if put_many is not None and len(items) > 1 else [self.lake.put(k, d) for k, d in items]
-        for (_key, data), changed in zip(items, written, strict=True):
-            if changed:
-                self.stats.files += 1
-                self.stats.bytes += len(data)
-            else:
-                self.stats.unchanged_files += 1
+        with self._lock:  # background writes report from several threads
+            for (_key, data), changed in zip(items, written, strict=True):
+                if changed:
+                    self.stats.files += 1
+                    self.stats.bytes += len(data)
+                else:
+                    self.stats.unchanged_files += 1
 
 
 def land_batches(

@@ -23,8 +23,11 @@ The guarantees, and how they are kept (the bronze rules themselves live in `land
 - **Broker outage.** librdkafka reconnects by itself; a commit that fails is retried (later commits
   supersede it), and the data it covers is already durable.
 - **Bounded memory.** The writer holds at most `max_bytes` of values per partition (a deterministic
-  rotation rule); librdkafka pre-fetches at most `queued.max.messages.kbytes` per partition; one
-  `consume()` batch is in flight.
+  rotation rule) plus at most `max_inflight` flushes being written in the background; librdkafka
+  pre-fetches at most `queued.max.messages.kbytes` per partition; one `consume()` batch is in flight.
+- **Background writes** (a writer with `max_inflight` > 0, the CLI's default): files are written by
+  threads while the consumer keeps reading; a partition's offset is committed only once all of its
+  earlier flushes are durable, and a revoked partition's writes are waited for before it moves.
 
 Library code: it takes a librdkafka config dict, a writer and plain numbers; the CLI builds them from
 settings, shows `LanderStatus` while it runs and sets `stop` on SIGTERM/Ctrl-C.
@@ -140,6 +143,8 @@ class _Lander:
         self.status.rebalances += 1
         revoked = {tp.partition for tp in partitions}
         logger.info("revoked %s: dropping their buffers, the new owner replays them", sorted(revoked))
+        self.writer.wait(revoked)  # background writes of these partitions finish before they move
+        self.to_commit.update(self.writer.completed())
         durable = {p: o for p, o in self.to_commit.items() if p in revoked}
         if durable:  # their files are written: commit before the partitions move
             self._commit(durable, quiet=True)
@@ -252,6 +257,12 @@ class _Lander:
         self.status.idle_flushes += len(done)
         self.to_commit.update(done)
 
+    def collect(self, now: float) -> None:
+        """Offsets of background writes that became durable; a failed one starts an outage."""
+        self.to_commit.update(self.writer.completed())
+        if self.outage_since is None and self.writer.due():
+            self._outage_begins(LakeError("a background write to the lake failed"), now)
+
     def commit(self, now: float) -> None:
         if not self.to_commit or now < self.next_commit_try:
             return
@@ -345,6 +356,7 @@ def land_kafka(
                 lander.feed(messages, now)
                 if lander.outage_since is None:
                     lander.idle_flush(now)
+                lander.collect(now)
             lander.commit(now)
             if on_status is not None and now >= next_status:
                 on_status(lander.snapshot(now, started))

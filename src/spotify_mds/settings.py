@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         description="Rotate a partition's file at this many bytes of values: bounds the lander's memory per partition.",
     )
     land_idle_flush_seconds: float = Field(10.0, gt=0, validation_alias=_env("LAND_IDLE_FLUSH_SECONDS"))
+    land_max_inflight: int = Field(
+        4,
+        ge=0,
+        validation_alias=_env("LAND_MAX_INFLIGHT"),
+        description="Flushes written in background threads while consuming goes on (0: write synchronously).",
+    )
     land_retry_max_seconds: float = Field(30.0, gt=0, validation_alias=_env("LAND_RETRY_MAX_SECONDS"))
     land_compression: Literal["none", "gzip", "zstd"] = Field("none", validation_alias=_env("LAND_COMPRESSION"))
 

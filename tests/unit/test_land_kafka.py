@@ -162,8 +162,8 @@ def landed_ids(lake: MemoryLake) -> list[str]:
     ]
 
 
-def run(consumer, lake, *, max_records=10, until=None, **options):
-    writer = BronzeWriter(lake, TOPIC, max_records=max_records)
+def run(consumer, lake, *, max_records=10, until=None, max_inflight=0, **options):
+    writer = BronzeWriter(lake, TOPIC, max_records=max_records, max_inflight=max_inflight)
     stop = threading.Event()
 
     def watch(status):
@@ -192,10 +192,11 @@ def all_ids(data) -> set[str]:
     return {json.loads(v)["event_id"] for values in data.values() for v in values}
 
 
-def test_offsets_are_committed_only_at_flush_boundaries_and_after_the_files():
+@pytest.mark.parametrize("max_inflight", [0, 3], ids=["sync", "background"])
+def test_offsets_are_committed_only_at_flush_boundaries_and_after_the_files(max_inflight):
     data = logs()
     consumer, lake = FakeConsumer(data), MemoryLake()
-    status = run(consumer, lake, until=lambda s, c: c.calls > 8)
+    status = run(consumer, lake, until=lambda s, c: c.calls > 8, max_inflight=max_inflight)
     # Rotation every 10 records: commits at 10, 20, 30, then the shutdown flush commits 35.
     seen = sorted({o for done in consumer.commit_log for o in done.values()})
     assert seen == [10, 20, 30, 35]
@@ -204,7 +205,8 @@ def test_offsets_are_committed_only_at_flush_boundaries_and_after_the_files():
     assert status.clean_exit and status.writer.landed == 70
 
 
-def test_a_storage_outage_pauses_commits_and_resumes_by_itself():
+@pytest.mark.parametrize("max_inflight", [0, 3], ids=["sync", "background"])
+def test_a_storage_outage_pauses_commits_and_resumes_by_itself(max_inflight):
     data = logs(n=60)
     consumer, lake = FakeConsumer(data), FlakyLake()
     commits_during: list[int] = []
@@ -220,7 +222,9 @@ def test_a_storage_outage_pauses_commits_and_resumes_by_itself():
     consumer.hooks = {2: lake_down, 30: lake_up}
     before = []
     consumer.hooks[3] = lambda c: before.append(len(c.commit_log))
-    status = run(consumer, lake, until=lambda s, c: s.lag == 0 and not c.paused, retry_max_s=0.01)
+    status = run(
+        consumer, lake, until=lambda s, c: s.lag == 0 and not c.paused, retry_max_s=0.01, max_inflight=max_inflight
+    )
     assert lake.refused > 0 and status.outages == 1
     assert commits_during == before, "nothing may be committed while the lake refuses writes"
     assert consumer.paused == set()
@@ -229,13 +233,14 @@ def test_a_storage_outage_pauses_commits_and_resumes_by_itself():
     assert consumer.committed == {0: 60, 1: 60}
 
 
-def test_revoked_partitions_are_dropped_and_the_new_owner_replays_the_same_files():
+@pytest.mark.parametrize("max_inflight", [0, 3], ids=["sync", "background"])
+def test_revoked_partitions_are_dropped_and_the_new_owner_replays_the_same_files(max_inflight):
     data = logs(n=35)
     consumer, lake = FakeConsumer(data, batch=4), MemoryLake()
     # After 3 polls partition 1 holds 12 records: 10 written and committed, 2 buffered. It moves away
     # (those 2 are dropped, not committed), then comes back and is replayed from offset 10.
     consumer.hooks = {4: lambda c: c.rebalance(revoke=[1]), 6: lambda c: c.rebalance(assign=[1])}
-    run(consumer, lake, until=lambda s, c: c.calls > 20)
+    run(consumer, lake, until=lambda s, c: c.calls > 20, max_inflight=max_inflight)
     ids = landed_ids(lake)
     assert sorted(ids) == sorted(all_ids(data)) and len(ids) == len(set(ids))
     assert consumer.committed == {0: 35, 1: 35}
