@@ -8,3 +8,14 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless maven
 fi
 PYTHONPATH=src python3 -c 'from spotify_mds.kafka_local import ensure_jars, java_executable; java_executable(); print("kafka jars:", ensure_jars())'
+
+# Kafka → bronze tests (tests/integration/test_kafka_*.py, test_s3_outage.py) need nothing more: the
+# broker above, confluent-kafka, s3fs/boto3 and moto[server] come with `pip install -e '.[dev]'`.
+# KAFKA_CRASH_EVENTS (default 1000000) sets the kill -9 crash test's volume (~80 s at 1M on 2 cores).
+
+# Peers for bench/bench_kafka.py only (not CI): quixstreams pins an older confluent-kafka, so it gets
+# its own venv. Opt in with BENCH_PEERS=1.
+if [ "${BENCH_PEERS:-0}" = "1" ] && [ ! -x bench/out/peers-venv/bin/python ]; then
+    python3 -m venv bench/out/peers-venv
+    bench/out/peers-venv/bin/pip install --quiet quixstreams
+fi

@@ -108,32 +108,79 @@ def simulate(
 @app.command()
 def produce(
     topic: Annotated[Optional[str], typer.Option(help="Kafka topic (KAFKA_TOPIC).")] = None,
-    rate: Annotated[Optional[float], typer.Option(help="Events per second in real time (continuous).")] = None,
+    rate: Annotated[Optional[float], typer.Option(help="Events per second in real time, continuous until Ctrl-C.")] = None,
+    partitions: Annotated[Optional[int], typer.Option(help="Partitions when the topic is created (KAFKA_PARTITIONS).")] = None,
+    compression: Annotated[Optional[str], typer.Option(help="none|gzip|snappy|lz4|zstd (KAFKA_COMPRESSION).")] = None,
     seed: Seed = None,
     users: Users = None,
     days: Days = None,
     events: Events = None,
 ) -> None:
-    """Simulate events into Kafka (KAFKA_BOOTSTRAP_SERVERS), keyed by user_id."""
-    from spotify_mds.errors import ComponentUnavailable
+    """Simulate events into Kafka (KAFKA_BOOTSTRAP_SERVERS), keyed by user_id; --events N as fast as possible."""
+    import signal
+    import threading
 
-    raise ComponentUnavailable("the Kafka producer is not part of this build yet; use `spotify-mds demo` (embedded)")
+    from spotify_mds.produce import ProduceError, ensure_topic, producer_config
+    from spotify_mds.produce import produce as send
+    from spotify_mds.runner import expected_events, progress_bar, sim_config
+    from spotify_mds.simulate import simulate as generate
+
+    settings = _settings(**({"kafka_compression": compression} if compression else {}))
+    topic = topic or settings.kafka_topic
+    bootstrap = settings.kafka_bootstrap_servers
+    config = sim_config(settings, seed=seed, users=users, days=days if days else (3650.0 if rate else None), max_events=events)
+    if ensure_topic(bootstrap, topic, partitions or settings.kafka_partitions):
+        console.print(f"created topic {topic} with {partitions or settings.kafka_partitions} partitions")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    conf = producer_config(bootstrap, compression=settings.kafka_compression, linger_ms=settings.kafka_linger_ms)
+    with progress_bar(console) as bar:
+        task = bar.add_task(f"produce → {topic}", total=None if rate and not events else expected_events(config))
+        stats = send(generate(config), conf, topic, rate=rate, stop=stop, progress=lambda n: bar.advance(task, n))
+    console.print(
+        f"produced {stats.produced:,} events to {topic} in {stats.seconds:.1f}s ({stats.rate:,.0f}/s); "
+        f"failed {stats.failed:,}, undelivered {stats.undelivered:,}"
+    )
+    if stats.failed or stats.undelivered:
+        raise ProduceError(
+            f"{stats.failed + stats.undelivered:,} of {stats.produced:,} events were not delivered"
+            + (f" (first error: {stats.first_error})" if stats.first_error else ""),
+            failed=stats.failed,
+            undelivered=stats.undelivered,
+        )
 
 
 @app.command()
 def land(
     from_file: Annotated[Optional[Path], typer.Option("--from-file", help="Land an NDJSON file instead of consuming Kafka.")] = None,
+    topic: Annotated[Optional[str], typer.Option(help="Kafka topic (KAFKA_TOPIC).")] = None,
+    group: Annotated[Optional[str], typer.Option(help="Consumer group (KAFKA_GROUP_ID).")] = None,
+    instance_id: Annotated[Optional[str], typer.Option(help="Static group member id (KAFKA_GROUP_INSTANCE_ID).")] = None,
+    max_records: Annotated[Optional[int], typer.Option(help="Rotate a file at this many records (LAND_MAX_RECORDS).")] = None,
+    max_bytes: Annotated[Optional[int], typer.Option(help="Rotate a file at this many bytes (LAND_MAX_BYTES).")] = None,
+    idle_flush: Annotated[Optional[float], typer.Option(help="Flush a partition quiet for this many seconds (LAND_IDLE_FLUSH_SECONDS).")] = None,
+    stop_when_idle: Annotated[Optional[float], typer.Option(help="Exit once no record arrived for this many seconds (batch jobs, tests).")] = None,
+    compression: Annotated[Optional[str], typer.Option(help="none|gzip|zstd (LAND_COMPRESSION).")] = None,
 ) -> None:
-    """Land records in bronze: from Kafka (BROKER=kafka), or from an NDJSON file."""
+    """Land records in bronze: from Kafka (a consumer group, commit after write), or from an NDJSON file."""
     from spotify_mds.land import land_batches
     from spotify_mds.runner import lake_from
     from spotify_mds.simulate import Batch
 
-    settings = _settings()
+    overrides = {
+        "kafka_topic": topic,
+        "kafka_group_id": group,
+        "kafka_group_instance_id": instance_id,
+        "land_max_records": max_records,
+        "land_max_bytes": max_bytes,
+        "land_idle_flush_seconds": idle_flush,
+        "land_compression": compression,
+    }
+    settings = _settings(**overrides)
     if from_file is None:
-        from spotify_mds.errors import ComponentUnavailable
-
-        raise ComponentUnavailable("the Kafka lander is not part of this build yet; use --from-file or `spotify-mds demo`")
+        _land_kafka(settings, stop_when_idle)
+        return
     lines = from_file.read_bytes().splitlines()
     stats = land_batches(
         [Batch(0, [None] * len(lines), lines)],
@@ -141,9 +188,86 @@ def land(
         settings.kafka_topic,
         max_records=settings.land_max_records,
         max_span_ms=settings.land_max_span_seconds * 1000,
+        max_bytes=settings.land_max_bytes,
         compression=settings.land_compression,
     )
     console.print(f"landed {stats.landed:,}, quarantined {stats.quarantined:,}, files written {stats.files:,}")
+
+
+def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
+    import signal
+    import threading
+
+    from rich.live import Live
+
+    from spotify_mds.land import BronzeWriter
+    from spotify_mds.land_kafka import consumer_config, land_kafka
+    from spotify_mds.runner import lake_from
+
+    writer = BronzeWriter(
+        lake_from(settings),
+        settings.kafka_topic,
+        max_records=settings.land_max_records,
+        max_span_ms=settings.land_max_span_seconds * 1000,
+        max_bytes=settings.land_max_bytes,
+        compression=settings.land_compression,
+        max_inflight=settings.land_max_inflight,
+    )
+    conf = consumer_config(
+        settings.kafka_bootstrap_servers,
+        settings.kafka_group_id,
+        instance_id=settings.kafka_group_instance_id,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    live = Live(console=console, refresh_per_second=2, transient=True) if console.is_terminal else None
+    last_line = [0.0]
+
+    def show(status) -> None:
+        line = _status_line(status)
+        if live is not None:
+            live.update(line)
+        elif status.elapsed_s - last_line[0] >= 30:  # not a terminal (a service's log): every 30 s
+            last_line[0] = status.elapsed_s
+            console.print(line, highlight=False, markup=False)
+
+    if live is not None:
+        live.start()
+    try:
+        status = land_kafka(
+            conf,
+            settings.kafka_topic,
+            writer,
+            idle_flush_s=settings.land_idle_flush_seconds,
+            stop_when_idle_s=stop_when_idle,
+            retry_max_s=settings.land_retry_max_seconds,
+            stop=stop,
+            on_status=show,
+        )
+    finally:
+        if live is not None:
+            live.stop()
+    stats = status.writer
+    console.print(
+        f"landed {stats.landed:,}, quarantined {stats.quarantined:,}, files written {stats.files:,} "
+        f"(unchanged {stats.unchanged_files:,}), {stats.records:,} records in {status.elapsed_s:.1f}s "
+        f"({status.rate:,.0f}/s), commits {status.commits:,}, rebalances {status.rebalances}, "
+        f"storage outages {status.outages}, lag {status.lag if status.lag is not None else '?'}",
+        highlight=False,
+    )
+
+
+def _status_line(status) -> str:
+    s = status.writer
+    outage = f" | STORAGE OUTAGE {status.outage_s:.0f}s, retrying" if status.outage_s else ""
+    return (
+        f"landing: {s.records:,} records ({status.rate:,.0f}/s) | landed {s.landed:,} | quarantined {s.quarantined:,}"
+        f" | files {s.files:,} | lag {status.lag if status.lag is not None else '?'}"
+        f" | buffered {status.buffered:,} ({status.buffered_bytes / 1e6:.1f} MB)"
+        f" | partitions {status.assigned}{outage}"
+    )
 
 
 @app.command()

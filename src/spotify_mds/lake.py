@@ -3,7 +3,9 @@
 Three implementations of the same five calls (`put`, `get`, `list`, `delete`, `url`):
 - `LocalLake`: a folder; writes are atomic (temporary file, fsync, rename) so a crash never leaves
   half a file under its final name;
-- `S3Lake`: any S3 endpoint (MinIO, AWS S3, moto) through s3fs; a PUT is atomic by nature;
+- `S3Lake`: any S3 endpoint (MinIO, AWS S3, moto) through s3fs; a PUT is atomic by nature. Short
+  connect/read timeouts and a few retries per call: a longer outage surfaces as `LakeError`, and the
+  caller (the lander) decides how to wait — it must keep talking to Kafka meanwhile;
 - `MemoryLake`: the in-memory twin for unit tests.
 
 Keys are always relative, `/`-separated (`bronze/spotify.streams/date=.../x.ndjson`). A put whose
@@ -16,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -64,7 +68,9 @@ class LocalLake:
             if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
                 return False
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+            # Suffix `.tmp`, not the key's: a writer killed mid-write (kill -9) leaves a hidden
+            # `.tmp-*.tmp` that no `*.ndjson` glob of a reader picks up as data.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
@@ -117,7 +123,18 @@ class LocalLake:
 class S3Lake:
     """A bucket (and optional prefix) on any S3 endpoint, through s3fs."""
 
-    def __init__(self, root: str, *, endpoint_url: str = "", key: str = "", secret: str = "") -> None:
+    def __init__(
+        self,
+        root: str,
+        *,
+        endpoint_url: str = "",
+        key: str = "",
+        secret: str = "",
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        max_attempts: int = 3,
+        parallel_puts: int = 8,
+    ) -> None:
         import s3fs  # optional dependency: the `s3` extra
 
         self.root = root.rstrip("/")
@@ -127,9 +144,15 @@ class S3Lake:
             key=key or None,
             secret=secret or None,
             client_kwargs=client_kwargs,
-            config_kwargs={"retries": {"max_attempts": 3, "mode": "standard"}},
+            config_kwargs={
+                "retries": {"max_attempts": max_attempts, "mode": "standard"},
+                "connect_timeout": connect_timeout,
+                "read_timeout": read_timeout,
+            },
             skip_instance_cache=True,
         )
+        self._parallel_puts = parallel_puts
+        self._pool: ThreadPoolExecutor | None = None
 
     def _path(self, key: str) -> str:
         return f"{self._base}/{key}"
@@ -147,6 +170,17 @@ class S3Lake:
         except Exception as exc:  # botocore and aiohttp raise many types; the key is what matters
             raise LakeError(f"cannot write {key}: {exc}", key=key) from exc
         return True
+
+    def put_many(self, items: Sequence[tuple[str, bytes]]) -> list[bool]:
+        """`put` each (key, data) concurrently; raise the first LakeError after all have finished."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._parallel_puts, thread_name_prefix="s3-put")
+        futures = [self._pool.submit(self.put, key, data) for key, data in items]
+        errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+        return [f.result() for f in futures]
 
     def get(self, key: str) -> bytes:
         try:
@@ -220,8 +254,8 @@ class MemoryLake:
         return None
 
 
-def open_lake(root: str, *, endpoint_url: str = "", key: str = "", secret: str = "") -> Lake:
-    """The lake at `root`: an `s3://bucket/prefix` URL or a local folder."""
+def open_lake(root: str, *, endpoint_url: str = "", key: str = "", secret: str = "", **s3_options: Any) -> Lake:
+    """The lake at `root`: an `s3://bucket/prefix` URL or a local folder (`s3_options`: see S3Lake)."""
     if root.startswith("s3://"):
-        return S3Lake(root, endpoint_url=endpoint_url, key=key, secret=secret)
+        return S3Lake(root, endpoint_url=endpoint_url, key=key, secret=secret, **s3_options)
     return LocalLake(root)

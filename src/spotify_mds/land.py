@@ -5,14 +5,21 @@ The rules (ARCHITECTURE.md, "Bronze"), which make a replay rewrite the very same
   `bronze/<topic>/date=YYYY-MM-DD/hour=HH/<topic>+<partition>+<first offset:020d>.ndjson[.gz|.zst]`;
 - a record that fails validation goes to `quarantine/<topic>/...` with its position, its reason and
   its original bytes; it never blocks the stream;
-- a partition's buffer is flushed when it holds `max_records` records or its records span
-  `max_span_ms` of event time: both depend only on the records, so a restart from the last
-  committed offset cuts the same files. `flush()` without a cause (idle, shutdown, revoke) is the
+- a partition's buffer is flushed when it holds `max_records` records, `max_bytes` bytes of values,
+  or its records span `max_span_ms` of event time: all three depend only on the records, so a
+  restart from the last committed offset cuts the same files. `flush()` without a cause (idle, shutdown, revoke) is the
   one non-deterministic cut, which is why silver also deduplicates on `event_id`;
 - a flush returns, per partition, the next offset to commit: the caller commits it only after
-  `flush()` returned, i.e. after every file of the batch was durably written.
+  `flush()` returned, i.e. after every file of the batch was durably written;
+- a flush that fails (`LakeError`) keeps the partition's buffer, marked *due*: nothing more may be
+  added to it until `retry()` wrote it, so the cut stays where the rules put it.
 
-The source (the embedded hand-off below, or Kafka) only feeds `BronzeWriter.add` and commits.
+Memory: a partition buffers at most `max_bytes` of values (plus about 100 bytes of bookkeeping per
+record), so a writer holds at most `partitions × (max_bytes + max_records × 100)` bytes, plus, while
+one file is being written, a copy of it (compressed or not).
+
+The source (the embedded hand-off below, or Kafka in `land_kafka.py`) only feeds `BronzeWriter.add`
+and commits.
 """
 
 from __future__ import annotations
@@ -20,14 +27,18 @@ from __future__ import annotations
 import base64
 import gzip
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import msgspec
 
-from spotify_mds.errors import InvalidEvent
-from spotify_mds.events import decode
+from spotify_mds.errors import InvalidEvent, LakeError
+from spotify_mds.events import MAX_RECORD_BYTES, ListenEvent, decode
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)
@@ -44,28 +55,57 @@ class LandStats:
     bytes: int = 0
     unchanged_files: int = 0
     """Files whose identical bytes were already in the lake (a replay)."""
+    failed_writes: int = 0
+    """Flushes that failed (storage outage); their records stayed buffered and were retried."""
+
+
+_HOUR_MS = 3_600_000
+_decoder = msgspec.json.Decoder(ListenEvent)
+
+
+@dataclass
+class _Flight:
+    """A flush being written in the background: its files and what it makes committable."""
+
+    files: list[tuple[str, bytes, bool]]
+    next_offset: int
+    landed: int
+    quarantined: int
+    future: Future | None = None
+    failed: bool = False
+    error: BaseException | None = None
+
+
+_DONE: Future = Future()
+_DONE.set_result(None)
 
 
 @dataclass
 class _Buffer:
     """One partition's records since its last flush."""
 
-    hours: dict[tuple[str, str], list[tuple[int, bytes]]] = field(default_factory=dict)
+    hours: dict[int, list[bytes]] = field(default_factory=dict)
+    """Event-time hour (hours since the epoch, UTC) → values, in offset order."""
+    first_offsets: dict[int, int] = field(default_factory=dict)
+    """Event-time hour → offset of its first record (the file's name)."""
     bad: list[dict] = field(default_factory=list)
     count: int = 0
+    bytes: int = 0
     first_ms: int | None = None
     last_ms: int | None = None
     next_offset: int | None = None
+    due: bool = False
+    """A flush of this buffer failed: it must be written (`retry()`) before it takes more records."""
 
 
-def _hour_of(moment: datetime) -> tuple[str, str]:
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%d"), f"{utc.hour:02d}"
+def _hour_name(hour: int) -> tuple[str, str]:
+    moment = datetime.fromtimestamp(hour * 3600, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%d"), f"{moment.hour:02d}"
 
 
 def _single_line(value: bytes) -> bytes:
     """NDJSON needs one line per record; a valid record pretty-printed over lines is compacted."""
-    return msgspec.json.encode(msgspec.json.decode(value)) if b"\n" in value or b"\r" in value else value
+    return msgspec.json.encode(msgspec.json.decode(value))
 
 
 def _quarantine_record(partition: int, offset: int, key: bytes | None, value: bytes | None, error: InvalidEvent):
@@ -73,8 +113,9 @@ def _quarantine_record(partition: int, offset: int, key: bytes | None, value: by
     record["key"] = key.decode("utf-8", "replace") if key is not None else None
     try:
         record["value"] = value.decode("utf-8") if value is not None else None
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         record["value_base64"] = base64.b64encode(value).decode("ascii")
+        record["reason"] = f"not UTF-8 ({exc.reason} at byte {exc.start}): {error.reason}"
     return record
 
 
@@ -88,91 +129,247 @@ class BronzeWriter:
         *,
         max_records: int = 50_000,
         max_span_ms: int = 3_600_000,
+        max_bytes: int = 64 * 1024 * 1024,
         compression: str = "none",
         on_flush: Callable[[int, int], None] | None = None,
+        max_inflight: int = 0,
     ) -> None:
+        """`max_inflight` > 0 writes flushes in background threads (up to that many at once) while the
+        caller keeps adding: `add()` then never returns an offset, `completed()` does, per partition in
+        offset order and only once every earlier flush of the partition is durable. 0: synchronous."""
         if compression not in _EXTENSIONS:
             raise ValueError(f"compression must be one of {sorted(_EXTENSIONS)}, not {compression!r}")
         self.lake = lake
         self.topic = topic
         self.max_records = max_records
         self.max_span_ms = max_span_ms
+        self.max_bytes = max_bytes
         self.compression = compression
         self.on_flush = on_flush
         self.stats = LandStats()
         self._buffers: dict[int, _Buffer] = {}
+        self.max_inflight = max_inflight
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: dict[int, deque[_Flight]] = {}
+        self._ready: dict[int, int] = {}
+        self._lock = threading.Lock()
 
     # -- feeding ----------------------------------------------------------------------------------
     def add(self, partition: int, offset: int, value: bytes | None, key: bytes | None = None) -> int | None:
-        """Buffer one record; return the offset to commit if this record completed a flush."""
-        buffer = self._buffers.setdefault(partition, _Buffer())
+        """Buffer one record; return the offset to commit if this record completed a flush.
+
+        Raises LakeError when the flush this record completed failed: the record stays buffered,
+        the partition is *due*, and `retry()` must succeed before the partition takes more records.
+        """
+        buffer = self._buffers.get(partition)
+        if buffer is None:
+            self._buffers[partition] = buffer = _Buffer()
+        elif buffer.due:
+            raise RuntimeError(f"partition {partition} has a failed flush pending: call retry() first")
         self.stats.records += 1
         try:
             if value is None:
                 raise InvalidEvent("record has no value (tombstone)", field=None)
-            event = decode(value)
+            if len(value) > MAX_RECORD_BYTES:
+                decode(value)  # raises the oversize InvalidEvent
+            try:
+                event = _decoder.decode(value)  # the hot path: ListenEvent's own validation, no wrapper
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                event = decode(value)  # raises InvalidEvent naming the field and the reason
         except InvalidEvent as error:
             buffer.bad.append(_quarantine_record(partition, offset, key, value, error))
+            buffer.bytes += len(value) if value is not None else 0
         else:
-            hour = _hour_of(event.timestamp)
+            ms = int(event.timestamp.timestamp() * 1000)
+            hour = ms // _HOUR_MS
             bucket = buffer.hours.get(hour)
             if bucket is None:
                 buffer.hours[hour] = bucket = []
-            bucket.append((offset, _single_line(value)))
-            ms = int(event.timestamp.timestamp() * 1000)
-            buffer.first_ms = ms if buffer.first_ms is None else min(buffer.first_ms, ms)
-            buffer.last_ms = ms if buffer.last_ms is None else max(buffer.last_ms, ms)
+                buffer.first_offsets[hour] = offset
+            bucket.append(_single_line(value) if b"\n" in value or b"\r" in value else value)
+            buffer.bytes += len(value)
+            if buffer.first_ms is None:
+                buffer.first_ms = buffer.last_ms = ms
+            elif ms < buffer.first_ms:
+                buffer.first_ms = ms
+            elif ms > buffer.last_ms:
+                buffer.last_ms = ms
         buffer.count += 1
         buffer.next_offset = offset + 1
-        span = 0 if buffer.first_ms is None else buffer.last_ms - buffer.first_ms
-        if buffer.count >= self.max_records or span >= self.max_span_ms:
+        if (
+            buffer.count >= self.max_records
+            or buffer.bytes >= self.max_bytes
+            or (buffer.first_ms is not None and buffer.last_ms - buffer.first_ms >= self.max_span_ms)
+        ):
             return self._flush_partition(partition)
         return None
 
     def pending(self) -> int:
-        return sum(buffer.count for buffer in self._buffers.values())
+        """Records buffered or being written, not yet durable."""
+        flying = sum(f.landed + f.quarantined for q in self._inflight.values() for f in q)
+        return sum(buffer.count for buffer in self._buffers.values()) + flying
+
+    def buffered_bytes(self) -> int:
+        """Bytes held for records not yet durable (the memory the writer holds)."""
+        flying = sum(len(data) for q in self._inflight.values() for f in q for _, data, _ in f.files)
+        return sum(buffer.bytes for buffer in self._buffers.values()) + flying
+
+    def due(self) -> list[int]:
+        """Partitions whose flush failed and must be retried (`retry()`) before more is committed."""
+        self._collect()
+        failed = [p for p, q in self._inflight.items() if q and q[0].failed]
+        return [p for p, buffer in self._buffers.items() if buffer.due] + failed
+
+    def completed(self) -> dict[int, int]:
+        """{partition: next offset to commit} for background flushes that became durable since the last call."""
+        self._collect()
+        ready, self._ready = self._ready, {}
+        return ready
+
+    def wait(self, partitions: Iterable[int] | None = None) -> None:
+        """Wait until the background writes of `partitions` (default: all) have finished, well or not."""
+        chosen = list(self._inflight) if partitions is None else [p for p in partitions if p in self._inflight]
+        futures = [f.future for p in chosen for f in self._inflight.get(p, ())]
+        if futures:
+            futures_wait(futures)
+        self._collect()
+
+    def partitions(self) -> dict[int, int]:
+        """{partition: next offset after its buffered records} for every non-empty buffer."""
+        return {p: b.next_offset for p, b in self._buffers.items() if b.count and b.next_offset is not None}
 
     # -- writing ----------------------------------------------------------------------------------
-    def flush(self) -> dict[int, int]:
-        """Write every buffered record; return {partition: next offset to commit}."""
-        return {p: o for p in list(self._buffers) if (o := self._flush_partition(p)) is not None}
+    def flush(self, partitions: Iterable[int] | None = None) -> dict[int, int]:
+        """Write every buffered record (or those of `partitions`); return {partition: next offset to commit}.
+
+        Raises LakeError on the first partition that cannot be written; partitions written before it
+        are reported by `on_flush`, and every unwritten one stays buffered (and due).
+        """
+        chosen = list(self._buffers) if partitions is None else [p for p in partitions if p in self._buffers]
+        done = {p: o for p in chosen if (o := self._flush_partition(p)) is not None}
+        if not self.max_inflight:
+            return done
+        self.wait()
+        if failed := [p for p, q in self._inflight.items() if q and q[0].failed]:
+            raise LakeError(f"writing partitions {failed} failed: {self._inflight[failed[0]][0].error}")
+        return self.completed()
+
+    def retry(self) -> dict[int, int]:
+        """Write again what failed (in offset order); return {partition: next offset to commit}."""
+        if not self.max_inflight:
+            return self.flush([p for p, buffer in self._buffers.items() if buffer.due])
+        self.wait()
+        for queue in self._inflight.values():
+            for flight in queue:
+                if flight.failed or flight.future.exception() is not None:
+                    self._write_all(flight.files)  # raises LakeError while the lake is still down
+                    flight.failed, flight.error = False, None
+                    flight.future = _DONE
+        return self.completed()
 
     def drop(self, partitions: Iterable[int]) -> None:
-        """Forget buffered records of revoked partitions: their new owner replays them."""
+        """Forget buffered records of revoked partitions: their new owner replays them.
+
+        Background writes of those partitions are waited for first, so none of them can land after
+        the new owner has started writing the same keys.
+        """
+        partitions = list(partitions)
+        self.wait(partitions)
         for partition in partitions:
             self._buffers.pop(partition, None)
+            self._inflight.pop(partition, None)
+            self._ready.pop(partition, None)
 
     def _flush_partition(self, partition: int) -> int | None:
-        buffer = self._buffers.pop(partition, None)
+        buffer = self._buffers.get(partition)
         if buffer is None or buffer.count == 0:
+            self._buffers.pop(partition, None)
             return None
         ext = _EXTENSIONS[self.compression]
-        for (date, hour), rows in sorted(buffer.hours.items()):
-            key = f"bronze/{self.topic}/date={date}/hour={hour}/{self.topic}+{partition}+{rows[0][0]:020d}.ndjson{ext}"
-            self._write(key, b"\n".join(value for _, value in rows) + b"\n")
-            self.stats.landed += len(rows)
+        files: list[tuple[str, bytes, bool]] = []
+        for hour, rows in sorted(buffer.hours.items()):
+            date, hh = _hour_name(hour)
+            first = buffer.first_offsets[hour]
+            key = f"bronze/{self.topic}/date={date}/hour={hh}/{self.topic}+{partition}+{first:020d}.ndjson{ext}"
+            rows.append(b"")  # the final newline, without copying the file once more
+            files.append((key, b"\n".join(rows), True))
+            rows.pop()
         if buffer.bad:
-            date, hour = min(buffer.hours) if buffer.hours else ("unknown", "unknown")
+            date, hh = _hour_name(min(buffer.hours)) if buffer.hours else ("unknown", "unknown")
             first = buffer.bad[0]["offset"]
-            key = f"quarantine/{self.topic}/date={date}/hour={hour}/{self.topic}+{partition}+{first:020d}.ndjson"
-            self._write(key, b"".join(msgspec.json.encode(row) + b"\n" for row in buffer.bad), compress=False)
-            self.stats.quarantined += len(buffer.bad)
+            key = f"quarantine/{self.topic}/date={date}/hour={hh}/{self.topic}+{partition}+{first:020d}.ndjson"
+            files.append((key, b"".join(msgspec.json.encode(row) + b"\n" for row in buffer.bad), False))
+        if self.max_inflight:
+            return self._write_in_background(partition, buffer, files)
+        try:
+            self._write_all(files)
+        except LakeError:
+            buffer.due = True
+            self.stats.failed_writes += 1
+            raise
+        del self._buffers[partition]
+        self.stats.landed += buffer.count - len(buffer.bad)
+        self.stats.quarantined += len(buffer.bad)
         if self.on_flush is not None:
             self.on_flush(partition, buffer.next_offset)
         return buffer.next_offset
 
-    def _write(self, key: str, data: bytes, *, compress: bool = True) -> None:
+    def _write_in_background(self, partition: int, buffer: _Buffer, files: list) -> None:
+        del self._buffers[partition]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_inflight, thread_name_prefix="bronze-write")
+        flight = _Flight(files, buffer.next_offset, buffer.count - len(buffer.bad), len(buffer.bad))
+        flight.future = self._pool.submit(self._write_all, files)
+        self._inflight.setdefault(partition, deque()).append(flight)
+        # Back-pressure: at most max_inflight flushes held in memory at once.
+        while sum(len(q) for q in self._inflight.values()) > self.max_inflight:
+            running = [f.future for q in self._inflight.values() for f in q if not f.future.done()]
+            if not running:
+                break  # the rest waits behind a failed flush: the caller pauses and retries
+            futures_wait(running, return_when=FIRST_COMPLETED)
+            self._collect()
+        return None
+
+    def _collect(self) -> None:
+        """Move finished background flushes, in offset order per partition, to the ready offsets."""
+        for partition, queue in list(self._inflight.items()):
+            while queue and queue[0].future.done() and not queue[0].failed:
+                flight = queue[0]
+                error = flight.future.exception()
+                if error is not None:
+                    flight.failed, flight.error = True, error
+                    self.stats.failed_writes += 1
+                    break
+                queue.popleft()
+                self.stats.landed += flight.landed
+                self.stats.quarantined += flight.quarantined
+                self._ready[partition] = flight.next_offset
+                if self.on_flush is not None:
+                    self.on_flush(partition, flight.next_offset)
+            if not queue:
+                del self._inflight[partition]
+
+    def _encode(self, data: bytes, compress: bool) -> bytes:
         if compress and self.compression == "gzip":
-            data = gzip.compress(data, compresslevel=5, mtime=0)  # mtime=0: same bytes on replay
-        elif compress and self.compression == "zstd":
+            return gzip.compress(data, compresslevel=5, mtime=0)  # mtime=0: same bytes on replay
+        if compress and self.compression == "zstd":
             import zstandard  # optional dependency
 
-            data = zstandard.ZstdCompressor(level=3).compress(data)
-        if self.lake.put(key, data):
-            self.stats.files += 1
-            self.stats.bytes += len(data)
-        else:
-            self.stats.unchanged_files += 1
+            return zstandard.ZstdCompressor(level=3).compress(data)
+        return data
+
+    def _write_all(self, files: list[tuple[str, bytes, bool]]) -> None:
+        """Write a flush's files (in parallel when the lake can); every one is durable on return."""
+        items = [(key, self._encode(data, compress)) for key, data, compress in files]
+        put_many = getattr(self.lake, "put_many", None)
+        written = put_many(items) if put_many is not None and len(items) > 1 else [self.lake.put(k, d) for k, d in items]
+        with self._lock:  # background writes report from several threads
+            for (_key, data), changed in zip(items, written, strict=True):
+                if changed:
+                    self.stats.files += 1
+                    self.stats.bytes += len(data)
+                else:
+                    self.stats.unchanged_files += 1
 
 
 def land_batches(
@@ -182,6 +379,7 @@ def land_batches(
     *,
     max_records: int = 50_000,
     max_span_ms: int = 3_600_000,
+    max_bytes: int = 64 * 1024 * 1024,
     compression: str = "none",
     partition: int = 0,
     progress: Callable[[int], None] | None = None,
@@ -191,7 +389,9 @@ def land_batches(
     Each record's offset is its simulator sequence number, so file names, rotation and replay
     behave exactly as with Kafka.
     """
-    writer = BronzeWriter(lake, topic, max_records=max_records, max_span_ms=max_span_ms, compression=compression)
+    writer = BronzeWriter(
+        lake, topic, max_records=max_records, max_span_ms=max_span_ms, max_bytes=max_bytes, compression=compression
+    )
     for batch in batches:
         add = writer.add
         for i, (key, value) in enumerate(zip(batch.keys, batch.values, strict=True)):

@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     )
     kafka_topic: str = Field("spotify.streams", validation_alias=_env("KAFKA_TOPIC"))
     kafka_group_id: str = Field("spotify-mds-lander", validation_alias=_env("KAFKA_GROUP_ID"))
+    kafka_group_instance_id: str = Field(
+        "",
+        validation_alias=_env("KAFKA_GROUP_INSTANCE_ID"),
+        description="Static group membership: a lander restarted under the same id gets its partitions back at once.",
+    )
+    kafka_session_timeout_ms: int = Field(45_000, ge=1000, validation_alias=_env("KAFKA_SESSION_TIMEOUT_MS"))
+    kafka_partitions: int = Field(3, gt=0, validation_alias=_env("KAFKA_PARTITIONS"))
+    kafka_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = Field(
+        "lz4", validation_alias=_env("KAFKA_COMPRESSION")
+    )
+    kafka_linger_ms: float = Field(20.0, ge=0, validation_alias=_env("KAFKA_LINGER_MS"))
 
     # --- object storage (MinIO / S3) ---------------------------------------------------------------
     minio_endpoint: str = Field("", validation_alias=_env("MINIO_ENDPOINT", "S3_ENDPOINT_URL"))
@@ -60,7 +71,20 @@ class Settings(BaseSettings):
     # --- lander ------------------------------------------------------------------------------------
     land_max_records: int = Field(50_000, gt=0, validation_alias=_env("LAND_MAX_RECORDS"))
     land_max_span_seconds: int = Field(3600, gt=0, validation_alias=_env("LAND_MAX_SPAN_SECONDS"))
+    land_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        gt=0,
+        validation_alias=_env("LAND_MAX_BYTES"),
+        description="Rotate a partition's file at this many bytes of values: bounds the lander's memory per partition.",
+    )
     land_idle_flush_seconds: float = Field(10.0, gt=0, validation_alias=_env("LAND_IDLE_FLUSH_SECONDS"))
+    land_max_inflight: int = Field(
+        4,
+        ge=0,
+        validation_alias=_env("LAND_MAX_INFLIGHT"),
+        description="Flushes written in background threads while consuming goes on (0: write synchronously).",
+    )
+    land_retry_max_seconds: float = Field(30.0, gt=0, validation_alias=_env("LAND_RETRY_MAX_SECONDS"))
     land_compression: Literal["none", "gzip", "zstd"] = Field("none", validation_alias=_env("LAND_COMPRESSION"))
 
     # --- warehouses --------------------------------------------------------------------------------

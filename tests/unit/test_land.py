@@ -138,3 +138,27 @@ def test_pretty_printed_records_become_one_line():
     (info,) = lake.list("bronze/")
     assert stats.landed == 1 and lake.get(info.key).count(b"\n") == 1
     assert json.loads(lake.get(info.key)) == json.loads(pretty)
+
+
+def test_background_writes_cut_the_same_files_and_commit_in_order():
+    from spotify_mds.errors import LakeError
+
+    sync, background = MemoryLake(), MemoryLake()
+    land_all(sync, stream(100))
+    writer = BronzeWriter(background, TOPIC, max_records=25, max_span_ms=10 * 3_600_000, max_inflight=3)
+    for offset, value in enumerate(stream(100)):
+        assert writer.add(0, offset, value, b"k") is None  # offsets come from completed()
+    assert writer.flush() == {0: 100}
+    assert background.objects == sync.objects
+
+    class Down(MemoryLake):
+        def put(self, key, data):
+            raise LakeError("down", key=key)
+
+    failing = BronzeWriter(Down(), TOPIC, max_records=10, max_inflight=2)
+    for offset, value in enumerate([event(i, 10) for i in range(30)]):
+        failing.add(0, offset, value)
+    failing.wait()
+    assert failing.completed() == {} and failing.due() == [0]
+    failing.lake = MemoryLake()
+    assert failing.retry() == {0: 30}
