@@ -197,3 +197,33 @@ def test_s3_lake_up_missing_bucket_and_down(base, s3_endpoint):
     checks = health.check_all(gone, {}, timeout=2)
     assert _component(checks, "lake").status == "down" and health.exit_status(checks) == 1
     assert "lake" in health.summary_line(checks)
+
+
+def test_stack_postgres_init_script_creates_the_databases(base, postgres):
+    """docker/postgres/10-create-databases.sh (run by the image on a fresh volume), against a real server.
+
+    Run twice: a restart with a half-initialised volume must not fail. Then the health check logs in
+    as the Airflow role to its database, as airflow-init will.
+    """
+    if shutil.which("psql") is None:
+        _unavailable("psql is not installed (apt-get install -y postgresql-client)")
+    port, password = postgres
+    script = Path(__file__).resolve().parents[2] / "docker" / "postgres" / "10-create-databases.sh"
+    env = {
+        **os.environ,
+        "PGHOST": "127.0.0.1", "PGPORT": str(port), "PGPASSWORD": password,
+        "POSTGRES_USER": "postgres", "POSTGRES_DB": "postgres",
+        "AIRFLOW_DB_USER": "airflow", "AIRFLOW_DB_PASSWORD": "airflow-pw", "AIRFLOW_DB_NAME": "airflow",
+        "METABASE_DB_USER": "metabase", "METABASE_DB_PASSWORD": "metabase-pw", "METABASE_DB_NAME": "metabase",
+    }  # fmt: skip
+    for _ in range(2):
+        done = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    for role, secret in (("airflow", "airflow-pw"), ("metabase", "metabase-pw")):
+        as_role = _with(
+            base,
+            {"warehouse": "postgres", "postgres_host": "127.0.0.1", "postgres_port": port,
+             "postgres_user": role, "postgres_password": secret, "postgres_db": role},
+        )  # fmt: skip
+        warehouse = _component(health.check_all(as_role, {}, only=["warehouse"], timeout=5), "warehouse")
+        assert warehouse.status == "up", warehouse.detail
