@@ -61,6 +61,7 @@ def _settings():
     import logging
 
     from airflow.sdk import Connection, Variable
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
     from spotify_mds.settings import load_settings
 
@@ -70,7 +71,7 @@ def _settings():
         overrides.update(json.loads(raw))
     try:
         conn = Connection.get(WAREHOUSE_CONNECTION)
-    except Exception:  # not defined: the environment decides (the task SDK raises its own NotFound type)
+    except AirflowNotFoundException:  # not defined: the environment decides
         conn = None
     if conn is not None:
         pairs = {
@@ -105,6 +106,8 @@ def spotify_pipeline():
         """Lake keys of the interval's unloaded bronze files, one batch per event hour; [] stops the run."""
         from spotify_mds.orchestrate import pending_batches
 
+        if data_interval_start is None or data_interval_end is None:
+            raise ValueError("this run has no data interval: trigger it with a logical date")
         force = bool((params or {}).get("force"))
         return pending_batches(
             _settings(), data_interval_start, data_interval_end, lookback_hours=LOOKBACK_HOURS, only_new=not force
