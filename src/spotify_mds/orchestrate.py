@@ -169,7 +169,10 @@ def transform(settings: Settings) -> dict[str, float]:
     from spotify_mds import runner
 
     summary = runner.RunSummary()
-    runner.transform(settings, summary, _quiet_console())
+    # dbt resolves a relative --target-path against the dbt project, not the working directory: with
+    # DATA_DIR=data its state would land inside the package. Make the data dir absolute first.
+    absolute = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
+    runner.transform(absolute, summary, _quiet_console())
     return dict(summary.seconds)
 
 
