@@ -375,6 +375,31 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 
 @app.command()
+def health(
+    only: Annotated[Optional[str], typer.Option(help="Check only these components (comma-separated); all of them are required.")] = None,
+    require: Annotated[Optional[str], typer.Option(help="Also require these (e.g. airflow,metabase).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per probe.")] = 3.0,
+) -> None:
+    """Report each component's status (Kafka, lake, warehouse, Airflow, Metabase, dashboard); exit 1 if a required one is down."""
+    import os
+
+    from dotenv import dotenv_values
+
+    from spotify_mds.health import check_all, exit_status, report, summary_line, urls_from
+
+    def names(value: str | None) -> list[str]:
+        return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+    environ = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
+    checks = check_all(
+        _settings(), urls_from(environ), only=names(only) if only else None, require=names(require), timeout=timeout
+    )
+    Console().print(report(checks))
+    console.print(summary_line(checks))
+    raise typer.Exit(exit_status(checks))
+
+
+@app.command()
 def run(
     seed: Seed = None,
     users: Users = None,

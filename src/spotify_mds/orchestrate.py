@@ -1,0 +1,216 @@
+"""Orchestration: the stages cut to a scheduler's data interval, for the Airflow DAG (or any other).
+
+A scheduler hands each run a data interval `[start, end)`; these functions turn it into work that is
+safe to retry and cheap to pass between tasks (lake keys, never local paths):
+
+- `interval_hours(start, end)`: the event-time hours the interval covers;
+- `pending_batches(settings, start, end)`: the bronze files of those hours (plus a short look-back
+  for files that landed late) that the warehouse has not loaded at their current version, grouped by
+  hour as `{"hour": ISO, "keys": [...]}`, JSON-ready for XCom and for `.expand()`;
+- `load_keys(settings, keys)`: load exactly those files; the loader's ledger makes a retry a no-op;
+- `transform`, `quality`, `export`: the runner's stages with a quiet console, returning small dicts.
+
+Bronze is partitioned by event time and the lander may close an hour's file up to
+`LAND_MAX_SPAN_SECONDS` (plus the idle flush) after the hour ends, so a run also looks back
+`lookback_hours` for files it has not loaded yet. What counts as "loaded" is the loader's ledger.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from spotify_mds.lake import Lake, ObjectInfo
+from spotify_mds.load import bronze_files, file_hour, in_range
+from spotify_mds.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LOOKBACK_HOURS = 2
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def interval_hours(start: datetime, end: datetime) -> list[datetime]:
+    """Every UTC hour that overlaps `[start, end)`, floored to the hour."""
+    start, end = _utc(start), _utc(end)
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while hour < end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
+def interval_files(lake: Lake, topic: str, start: datetime, end: datetime) -> list[ObjectInfo]:
+    """The topic's bronze files whose event-time hour overlaps `[start, end)`."""
+    hours = interval_hours(start, end)
+    if not hours:
+        return []
+    since, until = hours[0], hours[-1] + timedelta(hours=1)
+    return [info for info in bronze_files(lake, topic) if in_range(info.key, since, until)]
+
+
+def loaded_versions(settings: Settings) -> dict[str, str] | None:
+    """The loader's ledger (file key → version), or None when this warehouse cannot be asked yet."""
+    if settings.warehouse != "duckdb":
+        return None  # TODO(warehouse): read the PostgreSQL/Snowflake ledger once their loaders exist
+    if not settings.duckdb_file.exists():
+        return {}
+    import duckdb
+
+    from spotify_mds.load.duckdb import LEDGER_TABLE
+
+    con = duckdb.connect(str(settings.duckdb_file), read_only=True)
+    try:
+        return dict(con.execute(f"SELECT file_key, version FROM {LEDGER_TABLE}").fetchall())
+    except duckdb.CatalogException:
+        return {}
+    finally:
+        con.close()
+
+
+def pending_batches(
+    settings: Settings,
+    start: datetime,
+    end: datetime,
+    *,
+    lookback_hours: int = DEFAULT_LOOKBACK_HOURS,
+    only_new: bool = True,
+    lake: Lake | None = None,
+) -> list[dict[str, Any]]:
+    """The interval's bronze files not loaded at their current version, one batch per event hour.
+
+    Each batch is `{"hour": "2026-11-02T05:00:00+00:00", "keys": [...]}` (sorted), ready for XCom.
+    An empty list means there is nothing new: the DAG stops there. `only_new=False` returns every
+    file of `[start, end)` (no look-back) whether loaded or not: a forced run.
+    """
+    from spotify_mds.runner import lake_from
+
+    lake = lake or lake_from(settings)
+    since = _utc(start) - timedelta(hours=lookback_hours if only_new else 0)
+    files = interval_files(lake, settings.kafka_topic, since, end)
+    known = loaded_versions(settings) if only_new else None
+    if known is not None:
+        files = [info for info in files if known.get(info.key) != info.version]
+    by_hour: dict[str, list[str]] = {}
+    for info in files:
+        hour = file_hour(info.key)
+        assert hour is not None  # interval_files keeps only keys with a date=/hour= folder
+        by_hour.setdefault(hour.replace(tzinfo=timezone.utc).isoformat(), []).append(info.key)
+    batches = [{"hour": hour, "keys": sorted(keys)} for hour, keys in sorted(by_hour.items())]
+    logger.info("%d new bronze files in %d hours for [%s, %s)", len(files), len(batches), start, end)
+    return batches
+
+
+class _OnlyKeys:
+    """A view of a lake whose listing shows only the given keys (everything else passes through).
+
+    The loader lists the lake itself; this narrows what it sees to one task's files without another
+    code path in the loader.
+    """
+
+    def __init__(self, lake: Lake, keys: set[str]) -> None:
+        self._lake = lake
+        self._keys = keys
+        self.root = lake.root
+
+    def list(self, prefix: str) -> list[ObjectInfo]:
+        return [info for info in self._lake.list(prefix) if info.key in self._keys]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._lake, name)
+
+
+@dataclass
+class LoadResult:
+    files_seen: int
+    files_loaded: int
+    rows_loaded: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"files_seen": self.files_seen, "files_loaded": self.files_loaded, "rows_loaded": self.rows_loaded}
+
+
+def load_keys(settings: Settings, keys: list[str], *, lake: Lake | None = None) -> LoadResult:
+    """Load exactly these bronze files (new or changed ones; the ledger skips the rest).
+
+    Safe to retry: each chunk of files is one transaction (delete their rows, insert, update the
+    ledger), so a retry after a crash either redoes a rolled-back chunk or finds it in the ledger.
+    """
+    from spotify_mds import runner
+
+    if settings.warehouse == "duckdb":
+        from spotify_mds.load import duckdb as duck
+
+        view = _OnlyKeys(lake or runner.lake_from(settings), set(keys))
+        stats = duck.load(view, settings.duckdb_file, settings.kafka_topic)  # type: ignore[arg-type]
+        return LoadResult(stats.files_seen, stats.files_loaded, stats.rows_loaded)
+    # Other warehouses: the runner's stage loads every new bronze file. Same end state (the ledger
+    # makes it idempotent), only coarser; narrow it here once their loaders take a key list.
+    summary = runner.RunSummary()
+    runner.load(settings, summary, _quiet_console())
+    return LoadResult(len(keys), summary.files_loaded, summary.loaded)
+
+
+def _quiet_console():
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), force_terminal=False, width=120)
+
+
+def transform(settings: Settings) -> dict[str, float]:
+    """dbt build (silver, gold and their tests) through the runner's stage."""
+    from spotify_mds import runner
+
+    summary = runner.RunSummary()
+    # dbt resolves a relative --target-path against the dbt project, not the working directory: with
+    # DATA_DIR=data its state would land inside the package. Make the data dir absolute first.
+    absolute = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
+    runner.transform(absolute, summary, _quiet_console())
+    return dict(summary.seconds)
+
+
+def quality(settings: Settings) -> dict[str, Any]:
+    """Run the quality checks if this build has them (`spotify_mds.quality.run_checks(settings)`).
+
+    Returns `{"skipped": reason}` when the module is not there, so a scheduler can log and go on.
+    A failed check raises (the module's own error), which fails the task.
+    """
+    try:
+        from spotify_mds import quality as checks
+    except ImportError:
+        return {"skipped": "spotify_mds.quality is not part of this build"}
+    run_checks = getattr(checks, "run_checks", None)
+    if run_checks is None:
+        return {"skipped": "spotify_mds.quality has no run_checks(settings)"}
+    result = run_checks(settings)
+    return {"result": str(result)}
+
+
+def export(settings: Settings) -> dict[str, int]:
+    """Write the gold marts to the lake as Parquet; returns rows per mart."""
+    from spotify_mds import runner
+
+    summary = runner.RunSummary()
+    runner.export(settings, summary, _quiet_console())
+    return dict(summary.marts)
+
+
+__all__ = [
+    "DEFAULT_LOOKBACK_HOURS",
+    "LoadResult",
+    "export",
+    "interval_files",
+    "interval_hours",
+    "load_keys",
+    "loaded_versions",
+    "pending_batches",
+    "quality",
+    "transform",
+]
