@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from spotify_mds.dashboard.queries import Filters, GoldReader, MissingMart
@@ -176,12 +177,19 @@ def active_users(reader: GoldReader, f: Filters) -> Figure:
         rows = [(s, n) for p, s, n in zip(periods["period"], periods["period_start"], periods["active_users"],
                                           strict=True) if p == period]
         if rows:
+            # A step per period, held to the period's end (so the last one does not end at its start).
+            last = date.fromisoformat(rows[-1][0])
+            end = last + timedelta(days=7) if period == "week" else (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+            rows.append((end.isoformat(), rows[-1][1]))
             traces.append({
                 "type": "scatter", "mode": "lines", "name": f"{period}ly", "line": {"color": color, "shape": "hv"},
                 "x": [r[0] for r in rows], "y": [r[1] for r in rows],
-                "hovertemplate": f"{period} of %{{x|%d %b}}<br><b>%{{y:,}}</b> active<extra></extra>",
+                "hovertemplate": f"%{{x|%d %b}}<br><b>%{{y:,}}</b> {period}ly active<extra></extra>",
             })
-    return {"data": traces, "layout": _layout(showlegend=True)}
+    layout = _layout(showlegend=True)
+    if daily["activity_date"]:  # show the days the data covers, not the whole first month
+        layout["xaxis"] = {**layout["xaxis"], "range": [daily["activity_date"][0], daily["activity_date"][-1]]}
+    return {"data": traces, "layout": layout}
 
 
 def sessions(reader: GoldReader, f: Filters) -> Figure:
@@ -208,7 +216,7 @@ def sessions(reader: GoldReader, f: Filters) -> Figure:
         "layout": _layout(
             showlegend=True, margin={"l": 56, "r": 48, "t": 8, "b": 40},
             yaxis={"title": {"text": "sessions", "font": {"size": 11}}},
-            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
+            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero", "tickformat": ".0f",
                     "title": {"text": "minutes", "font": {"size": 11}}},
         ),
     }
