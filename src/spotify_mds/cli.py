@@ -183,6 +183,26 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="Local folder for the PNGs and index.html.")] = Path("reports"),
+    start: Annotated[Optional[str], typer.Option(help="First day (YYYY-MM-DD), default: all.")] = None,
+    end: Annotated[Optional[str], typer.Option(help="Last day (YYYY-MM-DD), inclusive.")] = None,
+    country: Annotated[Optional[str], typer.Option(help="Two-letter country code.")] = None,
+    to_lake: Annotated[bool, typer.Option("--lake/--no-lake", help="Also write to the lake's gold/report/.")] = True,
+) -> None:
+    """Draw the key charts as PNGs plus an HTML page, into a folder and the lake's gold/report/."""
+    from spotify_mds.dashboard.queries import parse_filters
+    from spotify_mds.report import build_report
+    from spotify_mds.runner import lake_from
+
+    filters = parse_filters(start, end, country)
+    result = build_report(lake_from(_settings()), out, filters=filters, to_lake=to_lake)
+    for name, mart in result.missing.items():
+        console.print(f"{name}: no data yet for {mart}")
+    console.print(f"{len(result.charts)} charts → [bold]{result.index}[/]" + (" and gold/report/ in the lake" if to_lake else ""))
+
+
+@app.command()
 def run(seed: Seed = None, users: Users = None, days: Days = None, events: Events = None) -> None:
     """Run every stage once on the configured components and print a summary."""
     from spotify_mds.runner import run_pipeline
