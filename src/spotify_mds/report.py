@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +26,13 @@ logger = logging.getLogger(__name__)
 
 REPORT_PREFIX = "gold/report"
 MUTED = "#64748B"
+STYLE = (
+    "<style>body{font-family:system-ui,sans-serif;margin:0;background:#F4F6F9;color:#0F172A}"
+    "header{background:#0B1220;color:#F8FAFC;padding:20px 32px}h1{margin:0;font-size:22px}"
+    "header p{margin:4px 0 0;color:#94A3B8;font-size:13px}main{max-width:1100px;margin:0 auto;padding:24px}"
+    "section{background:#fff;border:1px solid #E5E9F0;border-radius:14px;padding:16px 20px;margin-bottom:20px}"
+    "h2{font-size:16px;margin:0 0 8px}img{max-width:100%;height:auto}.missing{color:#64748B}</style></head>"
+)
 
 
 @dataclass
@@ -180,7 +188,7 @@ def retention(reader: GoldReader, f: Filters) -> Figure:
     ax.grid(False)
     for i, row in enumerate(grid):
         for j, value in enumerate(row):
-            if value == value:
+            if not math.isnan(value):
                 ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=9, color=INK)
     return fig
 
@@ -226,11 +234,7 @@ def _page(result: ReportResult, manifest: dict | None, f: Filters) -> str:
     lines = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8"><title>spotify-mds report</title>',
-        "<style>body{font-family:system-ui,sans-serif;margin:0;background:#F4F6F9;color:#0F172A}"
-        "header{background:#0B1220;color:#F8FAFC;padding:20px 32px}h1{margin:0;font-size:22px}"
-        "header p{margin:4px 0 0;color:#94A3B8;font-size:13px}main{max-width:1100px;margin:0 auto;padding:24px}"
-        "section{background:#fff;border:1px solid #E5E9F0;border-radius:14px;padding:16px 20px;margin-bottom:20px}"
-        "h2{font-size:16px;margin:0 0 8px}img{max-width:100%;height:auto}.missing{color:#64748B}</style></head>",
+        STYLE,
         "<body><header><h1>Listening report</h1>",
     ]
     if manifest:

@@ -35,8 +35,8 @@ DATABASE = DatabaseSpec.postgres("spotify-mds warehouse", host="postgres", port=
 def _variants(sql: str, variables: dict[str, str]) -> list[str]:
     """The SQL as Metabase would send it: without the optional clauses, and with all of them filled."""
     literals = {"date": "DATE '2026-11-02'", "text": "'SE'", "number": "1"}
-    without = re.sub(r"\[\[.*?\]\]", "", sql, flags=re.S)
-    filled = re.sub(r"\[\[(.*?)\]\]", r"\1", sql, flags=re.S)
+    without = re.sub(r"\[\[.*?\]\]", "", sql, flags=re.DOTALL)
+    filled = re.sub(r"\[\[(.*?)\]\]", r"\1", sql, flags=re.DOTALL)
     filled = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: literals[variables[m.group(1)]], filled)
     return [without, filled]
 

@@ -9,8 +9,10 @@ from the fixed list of marts, never from a request.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -91,7 +93,7 @@ def _plain(value: Any) -> Any:
         return value.isoformat(timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
-    if hasattr(value, "is_integer") and value != value:  # NaN → null in JSON
+    if isinstance(value, float) and math.isnan(value):  # NaN → null in JSON
         return None
     return value
 
@@ -99,8 +101,10 @@ def _plain(value: Any) -> Any:
 class GoldReader:
     """Read-only queries over `gold/<mart>/<mart>.parquet` of one lake."""
 
-    def __init__(self, lake: Lake) -> None:
+    def __init__(self, lake: Lake, *, manifest_ttl: float = 1.0) -> None:
         self.lake = lake
+        self._manifest_ttl = manifest_ttl
+        self._manifest: tuple[float, dict | None] = (-manifest_ttl - 1, None)
         self._con = duckdb.connect(":memory:")
         filesystem = lake.filesystem()
         if filesystem is not None:
@@ -112,11 +116,17 @@ class GoldReader:
 
     # -- what is there ---------------------------------------------------------------------------
     def manifest(self) -> dict | None:
-        return read_manifest(self.lake)
+        """The export's manifest, read now (and remembered briefly for `available`)."""
+        manifest = read_manifest(self.lake)
+        self._manifest = (time.monotonic(), manifest)
+        return manifest
 
-    def available(self, manifest: dict | None = None) -> set[str]:
-        manifest = manifest if manifest is not None else self.manifest()
-        return set((manifest or {}).get("marts", {})) & set(PLANNED) if manifest else set()
+    def available(self) -> set[str]:
+        """Marts the export holds. One page load asks a dozen queries: read the manifest once a second."""
+        read_at, manifest = self._manifest
+        if time.monotonic() - read_at > self._manifest_ttl:
+            manifest = self.manifest()
+        return set((manifest or {}).get("marts", {})) & set(PLANNED)
 
     def _source(self, mart: str) -> str:
         if mart not in PLANNED:
