@@ -165,3 +165,8 @@ def test_an_empty_lake_has_no_data(tmp_path: Path) -> None:
         for panel in PANELS:
             body = client.get(f"/api/panels/{panel.id}").json()
             assert body["status"] == "missing" and body["message"] == f"no data yet for {body['mart']}"
+
+
+def test_plotly_is_sent_compressed(client: TestClient) -> None:
+    response = client.get("/static/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"

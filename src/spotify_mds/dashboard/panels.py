@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from spotify_mds.dashboard.queries import Filters, GoldReader, MissingMart
@@ -53,6 +53,12 @@ def _layout(**extra: Any) -> dict[str, Any]:
         else:
             layout[key] = value
     return layout
+
+
+def _daily_axis(days: list[str]) -> dict[str, Any]:
+    """Ticks on whole days (Plotly would put 12:00 ticks between a few daily points)."""
+    step = max(1, -(-len(set(days)) // 8))
+    return {"tickformat": "%d %b", "dtick": 86_400_000 * step, "tick0": min(days)} if days else {}
 
 
 def plays_per_hour(reader: GoldReader, f: Filters) -> Figure:
@@ -145,7 +151,8 @@ def device_mix(reader: GoldReader, f: Filters) -> Figure:
             "marker": {"color": PALETTE[i % len(PALETTE)]},
             "hovertemplate": f"{device}<br>%{{x|%a %d %b}}: <b>%{{y:,}}</b> plays<extra></extra>",
         })
-    return {"data": traces, "layout": _layout(barmode="stack", showlegend=True, bargap=0.15, legend={"traceorder": "normal"})}
+    return {"data": traces, "layout": _layout(barmode="stack", showlegend=True, bargap=0.15,
+                                              legend={"traceorder": "normal"}, xaxis=_daily_axis(data["event_date"]))}
 
 
 def country_mix(reader: GoldReader, f: Filters) -> Figure:
@@ -186,9 +193,12 @@ def active_users(reader: GoldReader, f: Filters) -> Figure:
                 "x": [r[0] for r in rows], "y": [r[1] for r in rows],
                 "hovertemplate": f"%{{x|%d %b}}<br><b>%{{y:,}}</b> {period}ly active<extra></extra>",
             })
-    layout = _layout(showlegend=True)
+    layout = _layout(showlegend=True, xaxis=_daily_axis(daily["activity_date"]))
     if daily["activity_date"]:  # show the days the data covers, not the whole first month
-        layout["xaxis"] = {**layout["xaxis"], "range": [daily["activity_date"][0], daily["activity_date"][-1]]}
+        first, last = date.fromisoformat(daily["activity_date"][0]), date.fromisoformat(daily["activity_date"][-1])
+        half_day = timedelta(hours=12)
+        layout["xaxis"] = {**layout["xaxis"], "range": [(datetime.combine(first, time()) - half_day).isoformat(),
+                                                        (datetime.combine(last, time()) + half_day).isoformat()]}
     return {"data": traces, "layout": layout}
 
 
@@ -214,7 +224,7 @@ def sessions(reader: GoldReader, f: Filters) -> Figure:
             },
         ],
         "layout": _layout(
-            showlegend=True, margin={"l": 56, "r": 48, "t": 8, "b": 40},
+            showlegend=True, margin={"l": 56, "r": 48, "t": 8, "b": 40}, xaxis=_daily_axis(data["session_date"]),
             yaxis={"title": {"text": "sessions", "font": {"size": 11}}},
             yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero", "tickformat": ".0f",
                     "title": {"text": "minutes", "font": {"size": 11}}},
@@ -259,7 +269,8 @@ def conversions(reader: GoldReader, f: Filters) -> Figure:
              "marker": {"color": PALETTE[3]}, "customdata": data["downgrades"],
              "hovertemplate": "%{x|%d %b}: <b>%{customdata}</b> downgrades<extra></extra>"},
         ],
-        "layout": _layout(barmode="relative", showlegend=True, yaxis={"rangemode": "normal"}),
+        "layout": _layout(barmode="relative", showlegend=True, yaxis={"rangemode": "normal"},
+                          xaxis=_daily_axis(data["event_date"])),
     }
 
 

@@ -128,6 +128,8 @@ async function refreshAll(status) {
   select.replaceChildren(el("option", { value: "" }, "All countries"));
   for (const code of meta.countries) select.append(el("option", { value: code }, code));
   select.value = meta.countries.includes(chosen) ? chosen : "";
+  select.disabled = !meta.countries.length;
+  select.title = meta.countries.length ? "" : "no country marts exported yet";
   await refreshPanels();
 }
 
