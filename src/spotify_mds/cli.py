@@ -375,6 +375,67 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="Local folder for the PNGs and index.html.")] = Path("reports"),
+    start: Annotated[Optional[str], typer.Option(help="First day (YYYY-MM-DD), default: all.")] = None,
+    end: Annotated[Optional[str], typer.Option(help="Last day (YYYY-MM-DD), inclusive.")] = None,
+    country: Annotated[Optional[str], typer.Option(help="Two-letter country code.")] = None,
+    to_lake: Annotated[bool, typer.Option("--lake/--no-lake", help="Also write to the lake's gold/report/.")] = True,
+) -> None:
+    """Draw the key charts as PNGs plus an HTML page, into a folder and the lake's gold/report/."""
+    from spotify_mds.dashboard.queries import parse_filters
+    from spotify_mds.report import build_report
+    from spotify_mds.runner import lake_from
+
+    filters = parse_filters(start, end, country)
+    result = build_report(lake_from(_settings()), out, filters=filters, to_lake=to_lake)
+    for name, mart in result.missing.items():
+        console.print(f"{name}: no data yet for {mart}")
+    console.print(f"{len(result.charts)} charts → [bold]{result.index}[/]" + (" and gold/report/ in the lake" if to_lake else ""))
+
+
+metabase_app = typer.Typer(help="Metabase dashboards as code (metabase/dashboards.yml).", no_args_is_help=True)
+app.add_typer(metabase_app, name="metabase")
+
+
+@metabase_app.command("provision")
+def metabase_provision(
+    url: Annotated[Optional[str], typer.Option(help="Metabase's address (MB_URL).")] = None,
+    definitions: Annotated[Optional[Path], typer.Option(help="Definitions file (default metabase/dashboards.yml).")] = None,
+) -> None:
+    """Create or update the admin, warehouse connection, collection, questions and dashboard (idempotent)."""
+    import httpx2
+
+    from spotify_mds import metabase as mb
+    from spotify_mds.errors import ConfigError
+
+    settings = _settings()
+    mb_settings = mb.MetabaseSettings()
+    if not mb_settings.admin_email or not mb_settings.admin_password.get_secret_value():
+        raise ConfigError("set MB_ADMIN_EMAIL and MB_ADMIN_PASSWORD (environment or .env)")
+    if settings.warehouse == "snowflake":
+        database = mb.DatabaseSpec.snowflake(
+            mb_settings.database_name, account=settings.snowflake_account, user=settings.snowflake_user,
+            password=settings.snowflake_password.get_secret_value(), warehouse=settings.snowflake_warehouse,
+            db=settings.snowflake_database, role=settings.snowflake_role,
+        )
+    else:  # PostgreSQL by default: Metabase has no built-in DuckDB driver
+        database = mb.DatabaseSpec.postgres(
+            mb_settings.database_name, host=mb_settings.warehouse_host or settings.postgres_host,
+            port=settings.postgres_port, dbname=settings.postgres_db, user=settings.postgres_user,
+            password=settings.postgres_password.get_secret_value(),
+        )
+    admin = mb.Admin(mb_settings.admin_email, mb_settings.admin_password.get_secret_value(), site_name=mb_settings.site_name)
+    with httpx2.Client(base_url=url or mb_settings.url, timeout=30) as http:
+        result = mb.provision(mb.MetabaseClient(http), mb.load_definitions(definitions), database=database,
+                              admin=admin, ready_timeout=mb_settings.ready_timeout)
+    console.print(f"created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}")
+    for name, dashboard_id in result.dashboard_ids.items():
+        console.print(f"{name}: {(url or mb_settings.url).rstrip('/')}/dashboard/{dashboard_id}")
+
+
+
+@app.command()
 def health(
     only: Annotated[Optional[str], typer.Option(help="Check only these components (comma-separated); all of them are required.")] = None,
     require: Annotated[Optional[str], typer.Option(help="Also require these (e.g. airflow,metabase).")] = None,

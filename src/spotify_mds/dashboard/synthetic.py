@@ -1,0 +1,192 @@
+"""Synthetic gold marts: every mart of the contract, plausible and deterministic, written to a lake.
+
+For tests and screenshots of the dashboards, the report and the Metabase checks, so they need neither
+the whole pipeline nor the marts the warehouse does not build yet. Real data comes from `export`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from spotify_mds.dashboard.contract import PLANNED
+from spotify_mds.export import MANIFEST_KEY, mart_key
+from spotify_mds.lake import Lake
+
+COUNTRIES = ("US", "GB", "DE", "BR", "SE", "FR", "IN", "JP")
+COUNTRY_WEIGHTS = (0.30, 0.14, 0.12, 0.12, 0.09, 0.09, 0.08, 0.06)
+COUNTRY_OFFSETS = (-5, 0, 1, -3, 1, 1, 5, 9)  # UTC offset: the daily curve peaks in local evening
+DEVICES = ("mobile", "desktop", "web", "smart_speaker")
+DEVICE_WEIGHTS = (0.58, 0.22, 0.12, 0.08)
+ARTISTS = (
+    "Aurora Vale", "The Night Owls", "Kito Mensah", "Lina Sol", "Static Bloom", "Otto Brandt",
+    "Maya Reyes", "Neon Harbor", "Saga Lund", "Dj Paulo", "Hana Mori", "Velvet Echo",
+    "Ravi Kapoor", "Blue Meridian", "Clara Voss", "Fado Norte",
+)
+WORDS = ("Midnight", "Golden", "Echoes", "Rain", "Fire", "City", "Lights", "Ocean", "Dreams", "Run",
+         "Summer", "Electric", "Heart", "Wild", "Paper", "Moon", "Silver", "Home", "Static", "Bloom")
+
+
+def _tracks(rng: np.random.Generator, count: int) -> list[tuple[str, str, str, str]]:
+    tracks = []
+    for i in range(count):
+        artist = i % len(ARTISTS)
+        name = f"{WORDS[rng.integers(len(WORDS))]} {WORDS[rng.integers(len(WORDS))]}"
+        tracks.append((f"trk_{i:04d}", name, f"art_{artist:03d}", ARTISTS[artist]))
+    return tracks
+
+
+def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: int = 7) -> dict[str, pa.Table]:
+    """One Arrow table per contract mart, with the contract's columns in order."""
+    rng = np.random.default_rng(seed)
+    hours = [datetime(start.year, start.month, start.day) + timedelta(hours=h) for h in range(days * 24)]
+    dates = [start + timedelta(days=d) for d in range(days)]
+    tracks = _tracks(rng, 80)
+    popularity = 1.0 / np.arange(1, len(tracks) + 1) ** 0.8
+    rng.shuffle(popularity)
+
+    marts: dict[str, dict[str, list]] = {name: {col: [] for col in cols} for name, cols in PLANNED.items()}
+
+    def add(mart: str, *values: object) -> None:
+        for column, value in zip(PLANNED[mart], values, strict=True):
+            marts[mart][column].append(value)
+
+    # listening_hourly drives the hourly, device and country marts.
+    daily_country: dict[tuple[date, str], int] = {}
+    daily_device: dict[tuple[date, str], int] = {}
+    growth = np.linspace(0.85, 1.15, len(hours))
+    for h, hour in enumerate(hours):
+        total_plays = total_listeners = total_ms = 0
+        for c, country in enumerate(COUNTRIES):
+            local = (hour.hour + COUNTRY_OFFSETS[c]) % 24
+            diurnal = 0.25 + 0.75 * np.exp(-((local - 20) ** 2) / 30) + 0.35 * np.exp(-((local - 8) ** 2) / 6)
+            for d, device in enumerate(DEVICES):
+                mean = 900 * COUNTRY_WEIGHTS[c] * DEVICE_WEIGHTS[d] * diurnal * growth[h]
+                plays = int(rng.poisson(mean))
+                listeners = max(int(plays * rng.uniform(0.35, 0.55)), min(plays, 1))
+                skips = int(plays * rng.uniform(0.18, 0.32))
+                pauses = int(plays * rng.uniform(0.05, 0.12))
+                adds = int(plays * rng.uniform(0.01, 0.04))
+                ms = int(plays * rng.normal(170_000, 15_000))
+                add("listening_hourly", hour, country, device, plays, skips, pauses, adds, listeners, ms)
+                total_plays += plays
+                total_listeners += listeners
+                total_ms += ms
+                day = hour.date()
+                daily_country[(day, country)] = daily_country.get((day, country), 0) + plays
+                daily_device[(day, device)] = daily_device.get((day, device), 0) + plays
+        add("plays_per_hour", hour, total_plays, int(total_listeners * 0.9), total_ms)
+
+    for (day, country), plays in sorted(daily_country.items()):
+        add("country_mix_daily", day, country, plays, int(plays * 0.22))
+    for (day, device), plays in sorted(daily_device.items()):
+        add("device_mix_daily", day, device, plays, int(plays * 0.25))
+
+    # Daily track charts: global top 50, per-country top 20, artists.
+    starts = np.zeros(len(tracks))
+    skips = np.zeros(len(tracks))
+    for day in dates:
+        day_total = sum(daily_country[(day, c)] for c in COUNTRIES)
+        weights = popularity * rng.lognormal(0, 0.25, len(tracks))
+        plays = np.floor(day_total * 0.6 * weights / weights.sum()).astype(int)
+        order = sorted(range(len(tracks)), key=lambda i: (-plays[i], tracks[i][0]))
+        for rank, i in enumerate(order[:50], start=1):
+            add("top_tracks_daily", day, rank, *tracks[i], int(plays[i]), int(plays[i] * 0.6))
+        by_artist: dict[int, int] = {}
+        for i, p in enumerate(plays):
+            by_artist[i % len(ARTISTS)] = by_artist.get(i % len(ARTISTS), 0) + int(p)
+        for rank, a in enumerate(sorted(by_artist, key=lambda a: (-by_artist[a], a)), start=1):
+            add("top_artists_daily", day, rank, f"art_{a:03d}", ARTISTS[a], by_artist[a], int(by_artist[a] * 0.5))
+        for c, country in enumerate(COUNTRIES):
+            local = popularity * rng.lognormal(0, 0.6, len(tracks))
+            local_plays = np.floor(daily_country[(day, country)] * 0.6 * local / local.sum()).astype(int)
+            local_order = sorted(range(len(tracks)), key=lambda i: (-local_plays[i], tracks[i][0]))
+            for rank, i in enumerate(local_order[:20], start=1):
+                add("top_tracks_daily_by_country", day, country, rank, *tracks[i],
+                    int(local_plays[i]), int(local_plays[i] * 0.6))
+        starts += plays
+        skips += plays * rng.uniform(0.1, 0.45, len(tracks))
+
+    artist_starts: dict[int, float] = {}
+    artist_skips: dict[int, float] = {}
+    for i, track in enumerate(tracks):
+        skip_rate = skips[i] / starts[i] if starts[i] else 0.0
+        add("track_skip_rates", *track, int(starts[i]), int(skips[i]), round(skip_rate, 4),
+            round(1 - skip_rate - rng.uniform(0.05, 0.12), 4))
+        a = i % len(ARTISTS)
+        artist_starts[a] = artist_starts.get(a, 0) + starts[i]
+        artist_skips[a] = artist_skips.get(a, 0) + skips[i]
+    for a, name in enumerate(ARTISTS):
+        rate = artist_skips[a] / artist_starts[a] if artist_starts[a] else 0.0
+        add("artist_skip_rates", f"art_{a:03d}", name, int(artist_starts[a]), int(artist_skips[a]),
+            round(rate, 4), round(1 - rate - 0.08, 4))
+
+    # Users, sessions, retention, conversions.
+    for d, day in enumerate(dates):
+        active = int(2400 * (0.9 + 0.2 * d / days) * (0.93 if day.weekday() < 5 else 1.08) + rng.normal(0, 40))
+        add("daily_active_users", day, active, int(active * 0.94), active * 28)
+        sessions = int(active * rng.uniform(1.6, 1.9))
+        avg_minutes = float(rng.normal(27, 2.5))
+        add("sessions_daily", day, sessions, active, round(sessions / active, 3), round(avg_minutes, 2),
+            round(avg_minutes * 0.78, 2))
+        add("active_users", "day", day, active)
+        add("level_conversions", day, int(rng.poisson(14)), int(rng.poisson(5)))
+    for w in range(0, days, 7):
+        add("active_users", "week", dates[w], int(5200 + 120 * w / 7 + rng.normal(0, 60)))
+    add("active_users", "month", date(start.year, start.month, 1), 8400)
+    add("active_users", "month", date(start.year, start.month % 12 + 1, 1), 8900)
+    weeks = days // 7
+    for cohort in range(weeks):
+        cohort_users = int(1400 - 250 * cohort + rng.normal(0, 20))
+        for week_number in range(weeks - cohort):
+            rate = 1.0 if week_number == 0 else 0.62 * 0.84 ** (week_number - 1) + rng.normal(0, 0.01)
+            add("retention_cohorts", start + timedelta(weeks=cohort), week_number, cohort_users,
+                int(cohort_users * rate), round(rate, 4))
+
+    return {name: _table(name, columns) for name, columns in marts.items()}
+
+
+_ARROW = {
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+    "bigint": pa.int64(),
+    "integer": pa.int32(),
+    "double": pa.float64(),
+    "varchar": pa.string(),
+}
+
+
+def _table(mart: str, columns: dict[str, list]) -> pa.Table:
+    schema = pa.schema([(col, _ARROW[kind]) for col, kind in PLANNED[mart].items()])
+    return pa.table(columns, schema=schema)
+
+
+def write_synthetic_gold(
+    lake: Lake,
+    marts: list[str] | None = None,
+    *,
+    exported_at: str = "2026-11-09T06:00:00+00:00",
+    seed: int = 7,
+) -> dict[str, int]:
+    """Write the chosen marts (default: all) and a manifest like `export_gold`'s; return rows per mart."""
+    tables = synthetic_marts(seed=seed)
+    chosen = list(tables) if marts is None else marts
+    rows = {}
+    for mart in chosen:
+        buffer = io.BytesIO()
+        pq.write_table(tables[mart], buffer, compression="zstd")
+        lake.put(mart_key(mart), buffer.getvalue())
+        rows[mart] = tables[mart].num_rows
+    newest = max(tables["plays_per_hour"].column("hour_at").to_pylist()) + timedelta(minutes=59)
+    manifest = {
+        "exported_at": exported_at,
+        "newest_event_at": newest.isoformat() + "Z",
+        "marts": {mart: {"key": mart_key(mart), "rows": count} for mart, count in rows.items()},
+    }
+    lake.put(MANIFEST_KEY, json.dumps(manifest, indent=2).encode())
+    return rows

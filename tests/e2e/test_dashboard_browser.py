@@ -1,0 +1,181 @@
+"""The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Without /usr/bin/chromium (or the playwright package) these tests skip with the reason, unless CI=true,
+where they fail. `UPDATE_DOCS_SCREENSHOT=1` also copies the screenshot to docs/dashboard.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from spotify_mds.dashboard import create_app
+from spotify_mds.dashboard.panels import PANELS
+from spotify_mds.dashboard.synthetic import write_synthetic_gold
+from spotify_mds.lake import LocalLake
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).is_file():
+        _missing(f"no Chromium at {CHROMIUM} (apt-get install -y chromium chromium-driver)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def serve() -> Iterator[object]:
+    """Start the dashboard over a lake in a background thread; yield its URL."""
+    import uvicorn
+
+    servers = []
+
+    def start(lake: LocalLake, poll_seconds: float = 12) -> str:
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(lake, poll_seconds=poll_seconds), host="127.0.0.1",
+                                               port=port, log_level="warning", lifespan="on"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "the dashboard server did not start"
+            time.sleep(0.05)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}/"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _open(browser: object, url: str) -> object:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.errors = errors
+    page.goto(url)
+    return page
+
+
+def _wait_refreshes(page: object, count: int) -> None:
+    page.wait_for_selector(f'body[data-refreshes="{count}"]', state="attached", timeout=20_000)
+
+
+def _figures(page: object) -> dict[str, str]:
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.plot')].map(
+            (el) => [el.id.slice(5), JSON.stringify((el.data || []).map((t) => [t.x, t.y, t.z, t.marker && t.marker.color]))]))"""
+    )
+
+
+def test_every_panel_renders_and_filters_change_the_charts(browser: object, serve: object, tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake)
+    page = _open(browser, serve(lake))
+    _wait_refreshes(page, 1)
+
+    for panel in PANELS:
+        plot = page.locator(f"#plot-{panel.id}")
+        assert plot.get_attribute("data-state") == "ok", panel.id
+        assert plot.is_visible(), panel.id
+        assert plot.locator("svg.main-svg").count() > 0, panel.id
+        assert plot.locator(".trace, .hm").count() > 0, panel.id
+    assert "no data yet" not in page.locator("body").inner_text().lower()
+    assert page.locator("#exported-at").inner_text() == "Mon, 09 Nov 2026, 06:00 UTC"
+    assert page.locator("#no-data").is_hidden()
+    assert page.locator('.kpi[data-kpi="plays"] .value').inner_text() != "—"
+    before = _figures(page)
+
+    page.fill("#start", "2026-10-26")
+    page.fill("#end", "2026-11-01")
+    page.click("#apply")
+    _wait_refreshes(page, 2)
+    dated = _figures(page)
+    for panel in PANELS:
+        if "date" in panel.filters:
+            assert dated[panel.id] != before[panel.id], f"{panel.id} ignored the date filter"
+        else:
+            assert dated[panel.id] == before[panel.id], f"{panel.id} is all-time and should not change"
+    hours = json.loads(dated["plays_per_hour"])[0][0]
+    assert hours[0].startswith("2026-10-26") and hours[-1].startswith("2026-11-01")
+
+    page.select_option("#country", "SE")
+    _wait_refreshes(page, 3)
+    sweden = _figures(page)
+    for panel in PANELS:
+        if "country" in panel.filters:
+            assert sweden[panel.id] != dated[panel.id], f"{panel.id} ignored the country filter"
+    assert "country=SE" in page.url and "start=2026-10-26" in page.url
+    for panel in PANELS:
+        assert page.locator(f"#plot-{panel.id}").get_attribute("data-state") == "ok", panel.id
+
+    page.select_option("#country", "")
+    page.click("#reset")
+    _wait_refreshes(page, 5)
+    assert "?" not in page.url
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        shutil.copyfile(shot, REPO / "docs" / "dashboard.png")
+    assert page.errors == []
+    page.close()
+
+
+def test_an_empty_lake_says_no_data_yet_then_follows_the_first_export(
+    browser: object, serve: object, tmp_path: Path
+) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    page = _open(browser, serve(lake, poll_seconds=0.5))
+    _wait_refreshes(page, 1)
+    assert page.locator("#no-data").is_visible()
+    assert "No data yet." in page.locator("#no-data").inner_text()
+    assert page.locator("#empty-plays_per_hour").inner_text() == "no data yet for plays_per_hour"
+    assert page.locator("#empty-retention").inner_text() == "no data yet for retention_cohorts"
+
+    # The pipeline exports for the first time: the page picks it up by itself.
+    write_synthetic_gold(lake, ["plays_per_hour", "top_tracks_daily", "daily_active_users"])
+    _wait_refreshes(page, 2)
+    assert page.locator("#no-data").is_hidden()
+    assert page.locator("#plot-plays_per_hour").get_attribute("data-state") == "ok"
+    assert page.locator("#plot-top_tracks").get_attribute("data-state") == "ok"
+    assert page.locator("#empty-sessions").inner_text() == "no data yet for sessions_daily"
+    assert page.errors == []
+    page.close()
