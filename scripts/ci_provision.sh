@@ -19,3 +19,12 @@ if [ "${BENCH_PEERS:-0}" = "1" ] && [ ! -x bench/out/peers-venv/bin/python ]; th
     python3 -m venv bench/out/peers-venv
     bench/out/peers-venv/bin/pip install --quiet quixstreams
 fi
+
+# Headless Chromium for the dashboard's browser tests (Playwright's own browser download fails here),
+# and Debian's docker-compose to validate the compose file without a Docker engine.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
