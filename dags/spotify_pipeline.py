@@ -8,7 +8,7 @@ Every hour (UTC) a run takes its data interval `[start, end)`:
 2. `load` (mapped with `.expand()`, one task per event hour): bulk-loads exactly those files; the
    loader's ledger makes a retry a no-op. Emits the `spotify_mds/raw.listening_events` asset.
 3. `dbt_build`: silver and gold models with their tests.
-4. `quality_checks`: `spotify_mds.quality.run_checks(settings)` when the build has it; else a log line.
+4. `quality_checks`: freshness, volume and reconciliation judged at the interval's end; reported, never blocking.
 5. `export_gold`: the gold marts to `gold/<mart>/<mart>.parquet` in the lake (the dashboards read
    that). Emits the `spotify_mds/gold` asset, so a downstream DAG (a Metabase refresh, a report)
    can be scheduled on it.
@@ -128,12 +128,12 @@ def spotify_pipeline():
         return transform(_settings())
 
     @task
-    def quality_checks() -> dict:
+    def quality_checks(data_interval_end=None) -> dict:
         import logging
 
         from spotify_mds.orchestrate import quality
 
-        result = quality(_settings())
+        result = quality(_settings(), as_of=data_interval_end)
         if "skipped" in result:
             logging.getLogger(__name__).warning("quality checks skipped: %s", result["skipped"])
         return result

@@ -58,8 +58,8 @@ class MetabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
 
     url: str = Field("http://localhost:3000", validation_alias=AliasChoices("MB_URL", "METABASE_URL"))
-    admin_email: str = Field("", validation_alias=AliasChoices("MB_ADMIN_EMAIL"))
-    admin_password: SecretStr = Field(SecretStr(""), validation_alias=AliasChoices("MB_ADMIN_PASSWORD"))
+    admin_email: str = Field("", validation_alias=AliasChoices("MB_ADMIN_EMAIL", "METABASE_ADMIN_EMAIL"))
+    admin_password: SecretStr = Field(SecretStr(""), validation_alias=AliasChoices("MB_ADMIN_PASSWORD", "METABASE_ADMIN_PASSWORD"))
     site_name: str = Field("spotify-mds", validation_alias=AliasChoices("MB_SITE_NAME"))
     database_name: str = Field("spotify-mds warehouse", validation_alias=AliasChoices("MB_DATABASE_NAME"))
     warehouse_host: str = Field(
