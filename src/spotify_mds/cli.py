@@ -493,7 +493,11 @@ def demo(
     """The whole pipeline on embedded components (no broker, a local lake, DuckDB), then the dashboard."""
     from spotify_mds.runner import run_pipeline
 
-    settings = _settings(broker="embedded", warehouse="duckdb")
+    # Embedded whatever `.env` says (it may point at the docker stack): no broker, a lake folder, DuckDB.
+    base = _settings()
+    settings = base.model_copy(
+        update={"broker": "embedded", "warehouse": "duckdb", "lake_url": str(base.data_dir / "lake")}
+    )
     summary = run_pipeline(settings, console, seed=seed, users=users, days=days, max_events=events)
     Console().print(summary.table())
     if serve:

@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     dashboard_host: str = Field("127.0.0.1", validation_alias=_env("DASHBOARD_HOST"))
     dashboard_port: int = Field(8050, validation_alias=_env("DASHBOARD_PORT"))
 
-    @field_validator("quality_as_of", mode="before")
+    @field_validator("quality_as_of", "duckdb_path", "snowflake_port", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

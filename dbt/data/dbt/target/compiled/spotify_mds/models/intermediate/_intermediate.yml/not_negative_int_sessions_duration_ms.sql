@@ -1,0 +1,2 @@
+
+select duration_ms from "warehouse"."silver"."int_sessions" where duration_ms < 0

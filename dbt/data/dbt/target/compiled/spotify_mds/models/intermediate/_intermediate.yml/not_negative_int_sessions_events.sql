@@ -1,0 +1,2 @@
+
+select events from "warehouse"."silver"."int_sessions" where events < 0

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select session_number
+from "warehouse"."silver"."int_listens_sessionized"
+where session_number is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select duration_ms
+from "warehouse"."silver"."int_sessions"
+where duration_ms is null
+
+

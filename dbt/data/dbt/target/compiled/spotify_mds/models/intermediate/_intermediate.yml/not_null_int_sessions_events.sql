@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select events
+from "warehouse"."silver"."int_sessions"
+where events is null
+
+

@@ -1,0 +1,2 @@
+
+select skips from "warehouse"."gold"."artist_skip_rates" where skips < 0

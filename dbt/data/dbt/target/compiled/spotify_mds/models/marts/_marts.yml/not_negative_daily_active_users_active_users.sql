@@ -1,0 +1,2 @@
+
+select active_users from "warehouse"."gold"."daily_active_users" where active_users < 0

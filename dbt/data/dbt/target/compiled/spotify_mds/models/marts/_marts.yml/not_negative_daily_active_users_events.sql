@@ -1,0 +1,2 @@
+
+select events from "warehouse"."gold"."daily_active_users" where events < 0

@@ -1,0 +1,2 @@
+
+select downgrades from "warehouse"."gold"."level_conversions" where downgrades < 0

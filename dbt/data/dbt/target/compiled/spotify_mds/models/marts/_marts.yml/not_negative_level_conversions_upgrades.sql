@@ -1,0 +1,2 @@
+
+select upgrades from "warehouse"."gold"."level_conversions" where upgrades < 0

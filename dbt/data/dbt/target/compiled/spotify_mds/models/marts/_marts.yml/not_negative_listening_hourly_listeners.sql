@@ -1,0 +1,2 @@
+
+select listeners from "warehouse"."gold"."listening_hourly" where listeners < 0

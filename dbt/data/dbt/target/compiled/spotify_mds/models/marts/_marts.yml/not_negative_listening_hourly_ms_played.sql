@@ -1,0 +1,2 @@
+
+select ms_played from "warehouse"."gold"."listening_hourly" where ms_played < 0

@@ -1,0 +1,2 @@
+
+select pauses from "warehouse"."gold"."listening_hourly" where pauses < 0

@@ -1,0 +1,2 @@
+
+select plays from "warehouse"."gold"."listening_hourly" where plays < 0

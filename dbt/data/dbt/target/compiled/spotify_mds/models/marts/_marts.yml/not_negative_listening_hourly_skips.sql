@@ -1,0 +1,2 @@
+
+select skips from "warehouse"."gold"."listening_hourly" where skips < 0

@@ -1,0 +1,2 @@
+
+select listeners from "warehouse"."gold"."plays_per_hour" where listeners < 0

@@ -1,0 +1,2 @@
+
+select plays from "warehouse"."gold"."plays_per_hour" where plays < 0

@@ -1,0 +1,2 @@
+
+select cohort_users from "warehouse"."gold"."retention_cohorts" where cohort_users < 0

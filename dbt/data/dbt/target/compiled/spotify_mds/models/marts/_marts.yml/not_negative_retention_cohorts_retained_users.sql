@@ -1,0 +1,2 @@
+
+select retained_users from "warehouse"."gold"."retention_cohorts" where retained_users < 0

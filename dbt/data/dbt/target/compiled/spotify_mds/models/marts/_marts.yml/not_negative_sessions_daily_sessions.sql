@@ -1,0 +1,2 @@
+
+select sessions from "warehouse"."gold"."sessions_daily" where sessions < 0

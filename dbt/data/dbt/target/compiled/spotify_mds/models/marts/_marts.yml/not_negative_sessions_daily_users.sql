@@ -1,0 +1,2 @@
+
+select users from "warehouse"."gold"."sessions_daily" where users < 0

@@ -1,0 +1,2 @@
+
+select listeners from "warehouse"."gold"."top_artists_daily" where listeners < 0

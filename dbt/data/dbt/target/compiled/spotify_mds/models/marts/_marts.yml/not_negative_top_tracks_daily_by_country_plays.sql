@@ -1,0 +1,2 @@
+
+select plays from "warehouse"."gold"."top_tracks_daily_by_country" where plays < 0

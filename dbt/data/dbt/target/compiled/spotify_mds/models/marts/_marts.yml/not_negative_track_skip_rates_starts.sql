@@ -1,0 +1,2 @@
+
+select starts from "warehouse"."gold"."track_skip_rates" where starts < 0

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select period
+from "warehouse"."gold"."active_users"
+where period is null
+
+

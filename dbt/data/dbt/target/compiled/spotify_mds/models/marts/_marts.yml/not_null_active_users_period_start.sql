@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select period_start
+from "warehouse"."gold"."active_users"
+where period_start is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select skips
+from "warehouse"."gold"."artist_skip_rates"
+where skips is null
+
+

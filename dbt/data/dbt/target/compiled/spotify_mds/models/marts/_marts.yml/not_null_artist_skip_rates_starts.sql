@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select starts
+from "warehouse"."gold"."artist_skip_rates"
+where starts is null
+
+

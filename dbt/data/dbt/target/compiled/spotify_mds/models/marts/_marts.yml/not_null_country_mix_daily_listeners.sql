@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select listeners
+from "warehouse"."gold"."country_mix_daily"
+where listeners is null
+
+

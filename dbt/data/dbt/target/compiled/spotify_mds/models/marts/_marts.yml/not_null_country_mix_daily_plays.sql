@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select plays
+from "warehouse"."gold"."country_mix_daily"
+where plays is null
+
+

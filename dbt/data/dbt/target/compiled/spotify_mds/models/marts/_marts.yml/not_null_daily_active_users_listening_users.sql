@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select listening_users
+from "warehouse"."gold"."daily_active_users"
+where listening_users is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select plays
+from "warehouse"."gold"."device_mix_daily"
+where plays is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select downgrades
+from "warehouse"."gold"."level_conversions"
+where downgrades is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select upgrades
+from "warehouse"."gold"."level_conversions"
+where upgrades is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select listeners
+from "warehouse"."gold"."listening_hourly"
+where listeners is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select pauses
+from "warehouse"."gold"."listening_hourly"
+where pauses is null
+
+

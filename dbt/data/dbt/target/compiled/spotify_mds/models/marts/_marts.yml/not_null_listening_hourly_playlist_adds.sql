@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select playlist_adds
+from "warehouse"."gold"."listening_hourly"
+where playlist_adds is null
+
+

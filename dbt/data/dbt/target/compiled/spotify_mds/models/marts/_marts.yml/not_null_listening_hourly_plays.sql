@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select plays
+from "warehouse"."gold"."listening_hourly"
+where plays is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select skips
+from "warehouse"."gold"."listening_hourly"
+where skips is null
+
+

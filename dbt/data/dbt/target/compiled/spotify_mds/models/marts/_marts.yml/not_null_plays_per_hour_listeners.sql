@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select listeners
+from "warehouse"."gold"."plays_per_hour"
+where listeners is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select ms_played
+from "warehouse"."gold"."plays_per_hour"
+where ms_played is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select plays
+from "warehouse"."gold"."plays_per_hour"
+where plays is null
+
+

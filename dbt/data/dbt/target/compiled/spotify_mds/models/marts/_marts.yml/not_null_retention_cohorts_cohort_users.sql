@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select cohort_users
+from "warehouse"."gold"."retention_cohorts"
+where cohort_users is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select cohort_week
+from "warehouse"."gold"."retention_cohorts"
+where cohort_week is null
+
+

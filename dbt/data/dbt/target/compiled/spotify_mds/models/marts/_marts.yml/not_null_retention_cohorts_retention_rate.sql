@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select retention_rate
+from "warehouse"."gold"."retention_cohorts"
+where retention_rate is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select week_number
+from "warehouse"."gold"."retention_cohorts"
+where week_number is null
+
+

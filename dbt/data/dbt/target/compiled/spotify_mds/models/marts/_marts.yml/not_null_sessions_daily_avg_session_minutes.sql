@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select avg_session_minutes
+from "warehouse"."gold"."sessions_daily"
+where avg_session_minutes is null
+
+

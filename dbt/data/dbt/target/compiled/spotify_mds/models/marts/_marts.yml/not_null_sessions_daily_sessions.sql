@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select sessions
+from "warehouse"."gold"."sessions_daily"
+where sessions is null
+
+

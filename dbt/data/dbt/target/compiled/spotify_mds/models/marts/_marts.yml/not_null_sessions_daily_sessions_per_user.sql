@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select sessions_per_user
+from "warehouse"."gold"."sessions_daily"
+where sessions_per_user is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select users
+from "warehouse"."gold"."sessions_daily"
+where users is null
+
+

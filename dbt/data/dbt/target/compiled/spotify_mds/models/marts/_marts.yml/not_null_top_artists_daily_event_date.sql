@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select event_date
+from "warehouse"."gold"."top_artists_daily"
+where event_date is null
+
+

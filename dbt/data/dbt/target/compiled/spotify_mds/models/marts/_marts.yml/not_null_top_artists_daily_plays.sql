@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select plays
+from "warehouse"."gold"."top_artists_daily"
+where plays is null
+
+

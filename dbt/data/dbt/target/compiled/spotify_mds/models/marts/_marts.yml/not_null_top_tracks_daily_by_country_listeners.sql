@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select listeners
+from "warehouse"."gold"."top_tracks_daily_by_country"
+where listeners is null
+
+

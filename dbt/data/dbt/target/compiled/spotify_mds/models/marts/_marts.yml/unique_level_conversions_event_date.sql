@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    event_date as unique_field,
+    count(*) as n_records
+
+from "warehouse"."gold"."level_conversions"
+where event_date is not null
+group by event_date
+having count(*) > 1
+
+

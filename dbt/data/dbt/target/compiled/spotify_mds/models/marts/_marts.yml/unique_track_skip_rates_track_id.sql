@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    track_id as unique_field,
+    count(*) as n_records
+
+from "warehouse"."gold"."track_skip_rates"
+where track_id is not null
+group by track_id
+having count(*) > 1
+
+

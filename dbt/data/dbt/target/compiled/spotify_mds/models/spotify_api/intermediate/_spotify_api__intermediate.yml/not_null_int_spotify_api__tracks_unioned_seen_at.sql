@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select seen_at
+from "warehouse"."silver"."int_spotify_api__tracks_unioned"
+where seen_at is null
+
+

@@ -1,0 +1,2 @@
+
+select duration_ms from "warehouse"."gold"."spotify_api_tracks" where duration_ms < 0

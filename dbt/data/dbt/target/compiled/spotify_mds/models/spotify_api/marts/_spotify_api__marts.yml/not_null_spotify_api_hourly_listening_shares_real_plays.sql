@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select real_plays
+from "warehouse"."gold"."spotify_api_hourly_listening_shares"
+where real_plays is null
+
+

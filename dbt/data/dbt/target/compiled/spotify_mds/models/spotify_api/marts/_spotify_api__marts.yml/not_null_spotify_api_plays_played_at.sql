@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select played_at
+from "warehouse"."gold"."spotify_api_plays"
+where played_at is null
+
+

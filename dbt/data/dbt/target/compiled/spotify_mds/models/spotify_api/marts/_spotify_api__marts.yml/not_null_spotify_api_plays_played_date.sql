@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select played_date
+from "warehouse"."gold"."spotify_api_plays"
+where played_date is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select played_hour
+from "warehouse"."gold"."spotify_api_plays"
+where played_hour is null
+
+

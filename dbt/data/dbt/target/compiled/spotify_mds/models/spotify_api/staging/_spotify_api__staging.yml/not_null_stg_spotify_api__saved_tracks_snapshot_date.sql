@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select snapshot_date
+from "warehouse"."silver"."stg_spotify_api__saved_tracks"
+where snapshot_date is null
+
+

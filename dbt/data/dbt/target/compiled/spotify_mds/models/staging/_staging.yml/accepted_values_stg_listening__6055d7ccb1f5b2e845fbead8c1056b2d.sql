@@ -1,0 +1,22 @@
+
+    
+    
+
+with all_values as (
+
+    select
+        subscription_level as value_field,
+        count(*) as n_records
+
+    from "warehouse"."silver"."stg_listening_events"
+    group by subscription_level
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'free','paid'
+)
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select user_id
+from "warehouse"."silver"."stg_listening_events"
+where user_id is null
+
+

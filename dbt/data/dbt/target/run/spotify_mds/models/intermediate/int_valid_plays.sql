@@ -1,0 +1,30 @@
+
+    
+
+    create  table
+      "warehouse"."silver"."int_valid_plays__dbt_tmp"
+  
+    
+    as (
+      -- Track listens that count as a stream: a play or a skip after at least `valid_play_min_ms`.
+select
+    event_id,
+    user_id,
+    track_id,
+    track_name,
+    artist_id,
+    artist_name,
+    event_type = 'skip' as is_skip,
+    device_type,
+    country_code,
+    subscription_level,
+    event_at,
+    event_date,
+    duration_ms,
+    ms_played
+from "warehouse"."silver"."stg_listening_events"
+where event_type in ('play', 'skip')
+  and ms_played >= 30000
+    );
+    
+  

@@ -1,0 +1,16 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+select retention_rate from "warehouse"."gold"."retention_cohorts" where retention_rate < 0 or retention_rate > 1
+
+  
+  
+      
+    ) dbt_internal_test

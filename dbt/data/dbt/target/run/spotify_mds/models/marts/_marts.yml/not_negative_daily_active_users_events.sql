@@ -1,0 +1,16 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+select events from "warehouse"."gold"."daily_active_users" where events < 0
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,16 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+select week_number from "warehouse"."gold"."retention_cohorts" where week_number < 0
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select completion_rate
+from "warehouse"."gold"."artist_skip_rates"
+where completion_rate is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,19 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+select hour_at, country_code, device_type, count(*) as occurrences
+from "warehouse"."gold"."listening_hourly"
+group by hour_at, country_code, device_type
+having count(*) > 1
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,28 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+select
+    session_date as unique_field,
+    count(*) as n_records
+
+from "warehouse"."gold"."sessions_daily"
+where session_date is not null
+group by session_date
+having count(*) > 1
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,67 @@
+
+    
+      
+    
+
+    create  table
+      "warehouse"."gold"."active_users__dbt_tmp"
+  
+  (
+    period varchar not null,
+    period_start date not null,
+    active_users bigint
+    
+    )
+ ;
+    
+    
+    insert into "warehouse"."gold"."active_users__dbt_tmp" 
+  (
+    
+      
+      
+      period ,
+    
+      
+      
+      period_start ,
+    
+      
+      
+      active_users 
+    
+  )
+ (
+      
+    select period, period_start, active_users
+    from (
+        -- Daily, weekly (ISO weeks, from Monday) and monthly active users: distinct users with any event.
+
+
+select
+    cast('day' as TEXT) as period,
+    cast(date_trunc('day', event_at) as date) as period_start,
+    cast(count(distinct user_id) as bigint) as active_users
+from "warehouse"."silver"."stg_listening_events"
+group by 1, 2
+union all
+
+select
+    cast('week' as TEXT) as period,
+    cast(date_trunc('week', event_at) as date) as period_start,
+    cast(count(distinct user_id) as bigint) as active_users
+from "warehouse"."silver"."stg_listening_events"
+group by 1, 2
+union all
+
+select
+    cast('month' as TEXT) as period,
+    cast(date_trunc('month', event_at) as date) as period_start,
+    cast(count(distinct user_id) as bigint) as active_users
+from "warehouse"."silver"."stg_listening_events"
+group by 1, 2
+
+
+    ) as model_subq
+    );
+  

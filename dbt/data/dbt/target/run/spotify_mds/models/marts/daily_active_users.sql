@@ -1,0 +1,53 @@
+
+    
+      
+    
+
+    create  table
+      "warehouse"."gold"."daily_active_users__dbt_tmp"
+  
+  (
+    activity_date date not null,
+    active_users bigint,
+    listening_users bigint,
+    events bigint
+    
+    )
+ ;
+    
+    
+    insert into "warehouse"."gold"."daily_active_users__dbt_tmp" 
+  (
+    
+      
+      
+      activity_date ,
+    
+      
+      
+      active_users ,
+    
+      
+      
+      listening_users ,
+    
+      
+      
+      events 
+    
+  )
+ (
+      
+    select activity_date, active_users, listening_users, events
+    from (
+        -- Users with at least one event per day (UTC), and how many of them played something.
+select
+    cast(event_date as date) as activity_date,
+    cast(count(distinct user_id) as bigint) as active_users,
+    cast(count(distinct case when event_type = 'play' then user_id end) as bigint) as listening_users,
+    cast(count(*) as bigint) as events
+from "warehouse"."silver"."stg_listening_events"
+group by 1
+    ) as model_subq
+    );
+  

@@ -1,0 +1,67 @@
+
+    
+      
+    
+
+    create  table
+      "warehouse"."gold"."sessions_daily__dbt_tmp"
+  
+  (
+    session_date date not null,
+    sessions bigint,
+    users bigint,
+    sessions_per_user float8,
+    avg_session_minutes float8,
+    median_session_minutes float8
+    
+    )
+ ;
+    
+    
+    insert into "warehouse"."gold"."sessions_daily__dbt_tmp" 
+  (
+    
+      
+      
+      session_date ,
+    
+      
+      
+      sessions ,
+    
+      
+      
+      users ,
+    
+      
+      
+      sessions_per_user ,
+    
+      
+      
+      avg_session_minutes ,
+    
+      
+      
+      median_session_minutes 
+    
+  )
+ (
+      
+    select session_date, sessions, users, sessions_per_user, avg_session_minutes, median_session_minutes
+    from (
+        -- Sessions (30-minute-gap sessionisation) by the UTC day they started: how many, by how many users,
+-- and how long they lasted from first to last event (a one-event session lasts 0 minutes).
+select
+    cast(session_date as date) as session_date,
+    cast(count(*) as bigint) as sessions,
+    cast(count(distinct user_id) as bigint) as users,
+    cast(count(*) as double) / nullif(cast(count(distinct user_id) as double), 0) as sessions_per_user,
+    cast(avg(duration_ms) as double) / 60000 as avg_session_minutes,
+    cast(percentile_cont(0.5) within group (order by duration_ms) as double) / 60000
+        as median_session_minutes
+from "warehouse"."silver"."int_sessions"
+group by 1
+    ) as model_subq
+    );
+  

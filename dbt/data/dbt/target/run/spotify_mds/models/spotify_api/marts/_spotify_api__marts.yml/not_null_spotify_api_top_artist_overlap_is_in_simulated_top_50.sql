@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select is_in_simulated_top_50
+from "warehouse"."gold"."spotify_api_top_artist_overlap"
+where is_in_simulated_top_50 is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select time_range
+from "warehouse"."gold"."spotify_api_top_artist_overlap"
+where time_range is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select artist_rank
+from "warehouse"."gold"."spotify_api_top_artists"
+where artist_rank is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

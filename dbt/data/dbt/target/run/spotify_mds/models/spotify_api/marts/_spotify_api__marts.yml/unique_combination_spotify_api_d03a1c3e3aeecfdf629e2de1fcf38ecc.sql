@@ -1,0 +1,19 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+select snapshot_date, time_range, artist_rank, count(*) as occurrences
+from "warehouse"."gold"."spotify_api_top_artist_overlap"
+group by snapshot_date, time_range, artist_rank
+having count(*) > 1
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,28 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+select
+    played_at as unique_field,
+    count(*) as n_records
+
+from "warehouse"."gold"."spotify_api_plays"
+where played_at is not null
+group by played_at
+having count(*) > 1
+
+
+
+  
+  
+      
+    ) dbt_internal_test

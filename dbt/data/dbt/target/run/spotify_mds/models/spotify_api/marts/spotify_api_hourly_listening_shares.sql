@@ -1,0 +1,129 @@
+
+    
+      
+    
+
+    create  table
+      "warehouse"."gold"."spotify_api_hourly_listening_shares__dbt_tmp"
+  
+  (
+    hour_of_day integer not null,
+    real_plays bigint,
+    real_play_share float8,
+    simulated_plays bigint,
+    simulated_play_share float8,
+    share_difference float8
+    
+    )
+ ;
+    
+    
+    insert into "warehouse"."gold"."spotify_api_hourly_listening_shares__dbt_tmp" 
+  (
+    
+      
+      
+      hour_of_day ,
+    
+      
+      
+      real_plays ,
+    
+      
+      
+      real_play_share ,
+    
+      
+      
+      simulated_plays ,
+    
+      
+      
+      simulated_play_share ,
+    
+      
+      
+      share_difference 
+    
+  )
+ (
+      
+    select hour_of_day, real_plays, real_play_share, simulated_plays, simulated_play_share, share_difference
+    from (
+        -- Real and simulated listening side by side: the share of each source's plays that falls in each
+-- hour of the day (UTC), so a simulation of millions of users and one real listener compare.
+-- A simulated event counts when Spotify would list it as played: a play or skip of at least
+-- `valid_play_min_ms` (Spotify's recently-played needs about 30 s of listening).
+with hours as (
+    
+    select 0 as hour_of_day union all
+    select 1 as hour_of_day union all
+    select 2 as hour_of_day union all
+    select 3 as hour_of_day union all
+    select 4 as hour_of_day union all
+    select 5 as hour_of_day union all
+    select 6 as hour_of_day union all
+    select 7 as hour_of_day union all
+    select 8 as hour_of_day union all
+    select 9 as hour_of_day union all
+    select 10 as hour_of_day union all
+    select 11 as hour_of_day union all
+    select 12 as hour_of_day union all
+    select 13 as hour_of_day union all
+    select 14 as hour_of_day union all
+    select 15 as hour_of_day union all
+    select 16 as hour_of_day union all
+    select 17 as hour_of_day union all
+    select 18 as hour_of_day union all
+    select 19 as hour_of_day union all
+    select 20 as hour_of_day union all
+    select 21 as hour_of_day union all
+    select 22 as hour_of_day union all
+    select 23 as hour_of_day
+),
+
+real_plays as (
+    select cast(extract(hour from played_at) as integer) as hour_of_day, count(*) as plays
+    from "warehouse"."silver"."stg_spotify_api__recently_played"
+    group by 1
+),
+
+simulated_plays as (
+    select cast(extract(hour from event_at) as integer) as hour_of_day, count(*) as plays
+    from "warehouse"."silver"."stg_listening_events"
+    where event_type in ('play', 'skip')
+      and ms_played >= 30000
+    group by 1
+),
+
+totals as (
+    select
+        (select sum(plays) from real_plays) as real_total,
+        (select sum(plays) from simulated_plays) as simulated_total
+),
+
+shares as (
+    select
+        hours.hour_of_day,
+        coalesce(real_plays.plays, 0) as real_plays,
+        coalesce(simulated_plays.plays, 0) as simulated_plays,
+        case when totals.real_total > 0 then coalesce(real_plays.plays, 0) * 1.0 / totals.real_total else 0 end as real_share,
+        case when totals.simulated_total > 0 then coalesce(simulated_plays.plays, 0) * 1.0 / totals.simulated_total else 0 end
+            as simulated_share
+    from hours
+    cross join totals
+    left join real_plays on hours.hour_of_day = real_plays.hour_of_day
+    left join simulated_plays on hours.hour_of_day = simulated_plays.hour_of_day
+)
+
+select
+    cast(hour_of_day as integer) as hour_of_day,
+    cast(real_plays as bigint) as real_plays,
+    cast(real_share as double precision) as real_play_share,
+    cast(simulated_plays as bigint) as simulated_plays,
+    cast(simulated_share as double precision) as simulated_play_share,
+    cast(real_share - simulated_share as double precision) as share_difference
+from shares
+    ) as model_subq
+    );
+  

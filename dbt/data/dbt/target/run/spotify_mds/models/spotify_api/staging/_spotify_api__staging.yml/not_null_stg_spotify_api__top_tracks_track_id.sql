@@ -1,0 +1,25 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+
+
+select track_id
+from "warehouse"."silver"."stg_spotify_api__top_tracks"
+where track_id is null
+
+
+
+  
+  
+      
+    ) dbt_internal_test

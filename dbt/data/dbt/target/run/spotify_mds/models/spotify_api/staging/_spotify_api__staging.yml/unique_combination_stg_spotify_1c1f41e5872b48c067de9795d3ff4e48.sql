@@ -1,0 +1,19 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+select snapshot_date, time_range, artist_rank, count(*) as occurrences
+from "warehouse"."silver"."stg_spotify_api__top_artists"
+group by snapshot_date, time_range, artist_rank
+having count(*) > 1
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,36 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+with all_values as (
+
+    select
+        event_type as value_field,
+        count(*) as n_records
+
+    from "warehouse"."silver"."stg_listening_events"
+    group by event_type
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'play','pause','skip','add_to_playlist'
+)
+
+
+
+  
+  
+      
+    ) dbt_internal_test
