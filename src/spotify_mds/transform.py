@@ -65,6 +65,7 @@ def run_dbt(
     from dbt.cli.main import dbtRunner  # heavy import, only when transforming
 
     project = project_dir()
+    state_dir = state_dir.resolve()  # dbt would resolve a relative path against the project, not here
     state_dir.mkdir(parents=True, exist_ok=True)
     full = [
         *args,

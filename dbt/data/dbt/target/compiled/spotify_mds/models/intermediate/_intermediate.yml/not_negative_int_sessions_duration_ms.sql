@@ -1,2 +1,0 @@
-
-select duration_ms from "warehouse"."silver"."int_sessions" where duration_ms < 0

@@ -1,2 +1,0 @@
-
-select events from "warehouse"."silver"."int_sessions" where events < 0

@@ -1,2 +1,0 @@
-
-select ms_played from "warehouse"."silver"."int_valid_plays" where ms_played < 0

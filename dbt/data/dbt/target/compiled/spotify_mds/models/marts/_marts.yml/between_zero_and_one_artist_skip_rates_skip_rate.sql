@@ -1,2 +1,0 @@
-
-select skip_rate from "warehouse"."gold"."artist_skip_rates" where skip_rate < 0 or skip_rate > 1

@@ -1,2 +1,0 @@
-
-select starts from "warehouse"."gold"."artist_skip_rates" where starts < 0

@@ -1,2 +1,0 @@
-
-select events from "warehouse"."gold"."daily_active_users" where events < 0

@@ -1,2 +1,0 @@
-
-select listeners from "warehouse"."gold"."device_mix_daily" where listeners < 0

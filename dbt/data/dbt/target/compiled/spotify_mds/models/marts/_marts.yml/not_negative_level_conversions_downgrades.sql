@@ -1,2 +1,0 @@
-
-select downgrades from "warehouse"."gold"."level_conversions" where downgrades < 0

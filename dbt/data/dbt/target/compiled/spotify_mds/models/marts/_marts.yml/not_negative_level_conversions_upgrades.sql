@@ -1,2 +1,0 @@
-
-select upgrades from "warehouse"."gold"."level_conversions" where upgrades < 0

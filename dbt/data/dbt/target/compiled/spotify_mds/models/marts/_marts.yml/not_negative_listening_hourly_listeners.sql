@@ -1,2 +1,0 @@
-
-select listeners from "warehouse"."gold"."listening_hourly" where listeners < 0

@@ -1,2 +1,0 @@
-
-select ms_played from "warehouse"."gold"."listening_hourly" where ms_played < 0

@@ -1,2 +1,0 @@
-
-select pauses from "warehouse"."gold"."listening_hourly" where pauses < 0

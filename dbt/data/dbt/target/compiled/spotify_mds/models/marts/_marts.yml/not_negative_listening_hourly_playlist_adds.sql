@@ -1,2 +1,0 @@
-
-select playlist_adds from "warehouse"."gold"."listening_hourly" where playlist_adds < 0

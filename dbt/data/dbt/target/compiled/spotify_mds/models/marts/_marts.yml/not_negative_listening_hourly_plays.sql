@@ -1,2 +1,0 @@
-
-select plays from "warehouse"."gold"."listening_hourly" where plays < 0

@@ -1,2 +1,0 @@
-
-select skips from "warehouse"."gold"."listening_hourly" where skips < 0

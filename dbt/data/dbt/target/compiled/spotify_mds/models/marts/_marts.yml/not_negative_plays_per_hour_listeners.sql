@@ -1,2 +1,0 @@
-
-select listeners from "warehouse"."gold"."plays_per_hour" where listeners < 0

@@ -1,2 +1,0 @@
-
-select plays from "warehouse"."gold"."plays_per_hour" where plays < 0

@@ -1,2 +1,0 @@
-
-select cohort_users from "warehouse"."gold"."retention_cohorts" where cohort_users < 0

@@ -1,2 +1,0 @@
-
-select retained_users from "warehouse"."gold"."retention_cohorts" where retained_users < 0

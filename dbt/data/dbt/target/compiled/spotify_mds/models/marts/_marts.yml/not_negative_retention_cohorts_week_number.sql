@@ -1,2 +1,0 @@
-
-select week_number from "warehouse"."gold"."retention_cohorts" where week_number < 0

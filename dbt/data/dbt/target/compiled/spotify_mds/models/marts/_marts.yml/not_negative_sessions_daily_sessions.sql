@@ -1,2 +1,0 @@
-
-select sessions from "warehouse"."gold"."sessions_daily" where sessions < 0

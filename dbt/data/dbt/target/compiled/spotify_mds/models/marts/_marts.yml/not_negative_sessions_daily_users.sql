@@ -1,2 +1,0 @@
-
-select users from "warehouse"."gold"."sessions_daily" where users < 0

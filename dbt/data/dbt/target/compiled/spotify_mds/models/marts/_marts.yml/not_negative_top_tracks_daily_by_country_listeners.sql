@@ -1,2 +1,0 @@
-
-select listeners from "warehouse"."gold"."top_tracks_daily_by_country" where listeners < 0

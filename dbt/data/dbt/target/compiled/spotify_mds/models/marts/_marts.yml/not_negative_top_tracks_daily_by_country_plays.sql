@@ -1,2 +1,0 @@
-
-select plays from "warehouse"."gold"."top_tracks_daily_by_country" where plays < 0

@@ -1,2 +1,0 @@
-
-select listeners from "warehouse"."gold"."top_tracks_daily" where listeners < 0

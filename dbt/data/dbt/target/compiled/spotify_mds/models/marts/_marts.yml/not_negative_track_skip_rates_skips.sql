@@ -1,2 +1,0 @@
-
-select skips from "warehouse"."gold"."track_skip_rates" where skips < 0

@@ -1,5 +1,0 @@
-
-select period, period_start, count(*) as occurrences
-from "warehouse"."gold"."active_users"
-group by period, period_start
-having count(*) > 1

@@ -1,5 +1,0 @@
-
-select event_date, country_code, track_id, count(*) as occurrences
-from "warehouse"."gold"."top_tracks_daily_by_country"
-group by event_date, country_code, track_id
-having count(*) > 1

@@ -1,9 +1,0 @@
--- Plays (events of type `play`), listeners and listening time per hour of event time (UTC).
-select
-    cast(date_trunc('hour', event_at) as timestamp) as hour_at,
-    cast(count(*) as bigint) as plays,
-    cast(count(distinct user_id) as bigint) as listeners,
-    cast(sum(ms_played) as bigint) as ms_played
-from "warehouse"."silver"."stg_listening_events"
-where event_type = 'play'
-group by 1

@@ -1,2 +1,0 @@
-
-select simulated_plays from "warehouse"."gold"."spotify_api_hourly_listening_shares" where simulated_plays < 0

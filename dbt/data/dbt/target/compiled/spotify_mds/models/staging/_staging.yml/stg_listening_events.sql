@@ -1,1 +1,0 @@
-select cast(null as varchar(64)) as event_id, cast(null as timestamp) as loaded_at where 1 = 0
