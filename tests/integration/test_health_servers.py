@@ -131,7 +131,8 @@ def postgres(tmp_path_factory):
 
 def test_postgres_up_wrong_password_and_down(base, postgres):
     port, password = postgres
-    common = {"warehouse": "postgres", "postgres_host": "127.0.0.1", "postgres_port": port, "postgres_db": "postgres"}
+    common = {"warehouse": "postgres", "postgres_host": "127.0.0.1", "postgres_port": port, "postgres_db": "postgres",
+              "postgres_user": "postgres"}  # whatever POSTGRES_USER the environment (CI) exports
     up = _with(base, {**common, "postgres_password": password})
     warehouse = _component(health.check_all(up, {}, timeout=5), "warehouse")
     assert warehouse.status == "up", warehouse.detail
