@@ -8,6 +8,7 @@ loaded warehouse) are cached in `workdir` and shared by the cases that read them
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -227,3 +228,38 @@ def pipeline_embedded(volume: int, workdir: Path) -> int:
         settings, Console(quiet=True), seed=config.seed, users=config.users, days=config.days, max_events=volume
     )
     return summary.generated
+
+
+# -- load into PostgreSQL (when POSTGRES_* name a server) -----------------------------------------
+def _postgres_ready() -> str:
+    from spotify_mds.runner import postgres_conninfo
+    from spotify_mds.settings import Settings
+
+    if not os.environ.get("POSTGRES_HOST"):
+        raise RuntimeError("POSTGRES_HOST is not set: bench.run runs the PostgreSQL cases only with a server")
+    conninfo = postgres_conninfo(Settings(_env_file=None, warehouse="postgres"))
+    from bench.bench_load import reset_postgres
+
+    reset_postgres(conninfo)
+    return conninfo
+
+
+def load_postgres_ours(volume: int, workdir: Path) -> int:
+    """The PostgreSQL loader: DuckDB turns NDJSON into CSV, psycopg streams it into COPY."""
+    from spotify_mds.lake import LocalLake
+    from spotify_mds.load import postgres
+
+    lake = LocalLake(landed_lake(volume, workdir))
+    conninfo = _postgres_ready()
+    started()
+    return postgres.load(lake, conninfo, TOPIC).rows_loaded
+
+
+def load_postgres_seed_row_by_row(volume: int, workdir: Path) -> int:
+    """The seeds' loader against PostgreSQL: one INSERT per event, on a sample."""
+    from bench.bench_load import insert_per_row
+
+    lines = events_file(volume, workdir).read_bytes().splitlines()[: min(volume, SEED_SAMPLE)]
+    conninfo = _postgres_ready()
+    started()
+    return insert_per_row(lines, conninfo, many=False)

@@ -36,6 +36,8 @@ class Result:
     peak_mb: list[float] = field(default_factory=list)
     baseline: bool = False
     note: str = ""
+    metrics: list[dict] = field(default_factory=list)
+    """Figures other than speed a case reports per run (freshness percentiles, say)."""
 
     @property
     def median_seconds(self) -> float:
@@ -73,6 +75,8 @@ def measure(stage: str, impl: str, target: str, volume: int, workdir: Path, *, r
         result.events = report["events"]
         result.seconds.append(report["seconds"])
         result.peak_mb.append(report["peak_mb"])
+        if report.get("metrics"):
+            result.metrics.append(report["metrics"])
     return result
 
 
@@ -82,11 +86,13 @@ def _child(target: str, volume: int, workdir: Path) -> None:
     module, function = target.split(":")
     case = getattr(importlib.import_module(module), function)
     begin = time.perf_counter()
-    events = case(volume, workdir)
+    handled = case(volume, workdir)
     end = time.perf_counter()
     start = _CLOCK[-1] if _CLOCK else begin
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"events": events, "seconds": end - start, "peak_mb": peak_kb / 1024}))
+    # A case returns the events it handled, or {"events": n, "metrics": {...}} to report more.
+    events, metrics = (handled["events"], handled.get("metrics")) if isinstance(handled, dict) else (handled, None)
+    print(json.dumps({"events": events, "seconds": end - start, "peak_mb": peak_kb / 1024, "metrics": metrics}))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -24,25 +25,45 @@ from bench.harness import Result, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# (stage, implementation, target, is_baseline, runs_at_large_volume, note)
-PLAN: list[tuple[str, str, str, bool, bool, str]] = [
-    ("simulate", "spotify-mds simulate", "bench.cases_pipeline:simulate_ours", False, True, ""),
-    ("simulate", "seed-style loop", "bench.cases_pipeline:simulate_seed_style", True, False,
+# (stage, implementation, target, is_baseline, runs_at_large_volume, needs, note); needs names what
+# the case requires beyond Python ("kafka": a local broker, "postgres": POSTGRES_* set, "quix":
+# the peers' venv); a case whose need is missing is listed as skipped, with the reason.
+PLAN: list[tuple[str, str, str, bool, bool, str, str]] = [
+    ("simulate", "spotify-mds simulate", "bench.cases_pipeline:simulate_ours", False, True, "", ""),
+    ("simulate", "seed-style loop", "bench.cases_pipeline:simulate_seed_style", True, False, "",
      "per-event random.choice + json.dumps"),
-    ("land (embedded)", "spotify-mds BronzeWriter", "bench.cases_pipeline:land_ours", False, True,
+    ("produce (Kafka)", "spotify-mds produce", "bench.cases_kafka:produce_ours", False, True, "kafka",
+     "simulator + idempotent lz4 producer, 3 partitions"),
+    ("produce (Kafka)", "seed-style producer", "bench.cases_kafka:produce_seed_style", True, False, "kafka",
+     "random.choice + json.dumps per event; 200k sample"),
+    ("land (embedded)", "spotify-mds BronzeWriter", "bench.cases_pipeline:land_ours", False, True, "",
      "validate every record, event-time files"),
-    ("land (embedded)", "seed-style consumer", "bench.cases_pipeline:land_seed_style", True, False,
+    ("land (embedded)", "seed-style consumer", "bench.cases_pipeline:land_seed_style", True, False, "",
      "json.loads per record, arrival-time files, no validation"),
-    ("load (DuckDB)", "spotify-mds load", "bench.cases_pipeline:load_ours", False, True, "ledger + lineage"),
-    ("load (DuckDB)", "DuckDB read_json (ceiling)", "bench.cases_pipeline:load_duckdb_ceiling", True, True,
+    ("land (Kafka)", "spotify-mds land", "bench.cases_kafka:land_ours", False, True, "kafka",
+     "validated, fsync'd, offsets committed after the write"),
+    ("land (Kafka)", "seed-style consumer", "bench.cases_kafka:land_seed_style", True, False, "kafka",
+     "poll + json.loads per message, auto-commit; 200k sample"),
+    ("land (Kafka)", "quixstreams LocalFileSink", "bench.cases_kafka:land_quixstreams", True, False, "quix",
+     "JSON lines, no validation"),
+    ("load (DuckDB)", "spotify-mds load", "bench.cases_pipeline:load_ours", False, True, "", "ledger + lineage"),
+    ("load (DuckDB)", "DuckDB read_json (ceiling)", "bench.cases_pipeline:load_duckdb_ceiling", True, True, "",
      "no ledger, no lineage"),
-    ("load (DuckDB)", "seed-style row-by-row INSERT", "bench.cases_pipeline:load_seed_row_by_row", True, False,
+    ("load (DuckDB)", "seed-style row-by-row INSERT", "bench.cases_pipeline:load_seed_row_by_row", True, False, "",
      "on a 5k-row sample"),
-    ("transform (dbt build)", "dbt-duckdb", "bench.cases_pipeline:transform_dbt", False, True, "models + tests"),
-    ("export", "gold → Parquet", "bench.cases_pipeline:export_gold", False, True, ""),
-    ("pipeline (embedded)", "spotify-mds run", "bench.cases_pipeline:pipeline_embedded", False, True,
+    ("load (PostgreSQL)", "spotify-mds load", "bench.cases_pipeline:load_postgres_ours", False, False, "postgres",
+     "DuckDB → CSV → COPY, ledger + lineage"),
+    ("load (PostgreSQL)", "seed-style row-by-row INSERT", "bench.cases_pipeline:load_postgres_seed_row_by_row",
+     True, False, "postgres", "one INSERT per event; 5k sample"),
+    ("transform (dbt build)", "dbt-duckdb", "bench.cases_pipeline:transform_dbt", False, True, "", "models + tests"),
+    ("export", "gold → Parquet", "bench.cases_pipeline:export_gold", False, True, "", ""),
+    ("pipeline (embedded)", "spotify-mds run", "bench.cases_pipeline:pipeline_embedded", False, True, "",
      "simulate → land → load → transform → export"),
+    ("pipeline (Kafka)", "produce + land + run", "bench.cases_kafka:pipeline_kafka", False, False, "kafka",
+     "simulate → Kafka → land → load → transform → export"),
 ]  # fmt: skip
+
+FRESHNESS = ("continuous mode", "spotify-mds run --follow", "bench.cases_kafka:follow_freshness")
 
 
 def machine() -> dict[str, str]:
@@ -72,16 +93,73 @@ def versions() -> dict[str, str]:
     return found
 
 
-def run(volumes: list[int], repeats: int, workdir: Path, console: Console) -> list[Result]:
+def run(volumes: list[int], repeats: int, workdir: Path, console: Console, available: dict[str, str]) -> list[Result]:
+    """Every case of PLAN at every volume (baselines only at the smallest), then continuous mode."""
     results = []
     for index, volume in enumerate(volumes):
-        for stage, impl, target, baseline, at_large, note in PLAN:
-            if index > 0 and not at_large:
+        for stage, impl, target, baseline, at_large, needs, note in PLAN:
+            if (index > 0 and not at_large) or (needs and needs not in available):
                 continue
             runs = repeats if index == 0 else 1
             console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {stage}: {impl} × {volume:,} ({runs} runs)")
             results.append(measure(stage, impl, target, volume, workdir, repeats=runs, baseline=baseline, note=note))
+    if os.environ.get("BENCH_FOLLOW_SECONDS", "150") != "0":
+        stage, impl, target = FRESHNESS
+        console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {stage}: {impl} (real time)")
+        results.append(measure(stage, impl, target, 0, workdir, repeats=1, timeout=1800))
     return results
+
+
+def prerequisites(workdir: Path, console: Console) -> tuple[dict[str, str], dict[str, str], list]:
+    """What the optional cases need: (available, skipped with reasons, things to clean up)."""
+    available: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    cleanup: list = []
+    if os.environ.get("BENCH_KAFKA", "1") == "0":
+        skipped["kafka"] = "BENCH_KAFKA=0"
+    else:
+        from bench.bench_kafka import free_port
+        from spotify_mds import kafka_local
+
+        data_dir = workdir / "kafka"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        try:
+            broker = kafka_local.start(data_dir, port=free_port(), controller_port=free_port())
+        except Exception as exc:  # no Java, no jars: the Kafka rows say why they are missing
+            skipped["kafka"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        else:
+            available["kafka"] = os.environ["BENCH_KAFKA_BOOTSTRAP"] = broker.bootstrap
+            cleanup.append(lambda: kafka_local.stop(data_dir))
+    if os.environ.get("POSTGRES_HOST"):
+        available["postgres"] = os.environ["POSTGRES_HOST"]
+    else:
+        skipped["postgres"] = "POSTGRES_HOST not set (see README: PostgreSQL)"
+    peers = peers_python(workdir, console) if "kafka" in available else None
+    if peers:
+        available["quix"] = os.environ["BENCH_PEERS_PYTHON"] = peers
+    else:
+        skipped["quix"] = skipped.get("kafka") or "quixstreams could not be installed in its own venv"
+    return available, skipped, cleanup
+
+
+QUIXSTREAMS = "quixstreams==3.28.1"
+
+
+def peers_python(workdir: Path, console: Console) -> str | None:
+    """A venv of its own for quixstreams, which pins another confluent-kafka than ours."""
+    venv = ROOT / ".cache" / "bench-peers-venv"  # outside the workdir, which a run deletes
+    python = venv / "bin" / "python"
+    if not (venv / f"{QUIXSTREAMS}.ok").exists():
+        console.print(f"[dim]installing {QUIXSTREAMS} in {venv} (once)[/]")
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet", QUIXSTREAMS], check=True,
+                           capture_output=True, timeout=600)  # fmt: skip
+        except (subprocess.SubprocessError, OSError) as exc:
+            console.print(f"[yellow]quixstreams not installed ({type(exc).__name__}); its row is skipped[/]")
+            return None
+        (venv / f"{QUIXSTREAMS}.ok").touch()
+    return str(python)
 
 
 def table(results: list[Result]) -> Table:
@@ -94,7 +172,25 @@ def table(results: list[Result]) -> Table:
     return out
 
 
-def markdown(results: list[Result], facts: dict, found: dict, seconds: float) -> str:
+def freshness_lines(results: list[Result]) -> list[str]:
+    """Continuous mode's figures: how long after its event time an event was in gold."""
+    lines = []
+    for r in results:
+        for m in r.metrics:
+            if m.get("p50_s") is None:
+                lines.append(f"continuous mode: no rows reached gold in {r.median_seconds:.0f} s")
+                continue
+            lines.append(
+                f"continuous mode, {r.median_seconds:.0f} s in real time, micro-batch every {m['interval_s']:.0f} s: "
+                f"event → gold freshness p50 {m['p50_s']:.1f} s, p95 {m['p95_s']:.1f} s "
+                f"({m['loaded']:,} of {m['released']:,} events loaded, {m['cycles']} cycles, {m['errors']} failed)"
+            )
+    return lines
+
+
+def markdown(results: list[Result], facts: dict, found: dict, seconds: float, skipped: dict[str, str]) -> str:
+    fresh = freshness_lines(results)
+    results = [r for r in results if r.volume]
     lines = [
         "# Benchmarks",
         "",
@@ -112,16 +208,23 @@ def markdown(results: list[Result], facts: dict, found: dict, seconds: float) ->
         "",
         "### Stages",
         "",
-        "| stage | implementation | volume | events/s | spread | runs | peak MB | vs baseline | note |",
-        "|---|---|---:|---:|---|---:|---:|---:|---|",
+        "| stage | implementation | volume | seconds | events/s | spread | runs | peak MB | vs baseline | note |",
+        "|---|---|---:|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in results:
         peers = [b for b in results if b.stage == r.stage and b.baseline and b is not r and b.volume == r.volume]
         versus = ", ".join(f"{r.rate / b.rate:.1f}× {b.impl}" for b in peers) if not r.baseline else ""
         lines.append(
-            f"| {r.stage} | {r.impl}{' *(baseline)*' if r.baseline else ''} | {r.volume:,} | {r.rate:,.0f} | "
+            f"| {r.stage} | {r.impl}{' *(baseline)*' if r.baseline else ''} | {r.volume:,} | {r.median_seconds:.1f} | {r.rate:,.0f} | "
             f"{r.spread} | {len(r.seconds)} | {max(r.peak_mb):,.0f} | {versus} | {r.note} |"
         )
+    if skipped:
+        lines += ["", "Skipped in this run: " + "; ".join(f"{k} cases ({v})" for k, v in skipped.items()) + "."]
+    if fresh:
+        lines += ["", "### Freshness in continuous mode", "",
+                  "`spotify-mds run --follow` on embedded components: simulated events released in real time,",
+                  "micro-batches of load → dbt build → export. For every event loaded, the time from its event",
+                  "time to the end of the micro-batch that put it in gold:", "", *[f"- {line}" for line in fresh]]  # fmt: skip
     volumes = sorted({r.volume for r in results})
     if len(volumes) > 1:
         small, large = volumes[0], volumes[-1]
@@ -143,7 +246,13 @@ def markdown(results: list[Result], facts: dict, found: dict, seconds: float) ->
             )
     lines += ["", "![events per second by stage](docs/bench.png)", "", "### Reproduce", "",
               "```bash", "make bench                                  # 1M and 10M events, ~20 min on 2 cores",
-              "BENCH_VOLUMES=200000 BENCH_REPEATS=3 make bench  # a quick look", "```", ""]  # fmt: skip
+              "BENCH_VOLUMES=200000 BENCH_FOLLOW_SECONDS=60 make bench  # a quick look",
+              "BENCH_KAFKA=0 make bench                    # without the broker (no Java)",
+              "eval \"$(sudo bash scripts/ci_postgres.sh)\" && make bench  # with the PostgreSQL rows", "```",
+              "",
+              "Seed-style baselines run at the smaller volume only, on a sample where the note says so (their",
+              "per-event cost does not depend on the volume). The Kafka cases use a throw-away local broker",
+              "(`spotify_mds.kafka_local`, 3 partitions); quixstreams runs from its own venv in `.cache/`.", ""]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -166,6 +275,7 @@ def write_section(path: Path, text: str) -> None:
 def plot(results: list[Result], path: Path) -> None:
     import matplotlib
 
+    results = [r for r in results if r.volume]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -192,10 +302,21 @@ def main() -> int:
     repeats = int(os.environ.get("BENCH_REPEATS", "3"))
     workdir = Path(os.environ.get("BENCH_WORKDIR", ROOT / ".cache" / "bench"))
     began = time.perf_counter()
-    results = run(volumes, repeats, workdir, console)
-    console.print(table(results))
+    workdir.mkdir(parents=True, exist_ok=True)
+    available, skipped, cleanup = prerequisites(workdir, console)
+    for need, reason in skipped.items():
+        console.print(f"[yellow]skipping the {need} cases: {reason}[/]")
+    try:
+        results = run(volumes, repeats, workdir, console, available)
+    finally:
+        for step in cleanup:
+            step()
+    console.print(table([r for r in results if r.volume]))
+    for line in freshness_lines(results):
+        console.print(line)
     facts, found = machine(), versions()
-    write_section(ROOT / "BENCHMARKS.md", markdown(results, facts, found, time.perf_counter() - began))
+    text = markdown(results, facts, found, time.perf_counter() - began, skipped)
+    write_section(ROOT / "BENCHMARKS.md", text)
     (workdir / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=1))
     plot(results, ROOT / "docs" / "bench.png")
     if os.environ.get("BENCH_KEEP") != "1":

@@ -1,0 +1,172 @@
+"""Benchmark cases through a real Apache Kafka broker, and continuous mode's freshness.
+
+The broker is started once by `bench.run` (spotify_mds.kafka_local, when Java is present) and
+passed to every case in BENCH_KAFKA_BOOTSTRAP. The topic a lander reads is filled during the case's
+preparation, outside the timed part; each lander run reads it from the start in a new group.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from pathlib import Path
+
+from bench.bench_kafka import PARTITIONS, bench_land_ours, bench_land_quix, bench_land_seed, bench_produce_seed
+from bench.cases_pipeline import events_file, sim_config
+from bench.harness import started
+
+SEED_SAMPLE = 200_000
+"""The seed-style producer and consumer run on this many events: their rate does not depend on volume."""
+
+
+def bootstrap() -> str:
+    address = os.environ.get("BENCH_KAFKA_BOOTSTRAP", "")
+    if not address:
+        raise RuntimeError("BENCH_KAFKA_BOOTSTRAP is not set: bench.run starts a broker when Java is present")
+    return address
+
+
+def filled_topic(volume: int, workdir: Path) -> str:
+    """A topic holding the `volume` events of the shared NDJSON file (filled once per broker)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from spotify_mds.produce import ensure_topic, produce, producer_config
+    from spotify_mds.simulate import Batch
+
+    topic = f"bench.filled.{volume}"
+    address = bootstrap()
+    ensure_topic(address, topic, PARTITIONS)
+    probe = Consumer({"bootstrap.servers": address, "group.id": "bench-probe"})
+    try:
+        held = sum(probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(PARTITIONS))
+    finally:
+        probe.close()
+    if held == 0:
+        lines = events_file(volume, workdir).read_bytes().splitlines()
+        keys = [line[line.index(b'"user_id":"') + 11 :].split(b'"', 1)[0] for line in lines]
+        stats = produce([Batch(0, keys, lines)], producer_config(address), topic)
+        assert stats.produced == volume and stats.failed == stats.undelivered == 0, stats
+    elif held != volume:
+        raise RuntimeError(f"{topic} holds {held:,} records, expected {volume:,}: start from a fresh broker")
+    return topic
+
+
+# -- produce --------------------------------------------------------------------------------------
+def produce_ours(volume: int, workdir: Path) -> int:
+    """`spotify-mds produce --events N`: the simulator feeding an idempotent, lz4-compressed producer."""
+    from spotify_mds.produce import ensure_topic, produce, producer_config
+    from spotify_mds.simulate import simulate
+
+    topic = f"bench.produce.{uuid.uuid4().hex[:8]}"
+    ensure_topic(bootstrap(), topic, PARTITIONS)
+    config = sim_config(volume)
+    started()
+    stats = produce(simulate(config), producer_config(bootstrap()), topic)
+    assert stats.failed == stats.undelivered == 0, stats
+    return stats.produced
+
+
+def produce_seed_style(volume: int, workdir: Path) -> int:
+    from spotify_mds.produce import ensure_topic
+
+    n = min(volume, SEED_SAMPLE)
+    topic = f"bench.seed.{uuid.uuid4().hex[:8]}"
+    ensure_topic(bootstrap(), topic, PARTITIONS)
+    started()
+    bench_produce_seed(bootstrap(), topic, n)
+    return n
+
+
+# -- land -----------------------------------------------------------------------------------------
+def land_ours(volume: int, workdir: Path) -> int:
+    topic = filled_topic(volume, workdir)
+    out = workdir / "kafka-land-ours"
+    shutil.rmtree(out, ignore_errors=True)
+    started()
+    bench_land_ours(bootstrap(), topic, volume, out)
+    return volume
+
+
+def land_seed_style(volume: int, workdir: Path) -> int:
+    topic = filled_topic(volume, workdir)
+    out = workdir / "kafka-land-seed"
+    shutil.rmtree(out, ignore_errors=True)
+    n = min(volume, SEED_SAMPLE)
+    started()
+    bench_land_seed(bootstrap(), topic, n, out)
+    return n
+
+
+def land_quixstreams(volume: int, workdir: Path) -> int:
+    """quixstreams' file sink, from its own venv (it pins another confluent-kafka); see bench.run."""
+    python = os.environ.get("BENCH_PEERS_PYTHON", "")
+    topic = filled_topic(volume, workdir)
+    out = workdir / "kafka-land-quix"
+    shutil.rmtree(out, ignore_errors=True)
+    started()
+    if bench_land_quix(python, bootstrap(), topic, volume, out) is None:
+        raise RuntimeError("quixstreams run failed (see above)")
+    return volume
+
+
+# -- whole pipeline through Kafka -----------------------------------------------------------------
+def pipeline_kafka(volume: int, workdir: Path) -> int:
+    """simulate → produce → Kafka → land → load → transform → export: the wall time of one run."""
+    from rich.console import Console
+
+    from spotify_mds import runner
+    from spotify_mds.lake import LocalLake
+    from spotify_mds.land import BronzeWriter
+    from spotify_mds.land_kafka import consumer_config, land_kafka
+    from spotify_mds.produce import ensure_topic, produce, producer_config
+    from spotify_mds.settings import Settings
+    from spotify_mds.simulate import simulate
+
+    data = workdir / "pipeline-kafka"
+    shutil.rmtree(data, ignore_errors=True)
+    topic = f"bench.e2e.{uuid.uuid4().hex[:8]}"
+    settings = Settings(_env_file=None, data_dir=data, kafka_topic=topic)
+    ensure_topic(bootstrap(), topic, PARTITIONS)
+    config = sim_config(volume)
+    quiet = Console(quiet=True)
+    started()
+    produced = produce(simulate(config), producer_config(bootstrap()), topic).produced
+    stop = threading.Event()
+    writer = BronzeWriter(LocalLake(settings.data_dir / "lake"), topic, max_inflight=4)
+    land_kafka(consumer_config(bootstrap(), f"bench-e2e-{topic}"), topic, writer, stop=stop,
+               on_status=lambda s: s.writer.records >= produced and stop.set(), status_every_s=0.05)  # fmt: skip
+    summary = runner.RunSummary()
+    runner.load(settings, summary, quiet)
+    runner.transform(settings, summary, quiet)
+    runner.export(settings, summary, quiet)
+    assert summary.loaded == produced, (summary.loaded, produced)
+    return produced
+
+
+# -- continuous mode ------------------------------------------------------------------------------
+FOLLOW_USERS = 1_000_000
+"""Users join over the simulated year, so at any moment few are active: this gives some 25 events a
+second in real time (Europe's morning), enough rows in every micro-batch to measure."""
+
+
+def follow_freshness(volume: int, workdir: Path) -> dict:
+    """`spotify-mds run --follow` for BENCH_FOLLOW_SECONDS: event time → in gold, p50 and p95."""
+    from rich.console import Console
+
+    from spotify_mds.runner import follow_pipeline
+    from spotify_mds.settings import Settings
+
+    seconds = float(os.environ.get("BENCH_FOLLOW_SECONDS", "150"))
+    interval = float(os.environ.get("BENCH_FOLLOW_INTERVAL", "10"))
+    data = workdir / "follow"
+    shutil.rmtree(data, ignore_errors=True)
+    settings = Settings(_env_file=None, data_dir=data, user_count=FOLLOW_USERS, land_idle_flush_seconds=2.0)
+    stop = threading.Event()
+    threading.Timer(seconds, stop.set).start()
+    started()
+    stats = follow_pipeline(settings, Console(quiet=True), interval=interval, stop=stop)
+    return {"events": stats.released, "metrics": {
+        "p50_s": stats.percentile(0.5), "p95_s": stats.percentile(0.95), "cycles": stats.cycles,
+        "loaded": stats.loaded, "released": stats.released, "interval_s": interval, "errors": len(stats.errors)}}  # fmt: skip
