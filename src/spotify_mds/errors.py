@@ -6,7 +6,16 @@
     ├── InvalidEvent                an event failed validation (field, reason, position)
     ├── WarehouseError              a load or query against the warehouse failed (file)
     ├── TransformError              dbt failed (which nodes)
-    └── ComponentUnavailable        a server or tool the command needs is not there (what)
+    ├── ComponentUnavailable        a server or tool the command needs is not there (what)
+    │   └── KafkaUnavailable        (kafka_local) no Java, no jars, or the broker did not start
+    ├── ProduceError                (produce) Kafka refused or lost deliveries
+    ├── MetabaseError               (metabase) provisioning through Metabase's API failed (status)
+    ├── InvalidFilter, MissingMart  (dashboard.queries) a bad query parameter; a gold mart not exported
+    ├── SpotifyAuthError            (extract.auth) the accounts service refused a token request (status)
+    └── SpotifyApiError             (extract.spotify) the Web API failed after retries (endpoint, status)
+        └── EndpointNotServed       404/403: the API no longer serves an endpoint (reported, never fatal)
+
+The errors after ComponentUnavailable live beside the code that raises them.
 
 Only the edges (CLI, runner, DAG) catch broadly; the CLI prints `ErrorType: message` on one line.
 """
