@@ -203,6 +203,12 @@ class SwitchableProxy:
                 client.close()
                 continue
             with self._lock:
+                # Switched off while this connection was being set up: it must not outlive the
+                # switch (it did once, and a write went through "during the outage").
+                if not self.enabled:
+                    client.close()
+                    upstream.close()
+                    continue
                 self._sockets.update((client, upstream))
             threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
@@ -224,8 +230,8 @@ class SwitchableProxy:
                 s.close()
 
     def switch_off(self) -> None:
-        self.enabled = False
-        with self._lock:
+        with self._lock:  # atomic with registering a new connection in _accept
+            self.enabled = False
             live = list(self._sockets)
         for s in live:
             try:
