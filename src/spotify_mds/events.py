@@ -98,10 +98,14 @@ def decode(value: bytes) -> ListenEvent:
         message = str(exc)
         field = message.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in message else None
         raise InvalidEvent(message, field=field) from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        # msgspec < 0.23 raised UnicodeDecodeError for bad bytes; 0.23 reports them as a DecodeError.
+        # Either way the reason names the first bad byte (only this error path pays for the check).
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InvalidEvent(f"not UTF-8: {bad.reason} at byte {bad.start}") from None
         raise InvalidEvent(f"malformed JSON: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidEvent(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
 
 
 def encode(event: ListenEvent) -> bytes:

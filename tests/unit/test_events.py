@@ -64,7 +64,7 @@ def test_invalid_events_name_the_field(changes, field, words):
     ("value", "words"),
     [
         (b'{"event_id": ', "malformed JSON"),
-        (b"\xff\xfe{}", "malformed JSON"),
+        (b"\xff\xfe{}", "not UTF-8: invalid start byte at byte 0"),
         (b"[1, 2]", "Expected `object`"),
         (raw(song_name="x" * 20_000), "over the 16384-byte limit"),
     ],
