@@ -138,11 +138,17 @@ def test_lake_outage_pauses_commits_and_the_lander_resumes_by_itself(broker, s3,
             lander.kill()
             lander.wait()
 
-    grace = 3.0  # a commit already on its way when the switch went off
+    # A write that completed just before the switch may still be committed within the grace period;
+    # from then until the lake is back every sample must read the same total. (Comparing with the
+    # last sample *before* off + grace was racy: a legitimate commit between that sample and
+    # off + grace showed up as a second value.)
+    grace = 3.0
+    before = max(total for t, total in samples if t < off_at)
     during = [total for t, total in samples if off_at + grace <= t <= on_at]
-    before = max(total for t, total in samples if t < off_at + grace)
     print(f"\nS3 outage: committed before {before:,}, during the {OUTAGE_S}s outage {sorted(set(during))}, final {samples[-1][1]:,}")
-    assert during and set(during) == {before}, "offsets were committed while the lake was unreachable"
+    assert len(during) >= 10, "too few samples during the outage to tell"
+    assert len(set(during)) == 1, "offsets were committed while the lake was unreachable"
+    assert during[0] >= before
     assert samples[-1][1] == len(produced) == sum(end_offsets(broker, topic, 3).values())
     text = " ".join(log.read_text().split())
     assert "storage outages 1" in text or "storage outages 2" in text, text[-2000:]
