@@ -61,7 +61,7 @@ def test_duplicates_are_the_same_bytes_later(faulty):
         first_seen.setdefault(value, offset)
     for dup in truth.duplicates:
         value = values[dup.offset]
-        assert decode(value).event_id == dup.event_id
+        assert str(decode(value).event_id) == dup.event_id
         assert first_seen[value] < dup.offset
 
 
@@ -80,7 +80,7 @@ def test_late_events_arrive_after_later_events(faulty):
             continue
         event = decode(value)
         if offset in late:
-            assert event.event_id == late[offset].event_id
+            assert str(event.event_id) == late[offset].event_id
             assert int(event.timestamp.timestamp() * 1000) == late[offset].event_ms
             assert 60_000 <= late[offset].delay_ms <= FAULTY.late_max_minutes * 60_000
             overtaken += newest is not None and newest > event.timestamp
