@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from bench.bench_kafka import PARTITIONS, bench_land_ours, bench_land_quix, bench_land_seed, bench_produce_seed
-from bench.cases_pipeline import events_file, sim_config
+from bench.cases_pipeline import sim_config
 from bench.harness import started
 
 SEED_SAMPLE = 200_000
@@ -33,7 +33,7 @@ def filled_topic(volume: int, workdir: Path) -> str:
     from confluent_kafka import Consumer, TopicPartition
 
     from spotify_mds.produce import ensure_topic, produce, producer_config
-    from spotify_mds.simulate import Batch
+    from spotify_mds.simulate import simulate
 
     topic = f"bench.filled.{volume}"
     address = bootstrap()
@@ -43,10 +43,8 @@ def filled_topic(volume: int, workdir: Path) -> str:
         held = sum(probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(PARTITIONS))
     finally:
         probe.close()
-    if held == 0:
-        lines = events_file(volume, workdir).read_bytes().splitlines()
-        keys = [line[line.index(b'"user_id":"') + 11 :].split(b'"', 1)[0] for line in lines]
-        stats = produce([Batch(0, keys, lines)], producer_config(address), topic)
+    if held == 0:  # the shared file's events, generated again (same config, same bytes): no file in memory
+        stats = produce(simulate(sim_config(volume)), producer_config(address), topic)
         assert stats.produced == volume and stats.failed == stats.undelivered == 0, stats
     elif held != volume:
         raise RuntimeError(f"{topic} holds {held:,} records, expected {volume:,}: start from a fresh broker")
@@ -158,7 +156,7 @@ def follow_freshness(volume: int, workdir: Path) -> dict:
     from spotify_mds.runner import follow_pipeline
     from spotify_mds.settings import Settings
 
-    seconds = float(os.environ.get("BENCH_FOLLOW_SECONDS", "150"))
+    seconds = float(os.environ.get("BENCH_FOLLOW_SECONDS", "120"))
     interval = float(os.environ.get("BENCH_FOLLOW_INTERVAL", "10"))
     data = workdir / "follow"
     shutil.rmtree(data, ignore_errors=True)

@@ -7,6 +7,7 @@ loaded warehouse) are cached in `workdir` and shared by the cases that read them
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -19,6 +20,9 @@ from bench.harness import started
 TOPIC = "spotify.streams"
 SEED_SAMPLE = 5_000
 """Row-by-row baselines run on this many rows (their rate does not depend on the volume)."""
+SEED_LOOP_SAMPLE = 200_000
+"""Per-event seed-style loops (simulate, land) run on this many events: their rate does not depend on
+the volume either, and at a million events they took a minute of the bench's 20."""
 
 
 def sim_config(volume: int):
@@ -46,12 +50,17 @@ def landed_lake(volume: int, workdir: Path) -> Path:
     root = workdir / f"lake-{volume}"
     if not (root / "bronze").exists():
         from spotify_mds.lake import LocalLake
-        from spotify_mds.land import land_batches
-        from spotify_mds.simulate import Batch
+        from spotify_mds.land import land_batches, ndjson_batches
 
-        lines = events_file(volume, workdir).read_bytes().splitlines()
-        land_batches([Batch(0, [None] * len(lines), lines)], LocalLake(root), TOPIC)
+        land_batches(ndjson_batches(events_file(volume, workdir)), LocalLake(root), TOPIC)
     return root
+
+
+def sample_lines(volume: int, workdir: Path) -> list[bytes]:
+    """The first SEED_SAMPLE events of the shared file (row-by-row baselines run on a sample)."""
+    from spotify_mds.land import ndjson_batches
+
+    return next(ndjson_batches(events_file(volume, workdir), chunk_bytes=4 << 20)).values[: min(volume, SEED_SAMPLE)]
 
 
 def loaded_warehouse(volume: int, workdir: Path) -> Path:
@@ -79,9 +88,10 @@ def simulate_seed_style(volume: int, workdir: Path) -> int:
 
     songs = [(f"song-{i}", f"Song {i}", f"Artist {i % 50}") for i in range(500)]
     users = [str(uuid.uuid4()) for _ in range(1_000)]
+    n = min(volume, SEED_LOOP_SAMPLE)
     started()
     now = datetime(2026, 11, 2, tzinfo=timezone.utc)
-    for i in range(volume):
+    for i in range(n):
         song = random.choice(songs)
         json.dumps(
             {
@@ -96,39 +106,51 @@ def simulate_seed_style(volume: int, workdir: Path) -> int:
                 "timestamp": (now + timedelta(seconds=i)).isoformat().replace("+00:00", "Z"),
             }
         ).encode()
-    return volume
+    return n
 
 
 # -- land -----------------------------------------------------------------------------------------
 def land_ours(volume: int, workdir: Path) -> int:
+    """`spotify-mds land --from-file`: the NDJSON file streamed in 32 MiB chunks (reading included)."""
     from spotify_mds.lake import LocalLake
-    from spotify_mds.land import land_batches
-    from spotify_mds.simulate import Batch
+    from spotify_mds.land import land_batches, ndjson_batches
 
-    lines = events_file(volume, workdir).read_bytes().splitlines()
+    path = events_file(volume, workdir)
     root = workdir / "lake-bench"
     shutil.rmtree(root, ignore_errors=True)
     started()
-    stats = land_batches([Batch(0, [None] * len(lines), lines)], LocalLake(root), TOPIC)
+    stats = land_batches(ndjson_batches(path), LocalLake(root), TOPIC)
+    _keep_as(root, workdir / f"lake-{volume}")
     return stats.landed + stats.quarantined
+
+
+def _keep_as(output: Path, prepared: Path) -> None:
+    """A timed run's output becomes the prepared input of the cases after it (landing or loading the
+    same events again to prepare them took minutes at 10M events)."""
+    if not prepared.exists():
+        output.rename(prepared)
 
 
 def land_seed_style(volume: int, workdir: Path) -> int:
     """The seeds' consumer: json.loads each record, batches of 1,000 written under the arrival time."""
-    lines = events_file(volume, workdir).read_bytes().splitlines()
+    from spotify_mds.land import ndjson_batches
+
+    path = events_file(volume, workdir)
     root = workdir / "lake-seed"
     shutil.rmtree(root, ignore_errors=True)
     started()
     batch: list[dict] = []
-    for n, line in enumerate(lines, 1):
+    n, total = 0, min(volume, SEED_LOOP_SAMPLE)
+    lines = (line for chunk in ndjson_batches(path, chunk_bytes=8 << 20) for line in chunk.values)
+    for n, line in enumerate(itertools.islice(lines, total), 1):
         batch.append(json.loads(line))
-        if len(batch) == 1_000 or n == len(lines):
+        if len(batch) == 1_000 or n == total:
             now = datetime.now(timezone.utc)
             folder = root / f"bronze/date={now:%Y-%m-%d}/hour={now:%H}"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{now:%Y%m%d%H%M%S%f}.json").write_text("\n".join(json.dumps(r) for r in batch))
             batch = []
-    return len(lines)
+    return n
 
 
 # -- load -----------------------------------------------------------------------------------------
@@ -140,7 +162,9 @@ def load_ours(volume: int, workdir: Path) -> int:
     db = workdir / "load-bench.duckdb"
     db.unlink(missing_ok=True)
     started()
-    return duck.load(lake, db, TOPIC).rows_loaded
+    rows = duck.load(lake, db, TOPIC).rows_loaded
+    _keep_as(db, workdir / f"warehouse-{volume}.duckdb")
+    return rows
 
 
 def load_duckdb_ceiling(volume: int, workdir: Path) -> int:
@@ -168,7 +192,7 @@ def load_seed_row_by_row(volume: int, workdir: Path) -> int:
     """The seeds' loader: one INSERT per record (on a sample: its rate does not depend on volume)."""
     import duckdb
 
-    lines = events_file(volume, workdir).read_bytes().splitlines()[: min(volume, SEED_SAMPLE)]
+    lines = sample_lines(volume, workdir)
     con = duckdb.connect(str(workdir / "seed-load.duckdb"))
     con.execute("DROP TABLE IF EXISTS t")
     con.execute("CREATE TABLE t (event_id VARCHAR, user_id VARCHAR, song_id VARCHAR, artist_name VARCHAR,"
@@ -259,7 +283,7 @@ def load_postgres_seed_row_by_row(volume: int, workdir: Path) -> int:
     """The seeds' loader against PostgreSQL: one INSERT per event, on a sample."""
     from bench.bench_load import insert_per_row
 
-    lines = events_file(volume, workdir).read_bytes().splitlines()[: min(volume, SEED_SAMPLE)]
+    lines = sample_lines(volume, workdir)
     conninfo = _postgres_ready()
     started()
     return insert_per_row(lines, conninfo, many=False)

@@ -31,15 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PLAN: list[tuple[str, str, str, bool, bool, str, str]] = [
     ("simulate", "spotify-mds simulate", "bench.cases_pipeline:simulate_ours", False, True, "", ""),
     ("simulate", "seed-style loop", "bench.cases_pipeline:simulate_seed_style", True, False, "",
-     "per-event random.choice + json.dumps"),
+     "per-event random.choice + json.dumps; 200k sample"),
     ("produce (Kafka)", "spotify-mds produce", "bench.cases_kafka:produce_ours", False, True, "kafka",
      "simulator + idempotent lz4 producer, 3 partitions"),
     ("produce (Kafka)", "seed-style producer", "bench.cases_kafka:produce_seed_style", True, False, "kafka",
      "random.choice + json.dumps per event; 200k sample"),
     ("land (embedded)", "spotify-mds BronzeWriter", "bench.cases_pipeline:land_ours", False, True, "",
-     "validate every record, event-time files"),
+     "NDJSON file streamed, every record validated, event-time files"),
     ("land (embedded)", "seed-style consumer", "bench.cases_pipeline:land_seed_style", True, False, "",
-     "json.loads per record, arrival-time files, no validation"),
+     "json.loads per record, arrival-time files, no validation; 200k sample"),
     ("land (Kafka)", "spotify-mds land", "bench.cases_kafka:land_ours", False, True, "kafka",
      "validated, fsync'd, offsets committed after the write"),
     ("land (Kafka)", "seed-style consumer", "bench.cases_kafka:land_seed_style", True, False, "kafka",
@@ -103,7 +103,7 @@ def run(volumes: list[int], repeats: int, workdir: Path, console: Console, avail
             runs = repeats if index == 0 else 1
             console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {stage}: {impl} × {volume:,} ({runs} runs)")
             results.append(measure(stage, impl, target, volume, workdir, repeats=runs, baseline=baseline, note=note))
-    if os.environ.get("BENCH_FOLLOW_SECONDS", "150") != "0":
+    if os.environ.get("BENCH_FOLLOW_SECONDS", "120") != "0":
         stage, impl, target = FRESHNESS
         console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {stage}: {impl} (real time)")
         results.append(measure(stage, impl, target, 0, workdir, repeats=1, timeout=1800))

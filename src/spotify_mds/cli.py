@@ -164,9 +164,8 @@ def land(
     compression: Annotated[Optional[str], typer.Option(help="none|gzip|zstd (LAND_COMPRESSION).")] = None,
 ) -> None:
     """Land records in bronze: from Kafka (a consumer group, commit after write), or from an NDJSON file."""
-    from spotify_mds.land import land_batches
+    from spotify_mds.land import land_batches, ndjson_batches
     from spotify_mds.runner import lake_from
-    from spotify_mds.simulate import Batch
 
     overrides = {
         "kafka_topic": topic,
@@ -181,9 +180,8 @@ def land(
     if from_file is None:
         _land_kafka(settings, stop_when_idle)
         return
-    lines = from_file.read_bytes().splitlines()
     stats = land_batches(
-        [Batch(0, [None] * len(lines), lines)],
+        ndjson_batches(from_file),
         lake_from(settings),
         settings.kafka_topic,
         max_records=settings.land_max_records,

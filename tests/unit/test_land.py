@@ -8,7 +8,7 @@ import json
 import pytest
 
 from spotify_mds.lake import MemoryLake
-from spotify_mds.land import BronzeWriter, land_batches
+from spotify_mds.land import BronzeWriter, land_batches, ndjson_batches
 from spotify_mds.simulate import Batch
 
 TOPIC = "spotify.streams"
@@ -162,3 +162,20 @@ def test_background_writes_cut_the_same_files_and_commit_in_order():
     assert failing.completed() == {} and failing.due() == [0]
     failing.lake = MemoryLake()
     assert failing.retry() == {0: 30}
+
+
+def test_an_ndjson_file_streams_in_chunks_with_line_numbers_as_offsets(tmp_path):
+    lines = [event(i, 10 + i % 3) for i in range(50)]
+    path = tmp_path / "events.ndjson"
+    # CRLF endings on some lines, a blank line (a record, quarantined later), no final newline.
+    path.write_bytes(b"\r\n".join(lines[:10]) + b"\r\n" + b"\n".join(lines[10:]) + b"\n\n" + lines[0])
+    batches = list(ndjson_batches(path, chunk_bytes=1000))  # a few records per chunk, cut mid-line
+    assert len(batches) > 5
+    values = [v for b in batches for v in b.values]
+    assert values == [*lines, b"", lines[0]]
+    assert [b.first_offset for b in batches] == [sum(len(p) for p in batches[:i]) for i in range(len(batches))]
+
+    stats = land_batches(ndjson_batches(path, chunk_bytes=1000), lake := MemoryLake(), TOPIC)
+    assert (stats.landed, stats.quarantined) == (51, 1)
+    whole = land_batches([Batch(0, [None] * len(values), values)], other := MemoryLake(), TOPIC)
+    assert lake.objects == other.objects and whole.landed == stats.landed
