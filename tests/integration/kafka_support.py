@@ -120,6 +120,26 @@ def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
         consumer.close()
 
 
+def topic_event_ids(bootstrap: str, topic: str, partitions: int) -> dict[tuple[int, int], str]:
+    """(partition, offset) → event_id of every record in the topic, read back without a group."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    ends = end_offsets(bootstrap, topic, partitions)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "topic-reader", "enable.auto.commit": False})
+    found: dict[tuple[int, int], str] = {}
+    try:
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        deadline = time.monotonic() + 120
+        while len(found) < sum(ends.values()) and time.monotonic() < deadline:
+            for message in consumer.consume(10_000, 1.0):
+                if message.error() is None:
+                    found[message.partition(), message.offset()] = _ids.decode(message.value()).event_id
+    finally:
+        consumer.close()
+    assert len(found) == sum(ends.values()), f"read {len(found):,} of {sum(ends.values()):,} records back"
+    return found
+
+
 def lander_env(bootstrap: str, topic: str, group: str, lake: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "LAND_", "LAKE_", "MINIO_", "AWS_"))}
     env.update(
