@@ -22,7 +22,7 @@ SEED_SAMPLE = 5_000
 """Row-by-row baselines run on this many rows (their rate does not depend on the volume)."""
 SEED_LOOP_SAMPLE = 200_000
 """Per-event seed-style loops (simulate, land) run on this many events: their rate does not depend on
-the volume either, and at a million events they took a minute of the bench's 20."""
+the volume either, and at a million events their three runs each took about a minute."""
 
 
 def sim_config(volume: int):
