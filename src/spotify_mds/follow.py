@@ -111,8 +111,8 @@ def ingest(
     oldest: float | None = None
     try:
         for batch in paced(simulate(config), stop, clock):
-            for i, (key, value) in enumerate(zip(batch.keys, batch.values, strict=True)):
-                writer.add(0, base + batch.first_offset + i, value, key)
+            first = base + batch.first_offset
+            writer.add_many(0, range(first, first + len(batch)), batch.values, batch.keys)
             stats.released += len(batch)
             if not writer.pending():
                 oldest = None

@@ -28,12 +28,14 @@ import base64
 import gzip
 import logging
 import threading
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import accumulate
 
 import msgspec
 
@@ -60,6 +62,8 @@ class LandStats:
 
 
 _HOUR_MS = 3_600_000
+_RUN = 4_096
+"""`add_many` validates and buffers records in runs of this many (bounds its lists, not the buffers)."""
 _decoder = msgspec.json.Decoder(ListenEvent)
 
 
@@ -106,6 +110,18 @@ def _hour_name(hour: int) -> tuple[str, str]:
 def _single_line(value: bytes) -> bytes:
     """NDJSON needs one line per record; a valid record pretty-printed over lines is compacted."""
     return msgspec.json.encode(msgspec.json.decode(value))
+
+
+def _validate_run(values: list) -> tuple[list[int], list[int]] | None:
+    """(sizes, event-time ms) of records that are all valid, or None when any one is not."""
+    try:
+        sizes = list(map(len, values))  # TypeError: a tombstone (None)
+        if max(sizes) > MAX_RECORD_BYTES:
+            return None
+        events = [_decoder.decode(value) for value in values]
+    except (msgspec.DecodeError, UnicodeDecodeError, TypeError):
+        return None
+    return sizes, [int(event.timestamp.timestamp() * 1000) for event in events]
 
 
 def _quarantine_record(partition: int, offset: int, key: bytes | None, value: bytes | None, error: InvalidEvent):
@@ -203,6 +219,99 @@ class BronzeWriter:
         ):
             return self._flush_partition(partition)
         return None
+
+    def add_many(self, partition: int, offsets, values: list, keys: list | None = None) -> int | None:
+        """Buffer records of one partition in offset order: the same files as `add()` one by one.
+
+        Returns the offset to commit after the last flush these records completed (or None). Runs of
+        records are validated in one comprehension and buffered with a few list operations; a run
+        holding an invalid, oversize or empty record goes through `add()` record by record. On a
+        failed flush LakeError is raised with `added`: how many records were buffered (the one that
+        completed the flush included); the caller keeps the rest.
+        """
+        committed, start, total = None, 0, len(values)
+        try:
+            while start < total:
+                stop = min(start + _RUN, total)
+                checked = _validate_run(values[start:stop])
+                if checked is None:
+                    done, offset = self._add_one_by_one(partition, offsets, values, keys, start, stop)
+                    start += done
+                    committed = offset if offset is not None else committed
+                    continue
+                sizes, millis = checked
+                while start < stop:  # each pass ends at a flush or at the end of the run
+                    done, offset = self._buffer_valid(partition, offsets, values, start, stop, sizes, millis)
+                    sizes, millis = sizes[done:], millis[done:]
+                    start += done
+                    committed = offset if offset is not None else committed
+        except LakeError as error:
+            error.added = start + getattr(error, "added_in_run", 0)
+            raise
+        return committed
+
+    def _buffer_valid(self, partition: int, offsets, values, start: int, stop: int, sizes, millis):
+        """Buffer validated values[start:stop], ending after a record that completes a flush: (buffered, offset)."""
+        buffer = self._buffers.get(partition)
+        if buffer is None:
+            self._buffers[partition] = buffer = _Buffer()
+        elif buffer.due:
+            raise RuntimeError(f"partition {partition} has a failed flush pending: call retry() first")
+        n = stop - start
+        # Where add() would flush: the first record reaching max_records, max_bytes or max_span_ms.
+        room = self.max_records - buffer.count
+        cut = room - 1 if room <= n else n  # n: no record completes a flush
+        seen = list(accumulate(sizes, initial=buffer.bytes))[1:]
+        cut = min(cut, bisect_left(seen, self.max_bytes))
+        first_ms = buffer.first_ms if buffer.first_ms is not None else millis[0]
+        low = list(accumulate(millis, min, initial=first_ms))[1:]
+        high = list(accumulate(millis, max, initial=buffer.last_ms if buffer.last_ms is not None else first_ms))[1:]
+        cut = min(cut, bisect_left([h - lo for h, lo in zip(high, low, strict=True)], self.max_span_ms))
+        count = cut + 1 if cut < n else n
+        taken = values[start : start + count]
+        joined = b"".join(taken)
+        if b"\n" in joined or b"\r" in joined:  # a pretty-printed record: its line is compacted
+            taken = [_single_line(v) if b"\n" in v or b"\r" in v else v for v in taken]
+        run_low, run_high = min(millis[:count]), max(millis[:count])
+        if run_low // _HOUR_MS == run_high // _HOUR_MS:  # the usual case: one event-time hour
+            hour = run_low // _HOUR_MS
+            bucket = buffer.hours.get(hour)
+            if bucket is None:
+                buffer.hours[hour] = bucket = []
+                buffer.first_offsets[hour] = offsets[start]
+            bucket.extend(taken)
+        else:
+            hours, first_offsets = buffer.hours, buffer.first_offsets
+            for i, (value, ms) in enumerate(zip(taken, millis, strict=False)):
+                hour = ms // _HOUR_MS
+                bucket = hours.get(hour)
+                if bucket is None:
+                    hours[hour] = bucket = []
+                    first_offsets[hour] = offsets[start + i]
+                bucket.append(value)
+        self.stats.records += count
+        buffer.count += count
+        buffer.bytes = seen[count - 1]
+        buffer.first_ms, buffer.last_ms = low[count - 1], high[count - 1]
+        buffer.next_offset = offsets[start + count - 1] + 1
+        if cut >= n:
+            return count, None
+        try:
+            return count, self._flush_partition(partition)
+        except LakeError as error:
+            error.added_in_run = count
+            raise
+
+    def _add_one_by_one(self, partition: int, offsets, values, keys, start: int, stop: int) -> tuple[int, int | None]:
+        for i in range(start, stop):
+            try:
+                offset = self.add(partition, offsets[i], values[i], keys[i] if keys is not None else None)
+            except LakeError as error:
+                error.added_in_run = i - start + 1
+                raise
+            if offset is not None:
+                return i - start + 1, offset  # the next run starts on a fresh buffer
+        return stop - start, None
 
     def pending(self) -> int:
         """Records buffered or being written, not yet durable."""
@@ -419,9 +528,8 @@ def land_batches(
         lake, topic, max_records=max_records, max_span_ms=max_span_ms, max_bytes=max_bytes, compression=compression
     )
     for batch in batches:
-        add = writer.add
-        for i, (key, value) in enumerate(zip(batch.keys, batch.values, strict=True)):
-            add(partition, batch.first_offset + i, value, key)
+        first = batch.first_offset
+        writer.add_many(partition, range(first, first + len(batch)), batch.values, batch.keys)
         if progress is not None:
             progress(len(batch))
     writer.flush()

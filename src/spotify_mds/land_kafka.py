@@ -168,11 +168,32 @@ class _Lander:
 
     # -- the loop -----------------------------------------------------------------------------------
     def feed(self, messages, now: float) -> None:
-        """Hand messages to the writer in order; on a failed write keep the rest waiting."""
-        add = self.writer.add
-        next_expected = self.next_expected
-        assigned = self.assigned
-        for i, message in enumerate(messages):
+        """Hand messages to the writer in order, a partition's run at a time; on a failed write keep
+        the rest waiting (handed over again once the lake is back)."""
+        runs = self._runs(messages, now)
+        for n, (partition, run) in enumerate(runs):
+            try:
+                committed = self.writer.add_many(
+                    partition, [m.offset() for m in run], [m.value() for m in run], [m.key() for m in run]
+                )
+            except LakeError as exc:
+                rest = run[exc.added :] + [m for _, later in runs[n + 1 :] for m in later]
+                for message in reversed(rest):  # not buffered: they must not count as redeliveries
+                    self.next_expected[message.partition()] = message.offset()
+                self.waiting.extend(rest)
+                self._outage_begins(exc, now)
+                return
+            if committed is not None:
+                self.to_commit[partition] = committed
+
+    def _runs(self, messages, now: float) -> list[tuple[int, list]]:
+        """The messages to write, as runs of consecutive messages of one partition; client errors,
+        revoked partitions and redeliveries of what is already buffered are left out."""
+        runs: list[tuple[int, list]] = []
+        next_expected, assigned = self.next_expected, self.assigned
+        current: list | None = None
+        current_partition = None
+        for message in messages:
             if message.error() is not None:
                 self._client_error(message.error())
                 continue
@@ -186,14 +207,11 @@ class _Lander:
                 continue
             next_expected[partition] = offset + 1
             self.last_record_at[partition] = now
-            try:
-                committed = add(partition, offset, message.value(), message.key())
-            except LakeError as exc:
-                self.waiting.extend(messages[i + 1 :])
-                self._outage_begins(exc, now)
-                return
-            if committed is not None:
-                self.to_commit[partition] = committed
+            if partition != current_partition or current is None:
+                current, current_partition = [], partition
+                runs.append((partition, current))
+            current.append(message)
+        return runs
 
     def _client_error(self, error) -> None:
         from confluent_kafka import KafkaError

@@ -179,3 +179,61 @@ def test_an_ndjson_file_streams_in_chunks_with_line_numbers_as_offsets(tmp_path)
     assert (stats.landed, stats.quarantined) == (51, 1)
     whole = land_batches([Batch(0, [None] * len(values), values)], other := MemoryLake(), TOPIC)
     assert lake.objects == other.objects and whole.landed == stats.landed
+
+
+def messy_stream(n: int, seed: int) -> list[bytes | None]:
+    """Events out of time order over many hours, with bad, empty, oversize and multi-line records."""
+    import random
+
+    rng = random.Random(seed)
+    values: list[bytes | None] = [event(i, 10 + rng.randrange(6), rng.randrange(60)) for i in range(n)]
+    for i in rng.sample(range(n), n // (20 if seed % 2 else 300)):
+        values[i] = rng.choice([b'{"broken": ', None, b"", b"\xff\xfe", b" " * 20_000, b"[1, 2]"])
+    for i in rng.sample(range(n), 3):
+        values[i] = json.dumps(json.loads(event(i, 12)), indent=2).encode()  # valid, over several lines
+    return values
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("limits", [{"max_records": 7}, {"max_bytes": 3_000}, {"max_span_ms": 1_800_000}, {}])
+def test_add_many_cuts_exactly_the_files_add_cuts(seed, limits):
+    """The batch path is an optimisation only: same files, same quarantine, same commits, any run size."""
+    import random
+
+    values = messy_stream(600, seed)
+    one_by_one, batched = MemoryLake(), MemoryLake()
+    _, commits = land_all(one_by_one, values, **{"max_records": 50_000, "max_span_ms": 3_600_000, **limits})
+    writer = BronzeWriter(batched, TOPIC, **{"max_records": 50_000, "max_span_ms": 3_600_000, **limits})
+    one_at_a_time = []
+    writer.add = lambda *record: one_at_a_time.append(record) or BronzeWriter.add(writer, *record)
+    rng, start, batched_commits = random.Random(seed), 0, []
+    while start < len(values):
+        stop = min(len(values), start + rng.choice([1, 3, 50, 400, 5_000]))
+        committed = writer.add_many(0, range(start, stop), values[start:stop], [b"k"] * (stop - start))
+        if committed is not None:
+            batched_commits.append(committed)
+        start = stop
+    batched_commits.extend(writer.flush().values())
+    assert batched.objects == one_by_one.objects
+    assert batched_commits[-1] == commits[-1] == len(values)
+    assert set(batched_commits) <= set(commits)
+    assert writer.stats.records == len(values)
+    assert 0 < len(one_at_a_time) < len(values)  # both paths ran
+
+
+def test_add_many_reports_how_far_it_got_when_a_flush_fails():
+    from spotify_mds.errors import LakeError
+
+    class Down(MemoryLake):
+        def put(self, key, data):
+            raise LakeError("down", key=key)
+
+    writer = BronzeWriter(Down(), TOPIC, max_records=10)
+    values = [event(i, 10) for i in range(30)]
+    with pytest.raises(LakeError) as raised:
+        writer.add_many(0, range(30), values)
+    assert raised.value.added == 10  # the tenth record completed the flush that failed
+    assert writer.due() == [0]
+    writer.lake = MemoryLake()
+    assert writer.retry() == {0: 10}
+    assert writer.add_many(0, range(10, 30), values[10:]) == 30
