@@ -20,6 +20,8 @@ from bench.harness import started
 TOPIC = "spotify.streams"
 SEED_SAMPLE = 5_000
 """Row-by-row baselines run on this many rows (their rate does not depend on the volume)."""
+DUCKDB_ROW_SAMPLE = 1_000
+"""DuckDB's row-by-row INSERT takes about 3 ms a row (each one a transaction on the database file)."""
 SEED_LOOP_SAMPLE = 200_000
 """Per-event seed-style loops (simulate, land) run on this many events: their rate does not depend on
 the volume either, and at a million events their three runs each took about a minute."""
@@ -56,11 +58,11 @@ def landed_lake(volume: int, workdir: Path) -> Path:
     return root
 
 
-def sample_lines(volume: int, workdir: Path) -> list[bytes]:
-    """The first SEED_SAMPLE events of the shared file (row-by-row baselines run on a sample)."""
+def sample_lines(volume: int, workdir: Path, size: int = SEED_SAMPLE) -> list[bytes]:
+    """The first `size` events of the shared file (row-by-row baselines run on a sample)."""
     from spotify_mds.land import ndjson_batches
 
-    return next(ndjson_batches(events_file(volume, workdir), chunk_bytes=4 << 20)).values[: min(volume, SEED_SAMPLE)]
+    return next(ndjson_batches(events_file(volume, workdir), chunk_bytes=4 << 20)).values[: min(volume, size)]
 
 
 def loaded_warehouse(volume: int, workdir: Path) -> Path:
@@ -192,7 +194,7 @@ def load_seed_row_by_row(volume: int, workdir: Path) -> int:
     """The seeds' loader: one INSERT per record (on a sample: its rate does not depend on volume)."""
     import duckdb
 
-    lines = sample_lines(volume, workdir)
+    lines = sample_lines(volume, workdir, DUCKDB_ROW_SAMPLE)
     con = duckdb.connect(str(workdir / "seed-load.duckdb"))
     con.execute("DROP TABLE IF EXISTS t")
     con.execute("CREATE TABLE t (event_id VARCHAR, user_id VARCHAR, song_id VARCHAR, artist_name VARCHAR,"

@@ -90,9 +90,12 @@ def _child(target: str, volume: int, workdir: Path) -> None:
     end = time.perf_counter()
     start = _CLOCK[-1] if _CLOCK else begin
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # A case returns the events it handled, or {"events": n, "metrics": {...}} to report more.
-    events, metrics = (handled["events"], handled.get("metrics")) if isinstance(handled, dict) else (handled, None)
-    print(json.dumps({"events": events, "seconds": end - start, "peak_mb": peak_kb / 1024, "metrics": metrics}))
+    # A case returns the events it handled, or {"events": n, "metrics": {...}} to report more, or
+    # {"events": n, "seconds": s} when it times the work itself (a peer in a process of its own).
+    report = handled if isinstance(handled, dict) else {"events": handled}
+    seconds = report.get("seconds", end - start)
+    print(json.dumps({"events": report["events"], "seconds": seconds, "peak_mb": peak_kb / 1024,
+                      "metrics": report.get("metrics")}))  # fmt: skip
 
 
 if __name__ == "__main__":

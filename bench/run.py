@@ -45,12 +45,12 @@ PLAN: list[tuple[str, str, str, bool, bool, str, str]] = [
     ("land (Kafka)", "seed-style consumer", "bench.cases_kafka:land_seed_style", True, False, "kafka",
      "poll + json.loads per message, auto-commit; 200k sample"),
     ("land (Kafka)", "quixstreams LocalFileSink", "bench.cases_kafka:land_quixstreams", True, False, "quix",
-     "JSON lines, no validation"),
+     "JSON lines, no validation; 200k sample"),
     ("load (DuckDB)", "spotify-mds load", "bench.cases_pipeline:load_ours", False, True, "", "ledger + lineage"),
     ("load (DuckDB)", "DuckDB read_json (ceiling)", "bench.cases_pipeline:load_duckdb_ceiling", True, True, "",
      "no ledger, no lineage"),
     ("load (DuckDB)", "seed-style row-by-row INSERT", "bench.cases_pipeline:load_seed_row_by_row", True, False, "",
-     "on a 5k-row sample"),
+     "on a 1k-row sample"),
     ("load (PostgreSQL)", "spotify-mds load", "bench.cases_pipeline:load_postgres_ours", False, False, "postgres",
      "DuckDB → CSV → COPY, ledger + lineage"),
     ("load (PostgreSQL)", "seed-style row-by-row INSERT", "bench.cases_pipeline:load_postgres_seed_row_by_row",
@@ -103,7 +103,7 @@ def run(volumes: list[int], repeats: int, workdir: Path, console: Console, avail
             runs = repeats if index == 0 else 1
             console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {stage}: {impl} × {volume:,} ({runs} runs)")
             results.append(measure(stage, impl, target, volume, workdir, repeats=runs, baseline=baseline, note=note))
-    if os.environ.get("BENCH_FOLLOW_SECONDS", "120") != "0":
+    if os.environ.get("BENCH_FOLLOW_SECONDS", "90") != "0":
         stage, impl, target = FRESHNESS
         console.print(f"[dim]{datetime.now():%H:%M:%S}[/] {stage}: {impl} (real time)")
         results.append(measure(stage, impl, target, 0, workdir, repeats=1, timeout=1800))
