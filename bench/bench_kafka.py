@@ -107,7 +107,11 @@ def bench_land_ours(bootstrap: str, topic: str, n: int, out: Path, compression: 
     from spotify_mds.land import BronzeWriter
     from spotify_mds.land_kafka import consumer_config, land_kafka
 
-    writer = BronzeWriter(LocalLake(out), topic, compression=compression, max_inflight=4)  # the CLI's default
+    from spotify_mds.settings import Settings
+
+    defaults = Settings(_env_file=None)  # the CLI's defaults: background writes, validation workers
+    writer = BronzeWriter(LocalLake(out), topic, compression=compression, max_inflight=defaults.land_max_inflight,
+                          validate_workers=defaults.land_validate_workers)  # fmt: skip
     stop = threading.Event()
 
     def watch(status) -> None:
@@ -124,6 +128,7 @@ def bench_land_ours(bootstrap: str, topic: str, n: int, out: Path, compression: 
         status_every_s=0.05,
     )
     elapsed = time.perf_counter() - started
+    writer.close()
     assert status.writer.landed == n, status
     return n / elapsed
 

@@ -135,9 +135,11 @@ def pipeline_kafka(volume: int, workdir: Path) -> int:
     started()
     produced = produce(simulate(config), producer_config(bootstrap()), topic).produced
     stop = threading.Event()
-    writer = BronzeWriter(LocalLake(settings.data_dir / "lake"), topic, max_inflight=4)
+    writer = BronzeWriter(LocalLake(settings.data_dir / "lake"), topic, max_inflight=settings.land_max_inflight,
+                          validate_workers=settings.land_validate_workers)  # fmt: skip
     land_kafka(consumer_config(bootstrap(), f"bench-e2e-{topic}"), topic, writer, stop=stop,
                on_status=lambda s: s.writer.records >= produced and stop.set(), status_every_s=0.05)  # fmt: skip
+    writer.close()
     summary = runner.RunSummary()
     runner.load(settings, summary, quiet)
     runner.transform(settings, summary, quiet)

@@ -116,12 +116,14 @@ def land_ours(volume: int, workdir: Path) -> int:
     """`spotify-mds land --from-file`: the NDJSON file streamed in 32 MiB chunks (reading included)."""
     from spotify_mds.lake import LocalLake
     from spotify_mds.land import land_batches, ndjson_batches
+    from spotify_mds.settings import Settings
 
     path = events_file(volume, workdir)
     root = workdir / "lake-bench"
     shutil.rmtree(root, ignore_errors=True)
+    workers = Settings(_env_file=None).land_validate_workers  # the CLI's default
     started()
-    stats = land_batches(ndjson_batches(path), LocalLake(root), TOPIC)
+    stats = land_batches(ndjson_batches(path), LocalLake(root), TOPIC, validate_workers=workers)
     _keep_as(root, workdir / f"lake-{volume}")
     return stats.landed + stats.quarantined
 

@@ -188,6 +188,7 @@ def land(
         max_span_ms=settings.land_max_span_seconds * 1000,
         max_bytes=settings.land_max_bytes,
         compression=settings.land_compression,
+        validate_workers=settings.land_validate_workers,
     )
     console.print(f"landed {stats.landed:,}, quarantined {stats.quarantined:,}, files written {stats.files:,}")
 
@@ -210,6 +211,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
         max_bytes=settings.land_max_bytes,
         compression=settings.land_compression,
         max_inflight=settings.land_max_inflight,
+        validate_workers=settings.land_validate_workers,
     )
     conf = consumer_config(
         settings.kafka_bootstrap_servers,
@@ -245,6 +247,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
             on_status=show,
         )
     finally:
+        writer.close()
         if live is not None:
             live.stop()
     stats = status.writer

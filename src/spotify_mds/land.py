@@ -31,7 +31,7 @@ import threading
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -149,10 +149,15 @@ class BronzeWriter:
         compression: str = "none",
         on_flush: Callable[[int, int], None] | None = None,
         max_inflight: int = 0,
+        validate_workers: int = 0,
     ) -> None:
         """`max_inflight` > 0 writes flushes in background threads (up to that many at once) while the
         caller keeps adding: `add()` then never returns an offset, `completed()` does, per partition in
-        offset order and only once every earlier flush of the partition is durable. 0: synchronous."""
+        offset order and only once every earlier flush of the partition is durable. 0: synchronous.
+        `validate_workers` > 0 validates `add_many`'s records in that many worker processes, so the
+        lander's own process only cuts, buffers and writes (`close()` stops them). They are started
+        with `spawn`, so a script using them needs the `if __name__ == "__main__":` guard; if a
+        worker dies, validation carries on in this process."""
         if compression not in _EXTENSIONS:
             raise ValueError(f"compression must be one of {sorted(_EXTENSIONS)}, not {compression!r}")
         self.lake = lake
@@ -169,6 +174,8 @@ class BronzeWriter:
         self._inflight: dict[int, deque[_Flight]] = {}
         self._ready: dict[int, int] = {}
         self._lock = threading.Lock()
+        self.validate_workers = validate_workers
+        self._validators: ProcessPoolExecutor | None = None
 
     # -- feeding ----------------------------------------------------------------------------------
     def add(self, partition: int, offset: int, value: bytes | None, key: bytes | None = None) -> int | None:
@@ -220,26 +227,44 @@ class BronzeWriter:
             return self._flush_partition(partition)
         return None
 
-    def add_many(self, partition: int, offsets, values: list, keys: list | None = None) -> int | None:
+    def check_ahead(self, values: list) -> list[Future] | None:
+        """Start validating `values` in the worker processes (one task per run); pass the result to
+        `add_many` later, so validation overlaps whatever the caller does meanwhile. None without workers."""
+        if not self.validate_workers:
+            return None
+        if self._validators is None:
+            import multiprocessing
+
+            # spawn, not fork: the caller may run threads (librdkafka's, the background writes).
+            context = multiprocessing.get_context("spawn")
+            self._validators = ProcessPoolExecutor(self.validate_workers, mp_context=context)
+        submit = self._validators.submit
+        return [submit(_validate_run, values[i : i + _RUN]) for i in range(0, len(values), _RUN)]
+
+    def add_many(
+        self, partition: int, offsets, values: list, keys: list | None = None, checked: list[Future] | None = None
+    ) -> int | None:
         """Buffer records of one partition in offset order: the same files as `add()` one by one.
 
         Returns the offset to commit after the last flush these records completed (or None). Runs of
-        records are validated in one comprehension and buffered with a few list operations; a run
-        holding an invalid, oversize or empty record goes through `add()` record by record. On a
+        records are validated in one comprehension (in worker processes with `validate_workers`;
+        `checked` is what `check_ahead(values)` returned) and buffered with a few list operations; a
+        run holding an invalid, oversize or empty record goes through `add()` record by record. On a
         failed flush LakeError is raised with `added`: how many records were buffered (the one that
         completed the flush included); the caller keeps the rest.
         """
-        committed, start, total = None, 0, len(values)
+        if checked is None:
+            checked = self.check_ahead(values)
+        committed, start = None, 0
         try:
-            while start < total:
-                stop = min(start + _RUN, total)
-                checked = _validate_run(values[start:stop])
-                if checked is None:
-                    done, offset = self._add_one_by_one(partition, offsets, values, keys, start, stop)
-                    start += done
+            for run, first in enumerate(range(0, len(values), _RUN)):
+                start, stop = first, min(first + _RUN, len(values))
+                result = self._run_result(checked, run, values, start, stop)
+                if result is None:
+                    offset = self._add_one_by_one(partition, offsets, values, keys, start, stop)
                     committed = offset if offset is not None else committed
                     continue
-                sizes, millis = checked
+                sizes, millis = result
                 while start < stop:  # each pass ends at a flush or at the end of the run
                     done, offset = self._buffer_valid(partition, offsets, values, start, stop, sizes, millis)
                     sizes, millis = sizes[done:], millis[done:]
@@ -249,6 +274,23 @@ class BronzeWriter:
             error.added = start + getattr(error, "added_in_run", 0)
             raise
         return committed
+
+    def _run_result(self, checked: list[Future] | None, run: int, values: list, start: int, stop: int):
+        if checked is not None:
+            try:
+                return checked[run].result()
+            except Exception as exc:  # a worker died (killed, out of memory): validate here instead
+                if self.validate_workers:
+                    logger.warning("validation worker failed (%s); validating in the lander's process", exc)
+                self.validate_workers = 0
+        return _validate_run(values[start:stop])
+
+    def close(self) -> None:
+        """Stop the worker processes and threads (after `flush()`); the writer can be used again."""
+        for pool in (self._validators, self._pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._validators = self._pool = None
 
     def _buffer_valid(self, partition: int, offsets, values, start: int, stop: int, sizes, millis):
         """Buffer validated values[start:stop], ending after a record that completes a flush: (buffered, offset)."""
@@ -302,16 +344,16 @@ class BronzeWriter:
             error.added_in_run = count
             raise
 
-    def _add_one_by_one(self, partition: int, offsets, values, keys, start: int, stop: int) -> tuple[int, int | None]:
+    def _add_one_by_one(self, partition: int, offsets, values, keys, start: int, stop: int) -> int | None:
+        committed = None
         for i in range(start, stop):
             try:
                 offset = self.add(partition, offsets[i], values[i], keys[i] if keys is not None else None)
             except LakeError as error:
                 error.added_in_run = i - start + 1
                 raise
-            if offset is not None:
-                return i - start + 1, offset  # the next run starts on a fresh buffer
-        return stop - start, None
+            committed = offset if offset is not None else committed
+        return committed
 
     def pending(self) -> int:
         """Records buffered or being written, not yet durable."""
@@ -518,20 +560,35 @@ def land_batches(
     compression: str = "none",
     partition: int = 0,
     progress: Callable[[int], None] | None = None,
+    validate_workers: int = 0,
 ) -> LandStats:
     """The embedded hand-off: land the simulator's batches as if read from one Kafka partition.
 
     Each record's offset is its simulator sequence number, so file names, rotation and replay
-    behave exactly as with Kafka.
+    behave exactly as with Kafka. With `validate_workers`, batch n+1 is validated in the workers
+    while batch n is cut and written.
     """
     writer = BronzeWriter(
-        lake, topic, max_records=max_records, max_span_ms=max_span_ms, max_bytes=max_bytes, compression=compression
-    )
-    for batch in batches:
+        lake, topic, max_records=max_records, max_span_ms=max_span_ms, max_bytes=max_bytes, compression=compression,
+        validate_workers=validate_workers,
+    )  # fmt: skip
+    ahead: deque = deque()
+
+    def write(batch, checked) -> None:
         first = batch.first_offset
-        writer.add_many(partition, range(first, first + len(batch)), batch.values, batch.keys)
+        writer.add_many(partition, range(first, first + len(batch)), batch.values, batch.keys, checked)
         if progress is not None:
             progress(len(batch))
-    writer.flush()
+
+    try:
+        for batch in batches:
+            ahead.append((batch, writer.check_ahead(batch.values)))
+            if len(ahead) > 1:
+                write(*ahead.popleft())
+        while ahead:
+            write(*ahead.popleft())
+        writer.flush()
+    finally:
+        writer.close()
     logger.info("landed %s", writer.stats)
     return writer.stats

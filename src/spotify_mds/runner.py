@@ -153,6 +153,7 @@ def land_embedded(settings: Settings, summary: RunSummary, console: Console, con
             max_span_ms=settings.land_max_span_seconds * 1000,
             compression=settings.land_compression,
             progress=advance,
+            validate_workers=settings.land_validate_workers,
         )
         bar.update(task, total=generated, completed=generated)
     summary.generated = generated

@@ -8,6 +8,7 @@ in step.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -85,6 +86,12 @@ class Settings(BaseSettings):
         description="Flushes written in background threads while consuming goes on (0: write synchronously).",
     )
     land_retry_max_seconds: float = Field(30.0, gt=0, validation_alias=_env("LAND_RETRY_MAX_SECONDS"))
+    land_validate_workers: int = Field(
+        default_factory=lambda: max(0, min(4, (os.cpu_count() or 1) - 1)),
+        ge=0,
+        validation_alias=_env("LAND_VALIDATE_WORKERS"),
+        description="Processes validating records while the lander cuts and writes (0: in the lander's process).",
+    )
     land_compression: Literal["none", "gzip", "zstd"] = Field("none", validation_alias=_env("LAND_COMPRESSION"))
 
     # --- warehouses --------------------------------------------------------------------------------

@@ -237,3 +237,15 @@ def test_add_many_reports_how_far_it_got_when_a_flush_fails():
     writer.lake = MemoryLake()
     assert writer.retry() == {0: 10}
     assert writer.add_many(0, range(10, 30), values[10:]) == 30
+
+
+def test_validation_in_worker_processes_lands_the_same_files():
+    values = messy_stream(3_000, 2) + [event(i, 14) for i in range(9_000)]  # bad runs, then clean runs
+    inline, workers = MemoryLake(), MemoryLake()
+    batches = [Batch(first, [b"k"] * len(values[first : first + 2_500]), values[first : first + 2_500])
+               for first in range(0, len(values), 2_500)]  # fmt: skip
+    expected = land_batches(batches, inline, TOPIC, max_span_ms=1_800_000)
+    got = land_batches(batches, workers, TOPIC, max_span_ms=1_800_000, validate_workers=2)
+    assert workers.objects == inline.objects
+    assert (got.landed, got.quarantined) == (expected.landed, expected.quarantined)
+    assert got.quarantined > 0
