@@ -572,7 +572,6 @@ def land_batches(
         lake, topic, max_records=max_records, max_span_ms=max_span_ms, max_bytes=max_bytes, compression=compression,
         validate_workers=validate_workers,
     )  # fmt: skip
-    ahead: deque = deque()
 
     def write(batch, checked) -> None:
         first = batch.first_offset
@@ -581,12 +580,14 @@ def land_batches(
             progress(len(batch))
 
     try:
+        ahead = None  # (batch, its validation) started, written once the next batch is under way
         for batch in batches:
-            ahead.append((batch, writer.check_ahead(batch.values)))
-            if len(ahead) > 1:
-                write(*ahead.popleft())
-        while ahead:
-            write(*ahead.popleft())
+            checked = writer.check_ahead(batch.values)
+            if ahead is not None:
+                write(*ahead)
+            ahead = (batch, checked)
+        if ahead is not None:
+            write(*ahead)
         writer.flush()
     finally:
         writer.close()

@@ -125,9 +125,9 @@ class _Lander:
         self.last_record_at: dict[int, float] = {}
         self.to_commit: dict[int, int] = {}
         self.waiting: deque = deque()  # fetched but not yet handed to the writer (during an outage)
-        self.ahead: list[tuple[int, list, list | None]] = []
-        """The last batch's runs (partition, messages, validation), handed to the writer on the next
-        feed: its records are validated in the writer's worker processes meanwhile."""
+        self.ahead: list[tuple[int, list, list[bytes], list | None]] = []
+        """The last batch's runs (partition, messages, their values, validation), handed to the writer
+        on the next feed: its records are validated in the writer's worker processes meanwhile."""
         self.outage_since: float | None = None
         self.next_retry = 0.0
         self.backoff = 0.0
@@ -170,15 +170,17 @@ class _Lander:
             self.to_commit.pop(p, None)
         if self.waiting:
             self.waiting = deque(m for m in self.waiting if m.partition() not in partitions)
-        self.ahead = [run for run in self.ahead if run[0] not in partitions]
+        self.ahead = [ahead for ahead in self.ahead if ahead[0] not in partitions]
 
     # -- the loop -----------------------------------------------------------------------------------
     def feed(self, messages, now: float) -> None:
         """Start validating `messages` and hand the previous batch to the writer, in order; on a
         failed write keep the rest waiting (handed over again once the lake is back)."""
-        runs = self._runs(messages, now)
         check = self.writer.check_ahead
-        previous, self.ahead = self.ahead, [(p, run, check([m.value() for m in run])) for p, run in runs]
+        previous, self.ahead = self.ahead, []
+        for partition, run in self._runs(messages, now):
+            values = [m.value() for m in run]
+            self.ahead.append((partition, run, values, check(values)))
         self._write(previous, now)
 
     def drain(self, now: float) -> None:
@@ -186,14 +188,14 @@ class _Lander:
         previous, self.ahead = self.ahead, []
         self._write(previous, now)
 
-    def _write(self, runs: list[tuple[int, list, list | None]], now: float) -> None:
-        for n, (partition, run, checked) in enumerate(runs):
+    def _write(self, runs: list[tuple[int, list, list[bytes], list | None]], now: float) -> None:
+        for n, (partition, run, values, checked) in enumerate(runs):
             try:
                 committed = self.writer.add_many(
-                    partition, [m.offset() for m in run], [m.value() for m in run], [m.key() for m in run], checked
+                    partition, [m.offset() for m in run], values, [m.key() for m in run], checked
                 )
             except LakeError as exc:
-                rest = run[exc.added :] + [m for _, later, _ in [*runs[n + 1 :], *self.ahead] for m in later]
+                rest = run[exc.added :] + [m for _, later, _, _ in [*runs[n + 1 :], *self.ahead] for m in later]
                 self.ahead = []
                 for message in reversed(rest):  # not buffered: they must not count as redeliveries
                     self.next_expected[message.partition()] = message.offset()
@@ -328,7 +330,7 @@ class _Lander:
         status = self.status
         status.elapsed_s = now - started
         status.assigned = sorted(self.assigned)
-        status.buffered = self.writer.pending() + len(self.waiting) + sum(len(run) for _, run, _ in self.ahead)
+        status.buffered = self.writer.pending() + len(self.waiting) + sum(len(run) for _, run, _, _ in self.ahead)
         status.buffered_bytes = self.writer.buffered_bytes()
         status.outage_s = now - self.outage_since if self.outage_since is not None else 0.0
         lag = 0
