@@ -67,7 +67,8 @@ def measure(stage: str, impl: str, target: str, volume: int, workdir: Path, *, r
         out = subprocess.run(
             [sys.executable, "-m", "bench.harness", target, str(volume), str(workdir)],
             capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parents[1],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]),
+                                                                         os.environ.get("PYTHONPATH")]))},
         )  # fmt: skip
         if out.returncode != 0:
             raise RuntimeError(f"{target} at {volume:,} failed:\n{out.stderr[-3000:]}")
@@ -99,4 +100,8 @@ def _child(target: str, volume: int, workdir: Path) -> None:
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]))
+    # Run as `python -m bench.harness`, this file is `__main__`, while the cases import
+    # `bench.harness`: a second copy with a clock of its own. Use that copy, whose clock `started()` sets.
+    from bench.harness import _child as child
+
+    child(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]))

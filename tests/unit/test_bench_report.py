@@ -33,3 +33,16 @@ def test_write_section_replaces_only_its_markers(tmp_path):
     text = path.read_text()
     assert "old figures" not in text and "new figures" in text
     assert text.endswith("## Loading\nhand-written\n") and text.count(START) == 1
+
+
+def test_a_case_is_timed_from_started_on_not_from_its_preparation(tmp_path, monkeypatch):
+    from bench.harness import measure
+
+    (tmp_path / "slow_preparation_case.py").write_text(
+        "import time\nfrom bench.harness import started\n\n"
+        "def case(volume, workdir):\n    time.sleep(2.0)\n    started()\n    return volume\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    result = measure("stage", "impl", "slow_preparation_case:case", 7, tmp_path / "work", repeats=1)
+    assert result.events == 7
+    assert result.seconds[0] < 1.0  # the 2 s of preparation before started() are not counted
