@@ -60,3 +60,16 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     con.close()
     assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded
     assert read_gold(db) == gold
+
+    # What gold guards: NOT NULL in the tables themselves (the contract), value ranges as tests.
+    con = duck.connect(db)
+    required = con.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = 'gold' AND table_name = 'track_skip_rates' AND is_nullable = 'NO'"
+    ).fetchall()
+    assert {"track_id", "starts", "skips", "skip_rate", "completion_rate"} <= {c for (c,) in required}
+    con.execute("UPDATE gold.track_skip_rates SET skip_rate = 1.5 WHERE track_id = (SELECT min(track_id) FROM gold.track_skip_rates)")
+    con.close()
+    broken = transform.run_dbt(["test"], env=env, target="duckdb", state_dir=state, select="track_skip_rates")
+    assert not broken.succeeded
+    assert [f for f in broken.failures if f.startswith("values_in_range_track_skip_rates")], broken.failures
