@@ -124,6 +124,12 @@ def _validate_run(values: list) -> tuple[list[int], list[int]] | None:
     return sizes, [int(event.timestamp.timestamp() * 1000) for event in events]
 
 
+def _done(result) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
+
+
 def _quarantine_record(partition: int, offset: int, key: bytes | None, value: bytes | None, error: InvalidEvent):
     record = {"partition": partition, "offset": offset, "reason": error.reason, "field": error.field}
     record["key"] = key.decode("utf-8", "replace") if key is not None else None
@@ -277,6 +283,11 @@ class BronzeWriter:
 
     def _run_result(self, checked: list[Future] | None, run: int, values: list, start: int, stop: int):
         if checked is not None:
+            last = len(checked) - 1
+            while not checked[run].done() and last >= run:  # rather than wait, validate here the runs no
+                if checked[last].cancel():  # worker has started, from the far end (they take the near one)
+                    checked[last] = _done(_validate_run(values[last * _RUN : (last + 1) * _RUN]))
+                last -= 1
             try:
                 return checked[run].result()
             except Exception as exc:  # a worker died (killed, out of memory): validate here instead

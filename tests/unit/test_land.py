@@ -221,6 +221,30 @@ def test_add_many_cuts_exactly_the_files_add_cuts(seed, limits):
     assert 0 < len(one_at_a_time) < len(values)  # both paths ran
 
 
+def test_add_many_validates_here_the_runs_no_worker_has_started(monkeypatch):
+    """Rather than wait for busy workers, add_many validates the runs still queued, from the far end."""
+    from concurrent.futures import Future
+
+    from spotify_mds import land
+
+    monkeypatch.setattr(land, "_RUN", 100)
+    values, keys = messy_stream(1_000, seed=7), [b"k"] * 1_000
+    expected = BronzeWriter(MemoryLake(), TOPIC)
+    expected.add_many(0, range(1_000), values, keys)
+    expected.flush()
+    original, validated = land._validate_run, []
+    monkeypatch.setattr(land, "_validate_run", lambda run: validated.append(run[0]) or original(run))
+    queued = [Future() for _ in range(10)]  # pending: as if the workers were busy with other runs
+    handed = list(queued)
+    writer = BronzeWriter(MemoryLake(), TOPIC)
+    writer.add_many(0, range(1_000), values, keys, checked=queued)
+    writer.flush()
+    assert writer.lake.objects == expected.lake.objects
+    assert validated[:3] == [values[900], values[800], values[700]]  # the far end first
+    assert all(future.cancelled() for future in handed)  # each taken from the queue, none done twice
+    assert len(validated) == 10
+
+
 def test_add_many_reports_how_far_it_got_when_a_flush_fails():
     from spotify_mds.errors import LakeError
 
