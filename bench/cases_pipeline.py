@@ -37,13 +37,12 @@ def sim_config(volume: int):
 
 def events_file(volume: int, workdir: Path) -> Path:
     path = workdir / f"events-{volume}.ndjson"
-    if not path.exists():
-        from spotify_mds.simulate import simulate
+    if not path.exists():  # simulate_ours leaves its output here; a case run without it makes it
+        from spotify_mds.simulate import write_ndjson
 
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as out:
-            for batch in simulate(sim_config(volume)):
-                out.write(b"\n".join(batch.values) + b"\n")
+            write_ndjson(sim_config(volume), out)
         tmp.rename(path)
     return path
 
@@ -77,11 +76,17 @@ def loaded_warehouse(volume: int, workdir: Path) -> Path:
 
 # -- simulate -------------------------------------------------------------------------------------
 def simulate_ours(volume: int, workdir: Path) -> int:
-    from spotify_mds.simulate import simulate
+    """`spotify-mds simulate --out FILE`: the events written as NDJSON, the file the land cases read."""
+    from spotify_mds.simulate import write_ndjson
 
     config = sim_config(volume)
+    out = workdir / "simulate-bench.ndjson"
     started()
-    return sum(len(batch) for batch in simulate(config))
+    with out.open("wb") as sink:
+        events = write_ndjson(config, sink)
+    _keep_as(out, workdir / f"events-{volume}.ndjson")
+    out.unlink(missing_ok=True)
+    return events
 
 
 def simulate_seed_style(volume: int, workdir: Path) -> int:

@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # the case requires beyond Python ("kafka": a local broker, "postgres": POSTGRES_* set, "quix":
 # the peers' venv); a case whose need is missing is listed as skipped, with the reason.
 PLAN: list[tuple[str, str, str, bool, bool, str, str]] = [
-    ("simulate", "spotify-mds simulate", "bench.cases_pipeline:simulate_ours", False, True, "", ""),
+    ("simulate", "spotify-mds simulate", "bench.cases_pipeline:simulate_ours", False, True, "",
+     "NDJSON written to a file (simulate --out)"),
     ("simulate", "seed-style loop", "bench.cases_pipeline:simulate_seed_style", True, False, "",
      "per-event random.choice + json.dumps; 200k sample"),
     ("produce (Kafka)", "spotify-mds produce", "bench.cases_kafka:produce_ours", False, True, "kafka",

@@ -43,7 +43,8 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
     second = duck.load(lake, db, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
-    transform.build(env=env, target="duckdb", state_dir=state)  # incremental silver, tests included
+    built = transform.build(env=env, target="duckdb", state_dir=state, unit_tests=True)  # incremental silver
+    assert built.unit_tests >= 10 and not built.failures
 
     expected = truth(data.unique)
     gold = read_gold(db)
@@ -60,6 +61,9 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     con.close()
     assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded
     assert read_gold(db) == gold
+
+    # The pipeline's builds leave the unit tests (fixed rows, not the data) to CI.
+    assert transform.build(env=env, target="duckdb", state_dir=state).unit_tests == 0
 
     # What gold guards: NOT NULL in the tables themselves (the contract), value ranges as tests.
     con = duck.connect(db)

@@ -63,7 +63,8 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
     second = postgres.load(lake, conninfo, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
-    transform.build(env=env, target="postgres", state_dir=state)
+    built = transform.build(env=env, target="postgres", state_dir=state, unit_tests=True)  # incremental silver
+    assert built.unit_tests >= 10 and not built.failures
 
     gold = read_gold(conninfo)
     assert mismatches(truth(data.unique), gold) == {}
