@@ -2,7 +2,7 @@
 
 Writes BENCHMARKS.md (machine, versions, figures, growth) and docs/bench.png, and prints the table.
 Environment: BENCH_VOLUMES (default "1000000,10000000"), BENCH_REPEATS (default 3 at the smallest
-volume, 1 above it; about 25 minutes on 2 cores), BENCH_WORKDIR (default .cache/bench).
+volume, 1 above it; 20-22 minutes on 2 cores), BENCH_WORKDIR (default .cache/bench).
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def markdown(results: list[Result], facts: dict, found: dict, seconds: float, sk
                 f"{ratio / (large / small):.2f} | {max(r.peak_mb):,.0f} → {max(big.peak_mb):,.0f} |"
             )
     lines += ["", "![events per second by stage](docs/bench.png)", "", "### Reproduce", "",
-              "```bash", "make bench                                  # 1M and 10M events, ~25 min on 2 cores",
+              "```bash", "make bench                                  # 1M and 10M events, 20-22 min on 2 cores",
               "BENCH_VOLUMES=200000 BENCH_FOLLOW_SECONDS=60 make bench  # a quick look",
               "BENCH_KAFKA=0 make bench                    # without the broker (no Java)",
               "eval \"$(sudo bash scripts/ci_postgres.sh)\" && make bench  # with the PostgreSQL rows", "```",
