@@ -2,7 +2,7 @@
 -- `session_gap_minutes` without any event (the player's own session id is not trusted for this).
 -- Gaps are compared in milliseconds (datediff in seconds counts boundaries crossed on some adapters).
 -- A view: int_sessions is the one model reading it, and takes three of its columns; as a table, its
--- every event was written out again (a third of a 10M-event build).
+-- every event was written out again (dbt build alone at 10M events: 95 → 70 s).
 {{ config(materialized='view') }}
 
 with ordered as (
