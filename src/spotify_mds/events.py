@@ -56,8 +56,12 @@ def _invalid(message: str, field: str) -> msgspec.ValidationError:
     return msgspec.ValidationError(f"{message} - at `$.{field}`")
 
 
-class ListenEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """One listening event. `timestamp` is the event time, RFC 3339 in UTC."""
+class ListenEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One listening event. `timestamp` is the event time, RFC 3339 in UTC.
+
+    `gc=False`: every field is a scalar, so an event can never be part of a reference cycle, and
+    the cycle collector need not track the millions a lander decodes.
+    """
 
     event_id: uuid.UUID
     user_id: Id

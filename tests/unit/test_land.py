@@ -174,6 +174,8 @@ def test_an_ndjson_file_streams_in_chunks_with_line_numbers_as_offsets(tmp_path)
     values = [v for b in batches for v in b.values]
     assert values == [*lines, b"", lines[0]]
     assert [b.first_offset for b in batches] == [sum(len(p) for p in batches[:i]) for i in range(len(batches))]
+    for chunk_bytes in range(1, 1200, 7):  # every cut: mid-line, on a \n, between a \r and its \n
+        assert [v for b in ndjson_batches(path, chunk_bytes=chunk_bytes) for v in b.values] == values
 
     stats = land_batches(ndjson_batches(path, chunk_bytes=1000), lake := MemoryLake(), TOPIC)
     assert (stats.landed, stats.quarantined) == (51, 1)
