@@ -99,6 +99,10 @@ def consumer_config(
         "partition.assignment.strategy": "cooperative-sticky",
         "session.timeout.ms": session_timeout_ms,
         "queued.max.messages.kbytes": prefetch_kbytes,
+        # Once the prefetch queue is full, librdkafka postpones a partition's next fetch by this
+        # much (default 1,000 ms): a lander that drains 32 MiB faster than that sat idle. Consuming
+        # 1M events alone took 7.7 s with the default and 1.7-2.2 s with 20-100 ms, on 2 cores.
+        "fetch.queue.backoff.ms": 50,
         # Bigger fetches, fewer round trips: a partition's fetch brings up to 4 MiB (~10k events).
         "max.partition.fetch.bytes": 4 * 1024 * 1024,
         "fetch.wait.max.ms": 100,
