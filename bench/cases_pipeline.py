@@ -12,6 +12,7 @@ import json
 import os
 import random
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -225,8 +226,10 @@ def transform_dbt(volume: int, workdir: Path) -> int:
     db = workdir / "transform-bench.duckdb"
     shutil.copyfile(loaded_warehouse(volume, workdir), db)
     env = {"WAREHOUSE": "duckdb", "DUCKDB_PATH": str(db)}
+    state = workdir / "dbt-state"  # emptied: a full parse every run, as in a fresh data dir of `spotify-mds run`
+    shutil.rmtree(state, ignore_errors=True)
     started()
-    transform.build(env=env, target="duckdb", state_dir=workdir / "dbt-state")
+    transform.build(env=env, target="duckdb", state_dir=state)
     return volume
 
 
@@ -246,7 +249,8 @@ def export_gold(volume: int, workdir: Path) -> int:
 
 
 # -- whole pipeline -------------------------------------------------------------------------------
-def pipeline_embedded(volume: int, workdir: Path) -> int:
+def pipeline_embedded(volume: int, workdir: Path) -> dict:
+    """`spotify-mds run`, reporting each phase's seconds (the runner's own timings) and peak memory."""
     from rich.console import Console
 
     from spotify_mds.runner import run_pipeline
@@ -256,11 +260,43 @@ def pipeline_embedded(volume: int, workdir: Path) -> int:
     shutil.rmtree(data, ignore_errors=True)
     config = sim_config(volume)
     settings = Settings(_env_file=None, data_dir=data)
-    started()
-    summary = run_pipeline(
-        settings, Console(quiet=True), seed=config.seed, users=config.users, days=config.days, max_events=volume
-    )
-    return summary.generated
+    simulated = {"seed": config.seed, "users": config.users, "days": config.days, "max_events": volume}
+    with phase_peaks() as peaks:
+        started()
+        summary = run_pipeline(settings, Console(quiet=True), **simulated)
+    phases = {name: {"seconds": s, "peak_mb": peaks.get(name)} for name, s in summary.seconds.items()}
+    return {"events": summary.generated, "peak_mb": max(peaks.values()), "metrics": {"phases": phases}}
+
+
+def _peak_mb(reset: bool = False) -> float:
+    """This process's peak resident memory (VmHWM) in MB; `reset` starts a new peak from the current size."""
+    status = Path("/proc/self/status").read_text()
+    peak = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+    if reset:
+        Path("/proc/self/clear_refs").write_text("5")  # Linux: reset the peak to the current resident size
+    return peak
+
+
+@contextmanager
+def phase_peaks():
+    """{phase: peak MB} for the runner's timed phases (`runner._timed`), and the process's peak so far."""
+    from spotify_mds import runner
+
+    peaks: dict[str, float] = {}
+    original = runner._timed
+
+    @contextmanager
+    def timed(summary, stage: str):
+        peaks["process"] = max(peaks.get("process", 0.0), _peak_mb(reset=True))
+        with original(summary, stage):
+            yield
+        peaks[stage] = _peak_mb()
+
+    runner._timed = timed
+    try:
+        yield peaks
+    finally:
+        runner._timed = original
 
 
 # -- load into PostgreSQL (when POSTGRES_* name a server) -----------------------------------------

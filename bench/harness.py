@@ -92,10 +92,12 @@ def _child(target: str, volume: int, workdir: Path) -> None:
     start = _CLOCK[-1] if _CLOCK else begin
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # A case returns the events it handled, or {"events": n, "metrics": {...}} to report more, or
-    # {"events": n, "seconds": s} when it times the work itself (a peer in a process of its own).
+    # {"events": n, "seconds": s} when it times the work itself (a peer in a process of its own),
+    # or a "peak_mb" of its own when it reset the process's peak to measure its phases.
     report = handled if isinstance(handled, dict) else {"events": handled}
     seconds = report.get("seconds", end - start)
-    print(json.dumps({"events": report["events"], "seconds": seconds, "peak_mb": peak_kb / 1024,
+    print(json.dumps({"events": report["events"], "seconds": seconds,
+                      "peak_mb": max(report.get("peak_mb", 0), peak_kb / 1024),
                       "metrics": report.get("metrics")}))  # fmt: skip
 
 

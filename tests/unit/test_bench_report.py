@@ -46,3 +46,37 @@ def test_a_case_is_timed_from_started_on_not_from_its_preparation(tmp_path, monk
     result = measure("stage", "impl", "slow_preparation_case:case", 7, tmp_path / "work", repeats=1)
     assert result.events == 7
     assert result.seconds[0] < 1.0  # the 2 s of preparation before started() are not counted
+
+
+def test_larger_volumes_read_load_dbt_and_export_from_the_pipelines_phases():
+    from bench.run import PHASES_NOTE, from_phase, phase_lines
+
+    phases = {"simulate+land": {"seconds": 6.0, "peak_mb": 300.0}, "load": {"seconds": 3.0, "peak_mb": 900.0},
+              "transform": {"seconds": 9.0, "peak_mb": 2000.0}}  # fmt: skip
+    pipeline = Result("pipeline (embedded)", "spotify-mds run", 10_000, 9_990, seconds=[20.0], peak_mb=[2000],
+                      metrics=[{"phases": phases}])  # fmt: skip
+    load = from_phase(pipeline, "load", "load (DuckDB)", "spotify-mds load", "ledger + lineage")
+    assert (load.volume, load.events, load.seconds, load.peak_mb) == (10_000, 9_990, [3.0], [900.0])
+    assert load.note == f"ledger + lineage; {PHASES_NOTE}"
+    table = phase_lines([pipeline])
+    assert "| transform | 9.0 (45%), 2,000 |" in table
+    text = markdown([*results(), pipeline, load], {}, {}, 60.0, {})
+    assert "Where the pipeline's time goes" in text and "are not run again on their own" in text
+    assert "no rows reached gold" not in text  # the phases are not freshness figures
+
+
+def test_phase_peaks_measure_each_phase_of_the_runner_apart():
+    from bench.cases_pipeline import phase_peaks
+    from spotify_mds import runner
+
+    summary = runner.RunSummary()
+    with phase_peaks() as peaks:
+        with runner._timed(summary, "big"):
+            block = bytearray(200 * 1024 * 1024)  # touched: zero-filled pages are resident
+            block[::4096] = b"x" * len(block[::4096])
+            del block
+        with runner._timed(summary, "small"):
+            pass
+    assert runner._timed.__name__ == "_timed"  # restored
+    assert peaks["big"] - peaks["small"] > 150  # the second phase's peak started again from the current size
+    assert peaks["process"] >= peaks["big"] and set(summary.seconds) == {"big", "small"}
