@@ -79,6 +79,11 @@ def run_dbt(
     ]  # fmt: skip
     if select:
         full += ["--select", select]
+    if "DBT_SEND_ANONYMOUS_USAGE_STATS" not in os.environ and "DO_NOT_TRACK" not in os.environ:
+        # dbt posts usage events to dbt Labs at the end of every invocation: 2-3 s of a 1M-event
+        # build here (no route out), a request to a third party on every micro-batch elsewhere.
+        # Either variable, set, is left to dbt to honour.
+        full.append("--no-send-anonymous-usage-stats")
     if quiet:
         full = ["--quiet", "--no-use-colors", *full]
     with _environment(env):
