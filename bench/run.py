@@ -267,7 +267,8 @@ def markdown(results: list[Result], facts: dict, found: dict, seconds: float, sk
     if any(PHASES_NOTE in r.note for r in results):
         lines += ["", f"Rows noted *{PHASES_NOTE}* are not run again on their own: they are the phase of the",
                   "embedded pipeline's run at that volume that did this work (`spotify-mds run` times each",
-                  "phase, and the case records each phase's peak memory)."]  # fmt: skip
+                  "phase). Their peak MB is the process's resident memory during the phase, which includes",
+                  "what earlier phases still hold (DuckDB's and Python's freed memory is not all returned)."]  # fmt: skip
     if skipped:
         lines += ["", "Skipped in this run: " + "; ".join(f"{k} cases ({v})" for k, v in skipped.items()) + "."]
     if phases:
