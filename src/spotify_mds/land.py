@@ -329,18 +329,20 @@ class BronzeWriter:
         # Where add() would flush: the first record reaching max_records, max_bytes or max_span_ms.
         room = self.max_records - buffer.count
         cut = room - 1 if room <= n else n  # n: no record completes a flush
-        if buffer.bytes + sum(sizes) >= self.max_bytes:
+        run_bytes, run_low, run_high = sum(sizes), min(millis), max(millis)  # the whole run's, until it is cut
+        if buffer.bytes + run_bytes >= self.max_bytes:
             cut = min(cut, bisect_left(list(accumulate(sizes, initial=buffer.bytes))[1:], self.max_bytes))
         first_ms = buffer.first_ms if buffer.first_ms is not None else millis[0]
         last_ms = buffer.last_ms if buffer.last_ms is not None else first_ms
-        if max(last_ms, max(millis)) - min(first_ms, min(millis)) >= self.max_span_ms:
+        if max(last_ms, run_high) - min(first_ms, run_low) >= self.max_span_ms:
             cut = min(cut, _span_cut(millis, first_ms, last_ms, self.max_span_ms))
         count = cut + 1 if cut < n else n
+        if count < n:
+            run_bytes, run_low, run_high = sum(sizes[:count]), min(millis[:count]), max(millis[:count])
         taken = values[start : start + count]
         joined = b"".join(taken)
         if b"\n" in joined or b"\r" in joined:  # a pretty-printed record: its line is compacted
             taken = [_single_line(v) if b"\n" in v or b"\r" in v else v for v in taken]
-        run_low, run_high = min(millis[:count]), max(millis[:count])
         if run_low // _HOUR_MS == run_high // _HOUR_MS:  # the usual case: one event-time hour
             hour = run_low // _HOUR_MS
             bucket = buffer.hours.get(hour)
@@ -359,7 +361,7 @@ class BronzeWriter:
                 bucket.append(value)
         self.stats.records += count
         buffer.count += count
-        buffer.bytes += sum(sizes[:count])
+        buffer.bytes += run_bytes
         buffer.first_ms, buffer.last_ms = min(first_ms, run_low), max(last_ms, run_high)
         buffer.next_offset = offsets[start + count - 1] + 1
         if cut >= n:
