@@ -40,6 +40,10 @@ kafka: $(VENV)/.installed ## start a local single-node Apache Kafka (KRaft) on 1
 kafka-stop: $(VENV)/.installed ## stop the local Kafka broker
 	$(BIN)/python -m spotify_mds.kafka_local stop
 
+.PHONY: stack-secrets
+stack-secrets: ## write the docker stack's missing secrets into .env (never overwrites or prints one)
+	$(PYTHON) docker/stack_secrets.py
+
 bench: $(VENV)/.installed-dev ## measure every stage at 1M and 10M events next to its baselines; rewrites BENCHMARKS.md
 	$(BIN)/python -m bench.run
 

@@ -1,8 +1,11 @@
 """docker-compose.yml: valid, every service health-checked, every variable in .env.sample.
 
+Published ports bind to 127.0.0.1 unless .env says otherwise, and no secret has a default: compose
+refuses to start until docker/stack_secrets.py has written them into .env.
+
 No Docker engine is needed. Validation uses Debian's docker-compose 1.29 (`docker-compose config`,
 `apt-get install -y docker-compose`) and the compose-spec JSON schema that package ships
-(Apache-2.0, read where it is installed, not vendored); without it those two tests skip, or fail
+(Apache-2.0, read where it is installed, not vendored); without it those tests skip, or fail
 when CI=true.
 """
 
@@ -13,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,10 @@ EXPECTED = {
     "dashboard",
 }  # fmt: skip
 ONE_SHOTS = {"minio-init", "airflow-init", "metabase-provision"}
+SECRETS_SCRIPT = REPO / "docker" / "stack_secrets.py"
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|_PASS$|PASSPHRASE|TOKEN")
+LOOPBACK_PORT = re.compile(r"^\$\{[A-Z_]+_BIND_ADDRESS:-127\.0\.0\.1\}:\$\{[A-Z_]+_PORT:-\d+\}:\d+$")
+WELL_KNOWN = {"admin", "airflow", "metabase", "metabase1", "minioadmin", "password", "postgres", "changeme"}
 
 
 def _missing(reason: str) -> None:
@@ -107,21 +115,98 @@ def test_credentials_come_from_env(compose):
             assert "${" in line or "$$" in line, line
 
 
-def test_docker_compose_config_accepts_the_file(tmp_path):
+def _compose_config(env_file: Path) -> subprocess.CompletedProcess:
     binary = shutil.which("docker-compose")
     if binary is None:
         _missing("docker-compose is not installed (apt-get install -y docker-compose)")
-    (tmp_path / ".env").write_text(ENV_SAMPLE.read_text())
-    done = subprocess.run(
-        [binary, "--project-directory", str(REPO), "--env-file", str(tmp_path / ".env"), "-f", str(COMPOSE), "config"],
+    return subprocess.run(
+        [binary, "--project-directory", str(REPO), "--env-file", str(env_file), "-f", str(COMPOSE), "config"],
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def _env_as_a_user_makes_it(tmp_path: Path) -> Path:
+    """`.env.sample` plus the generated secrets: `make stack-secrets` on a fresh clone."""
+    env_file = tmp_path / ".env"
+    done = subprocess.run(
+        [sys.executable, str(SECRETS_SCRIPT), "--env-file", str(env_file), "--sample", str(ENV_SAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return env_file
+
+
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory) -> dict:
+    done = _compose_config(_env_as_a_user_makes_it(tmp_path_factory.mktemp("stack")))
     assert done.returncode == 0, done.stderr
     assert "WARNING" not in done.stderr, done.stderr  # e.g. an unset variable
-    resolved = yaml.safe_load(done.stdout)
+    return yaml.safe_load(done.stdout)
+
+
+def test_docker_compose_config_accepts_the_file(resolved):
     assert set(resolved["services"]) == EXPECTED
+
+
+def test_every_published_port_binds_to_the_loopback_by_default(compose, resolved):
+    """Nothing is reachable from the network unless a *_BIND_ADDRESS in .env says so."""
+    published = 0
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert isinstance(port, str) and LOOPBACK_PORT.match(port), f"{name}: {port!r}"
+    for name, service in resolved["services"].items():
+        for port in service.get("ports", []):
+            text = port if isinstance(port, str) else f"{port.get('host_ip', '')}:{port['published']}"
+            assert text.startswith("127.0.0.1:"), f"{name} publishes {port!r}"
+            published += 1
+    assert published >= 8  # the UIs, the APIs, the broker and the databases are all still reachable locally
+
+
+def test_the_env_sample_keeps_every_port_on_the_loopback():
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_SAMPLE.read_text(), flags=re.MULTILINE))
+    binds = {name: value for name, value in values.items() if name.endswith("_BIND_ADDRESS")}
+    assert binds and set(binds.values()) == {"127.0.0.1"}, binds
+
+
+def test_no_secret_has_a_default_in_the_compose_file():
+    """A secret is `${VAR:?message}` (compose refuses to start without it), or `${VAR:-}` for the
+    optional ones (Snowflake's, empty unless WAREHOUSE=snowflake): never a literal value."""
+    text = COMPOSE.read_text()
+    for match in re.finditer(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}", text):
+        name, operator, default = match.groups()
+        if SECRET_NAME.search(name):
+            assert operator == ":?" or (operator == ":-" and default == ""), match.group(0)
+    for line in text.splitlines():  # a secret-named key holds interpolation only
+        key, _, value = line.strip().partition(": ")
+        if SECRET_NAME.search(key) and value and not key.endswith("_FILE") and not key.startswith("#"):
+            assert re.fullmatch(r'"?(\$\{[^}]*\})+"?', value), line
+
+
+def test_the_stack_refuses_to_start_without_its_secrets(tmp_path):
+    """`cp .env.sample .env` alone is not enough, and the message says what to run."""
+    (tmp_path / ".env").write_text(ENV_SAMPLE.read_text())
+    done = _compose_config(tmp_path / ".env")
+    assert done.returncode != 0
+    assert "make stack-secrets" in done.stderr and re.search(r"[A-Z_]+ is not set", done.stderr), done.stderr
+
+
+def test_the_env_sample_holds_no_secret():
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_SAMPLE.read_text(), flags=re.MULTILINE))
+    for name, value in values.items():
+        if SECRET_NAME.search(name):
+            assert value == "", f"{name} has a value in .env.sample"
+
+
+def test_resolved_secrets_are_generated_not_defaults(resolved):
+    for name, service in resolved["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if SECRET_NAME.search(key) and not key.endswith("_FILE") and not key.startswith("SNOWFLAKE_"):
+                value = str(value or "")
+                assert len(value) >= 16 and value.lower() not in WELL_KNOWN, f"{name}: {key}"
 
 
 def test_compose_spec_schema_accepts_the_file(compose):
