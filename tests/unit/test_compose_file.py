@@ -218,3 +218,22 @@ def test_compose_spec_schema_accepts_the_file(compose):
     schema = json.loads(schema_path.read_text())
     # The file names its draft as ".../2019-09/schema#", which jsonschema does not look up: say it.
     jsonschema.Draft201909Validator(schema).validate(compose)
+
+
+def test_one_service_can_be_exposed_on_purpose_and_only_that_one(tmp_path):
+    """docs/stack.md, "Exposing a service": one *_BIND_ADDRESS changes one service's ports."""
+    env_file = _env_as_a_user_makes_it(tmp_path)
+    text = env_file.read_text().replace("METABASE_BIND_ADDRESS=127.0.0.1", "METABASE_BIND_ADDRESS=0.0.0.0")
+    env_file.write_text(text)
+    done = _compose_config(env_file)
+    assert done.returncode == 0, done.stderr
+    for name, service in yaml.safe_load(done.stdout)["services"].items():
+        for port in service.get("ports", []):
+            wanted = "0.0.0.0:" if name == "metabase" else "127.0.0.1:"
+            assert str(port).startswith(wanted), f"{name}: {port!r}"
+
+
+def test_every_bind_address_is_documented():
+    documented = (REPO / "docs" / "stack.md").read_text()
+    names = set(re.findall(r"\$\{([A-Z_]+_BIND_ADDRESS)", COMPOSE.read_text()))
+    assert len(names) == 7 and all(f"`{name}`" in documented for name in names)

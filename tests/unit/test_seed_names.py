@@ -134,7 +134,7 @@ def test_kept_seed_variables_are_still_read():
     read = {name for field in Settings.model_fields.values() for name in field.validation_alias.choices}
     compose_text = (REPO / "docker-compose.yml").read_text()
     for name in KEPT_VARIABLES:
-        assert name in read or f"${{{name}" in compose_text, f"{name} is not read any more: add it to the table"
+        assert name in read or f"${{{name}" in compose_text, f"{name} is not read now: add it to the table"
 
 
 def test_kept_seed_services_are_still_there():
