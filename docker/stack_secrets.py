@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 ALPHANUMERIC = string.ascii_letters + string.digits
 PASSWORD_LENGTH = 32  # ~190 bits; letters and digits only, see _password
 TOKEN_BYTES = 32
+TEMPORARY_SUFFIX = ".stack-secrets.tmp"
 ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
 # Values published in the seeds, in this project's earlier .env.sample or in the services' own
 # documentation: a stack that still uses one is as open as one with no password.
@@ -125,9 +126,16 @@ def fill(text: str) -> Tuple[str, List[str], List[str]]:
     return new_text, added, weak
 
 
+def _remove_leftovers(path: Path) -> None:
+    """A run killed between writing and renaming leaves its temporary file (0600, but holding
+    secrets): the next run removes it."""
+    for leftover in path.parent.glob(f"{path.name}.*{TEMPORARY_SUFFIX}"):
+        leftover.unlink()
+
+
 def _write_private(path: Path, text: str) -> None:
-    """Replace `path` atomically with a file only its owner can read."""
-    handle, temporary = tempfile.mkstemp(prefix=".env.", dir=path.parent)
+    """Replace `path` atomically with a file only its owner can read (mkstemp creates it 0600)."""
+    handle, temporary = tempfile.mkstemp(prefix=f"{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
@@ -143,14 +151,19 @@ def _write_private(path: Path, text: str) -> None:
 
 def write_secrets(env_file: Path, sample: Path) -> Tuple[List[str], List[str]]:
     """Fill `env_file` (created from `sample` when absent); returns (names set, weak names kept)."""
-    if env_file.is_file():
-        text = env_file.read_text(encoding="utf-8")
-    elif env_file.exists():
+    try:
+        _remove_leftovers(env_file)
+    except OSError as error:
+        raise SecretsError(f"cannot remove a leftover of an earlier run beside {env_file}: {error}") from None
+    if env_file.exists() and not env_file.is_file():
         raise SecretsError(f"{env_file} is not a file")
-    elif sample.is_file():
-        text = sample.read_text(encoding="utf-8")
-    else:
+    source = env_file if env_file.exists() else sample
+    if not source.is_file():
         raise SecretsError(f"{env_file} does not exist and {sample} is not a file to start it from")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SecretsError(f"cannot read {source}: {error}") from None
     new_text, added, weak = fill(text)
     if added or not env_file.exists():
         try:

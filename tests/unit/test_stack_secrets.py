@@ -153,3 +153,13 @@ def test_make_stack_secrets_runs_the_generator():
     command = ["make", "-n", "stack-secrets"]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "docker/stack_secrets.py" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("env_exists", [False, True])
+def test_a_killed_run_leaves_nothing_behind_after_the_next_one(tmp_path, env_exists):
+    if env_exists:
+        assert _run(tmp_path / ".env").returncode == 0
+    leftover = tmp_path / ".env.k1ll3d.stack-secrets.tmp"  # what a run killed before its rename leaves
+    leftover.write_text("POSTGRES_PASSWORD=half-written\n")
+    assert _run(tmp_path / ".env").returncode == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".env"]
