@@ -19,7 +19,7 @@ import pytest
 
 from spotify_mds.dashboard import create_app
 from spotify_mds.dashboard.panels import PANELS
-from spotify_mds.dashboard.synthetic import write_synthetic_gold
+from spotify_mds.dashboard.synthetic import HOSTILE_NAMES, write_synthetic_gold
 from spotify_mds.lake import LocalLake
 
 pytestmark = pytest.mark.e2e
@@ -177,5 +177,46 @@ def test_an_empty_lake_says_no_data_yet_then_follows_the_first_export(
     assert page.locator("#plot-plays_per_hour").get_attribute("data-state") == "ok"
     assert page.locator("#plot-top_tracks").get_attribute("data-state") == "ok"
     assert page.locator("#empty-sessions").inner_text() == "no data yet for sessions_daily"
+    assert page.errors == []
+    page.close()
+
+
+def test_markup_in_names_is_shown_as_text_and_injects_nothing(browser: object, serve: object, tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake, hostile=True)
+    page = _open(browser, serve(lake))
+    _wait_refreshes(page, 1)
+    for panel in PANELS:
+        assert page.locator(f"#plot-{panel.id}").get_attribute("data-state") == "ok", panel.id
+
+    # Nothing from the data became an element: no link, no styled span, no image, no script effect.
+    injected = page.evaluate(
+        """() => ({
+            links: [...document.querySelectorAll('a[href], a[*|href]')].map((a) => a.outerHTML.slice(0, 120)),
+            svgLinks: document.querySelectorAll('.plot svg a').length,
+            styled: [...document.querySelectorAll('.plot tspan[style], .plot span[style]')]
+                .filter((n) => /position|inset|background/.test(n.getAttribute('style'))).length,
+            byId: document.querySelectorAll('#injected').length,
+            images: document.querySelectorAll('img').length,
+            flag: document.body.dataset.injected || null,
+        })"""
+    )
+    assert injected == {"links": [], "svgLinks": 0, "styled": 0, "byId": 0, "images": 0, "flag": None}
+
+    # ... and the names are there, literally, in the tick labels and the legend.
+    artists = page.locator("#plot-top_artists").inner_text() + page.evaluate(
+        "() => [...document.querySelectorAll('#plot-top_artists .ytick text')].map((t) => t.textContent).join('\\n')")
+    assert '<a href="https://evil.example/">click me</a> ' in artists
+    assert "<b>bold</b> &amp; $\\alpha$ %{y} {{country}}" in artists
+    legend = page.evaluate(
+        "() => [...document.querySelectorAll('#plot-device_mix .legendtext')].map((t) => t.textContent)")
+    assert '<a href="https://evil.example/">click me</a>' in legend
+
+    # The hover box shows the name as text too.
+    page.evaluate("() => Plotly.Fx.hover('plot-top_artists', [{curveNumber: 0, pointNumber: 9}])")
+    page.wait_for_selector("#plot-top_artists .hovertext", timeout=5_000)
+    hover = page.evaluate("() => document.querySelector('#plot-top_artists .hovertext').textContent")
+    assert any(name in hover for name in HOSTILE_NAMES), hover
+    assert page.locator("#plot-top_artists .hovertext a").count() == 0
     assert page.errors == []
     page.close()

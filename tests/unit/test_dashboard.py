@@ -170,3 +170,34 @@ def test_an_empty_lake_has_no_data(tmp_path: Path) -> None:
 def test_plotly_is_sent_compressed(client: TestClient) -> None:
     response = client.get("/static/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
+
+
+# -- data is text -------------------------------------------------------------------------------------
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def test_markup_in_names_reaches_plotly_as_escaped_text(tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake, hostile=True)
+    with TestClient(create_app(lake)) as client:
+        for panel in PANELS:
+            body = client.get(f"/api/panels/{panel.id}").json()
+            assert body["status"] == "ok", panel.id
+            for trace in body["figure"]["data"]:
+                data = {k: v for k, v in trace.items() if k not in ("hovertemplate", "texttemplate", "marker", "line")}
+                raw = [s for s in _strings(data) if "<" in s or ">" in s]
+                assert raw == [], f"{panel.id}: markup reaches plotly unescaped: {raw[:2]}"
+                # A template names the data; it never has data formatted into it.
+                assert "evil.example" not in trace.get("hovertemplate", ""), panel.id
+        artists = client.get("/api/panels/top_artists").json()["figure"]["data"][0]["y"]
+        assert any(name.startswith('&lt;a href="https://evil.example/"&gt;click me&lt;/a&gt; ') for name in artists)
+        assert any("&lt;b&gt;bold&lt;/b&gt; &amp;amp; $" in name for name in artists)
+        devices = [t["name"] for t in client.get("/api/panels/device_mix").json()["figure"]["data"]]
+        assert '&lt;a href="https://evil.example/"&gt;click me&lt;/a&gt;' in devices

@@ -110,7 +110,7 @@ def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
             return _json({"error": "no such panel"}, 404)
         filters = parse_filters(**_filter_args(request))
         try:
-            figure = found.build(reader, filters)
+            figure = found.figure(reader, filters)
         except MissingMart as missing:
             return _json({"id": found.id, "status": "missing", "mart": missing.mart, "message": str(missing)})
         empty = not any(len(trace.get("x") or trace.get("z") or []) for trace in figure["data"])
