@@ -143,6 +143,10 @@ def test_every_panel_renders_and_filters_change_the_charts(browser: object, serv
         if "country" in panel.filters:
             assert sweden[panel.id] != dated[panel.id], f"{panel.id} ignored the country filter"
     assert "country=SE" in page.url and "start=2026-10-26" in page.url
+    # Users and sessions have no country grain: their KPIs say whose figure they show.
+    assert page.locator('.kpi[data-kpi="avg_daily_active_users"] .scope').inner_text() == "all countries, not SE alone"
+    assert page.locator('.kpi[data-kpi="avg_session_minutes"] .scope').inner_text() == "all countries, not SE alone"
+    assert page.locator('.kpi[data-kpi="plays"] .scope').is_hidden()
     for panel in PANELS:
         assert page.locator(f"#plot-{panel.id}").get_attribute("data-state") == "ok", panel.id
 
@@ -207,7 +211,7 @@ def test_markup_in_names_is_shown_as_text_and_injects_nothing(browser: object, s
     artists = page.locator("#plot-top_artists").inner_text() + page.evaluate(
         "() => [...document.querySelectorAll('#plot-top_artists .ytick text')].map((t) => t.textContent).join('\\n')")
     assert '<a href="https://evil.example/">click me</a> ' in artists
-    assert "<b>bold</b> &amp; $\\alpha$ %{y} {{country}}" in artists
+    assert "<b>bold</b> &amp; $\\frac{1}$ %{y} {{country}}" in artists
     legend = page.evaluate(
         "() => [...document.querySelectorAll('#plot-device_mix .legendtext')].map((t) => t.textContent)")
     assert '<a href="https://evil.example/">click me</a>' in legend
@@ -218,5 +222,21 @@ def test_markup_in_names_is_shown_as_text_and_injects_nothing(browser: object, s
     hover = page.evaluate("() => document.querySelector('#plot-top_artists .hovertext').textContent")
     assert any(name in hover for name in HOSTILE_NAMES), hover
     assert page.locator("#plot-top_artists .hovertext a").count() == 0
+    assert page.errors == []
+    page.close()
+
+
+def test_an_empty_range_says_no_data_for_it(browser: object, serve: object, tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake)
+    page = _open(browser, serve(lake) + "?start=2027-01-01&end=2027-01-02")
+    _wait_refreshes(page, 1)
+    for panel in PANELS:
+        plot = page.locator(f"#plot-{panel.id}")
+        if "date" in panel.filters:
+            assert plot.get_attribute("data-state") == "empty", panel.id
+            assert plot.is_hidden(), panel.id
+            assert page.locator(f"#empty-{panel.id}").inner_text() == "no data for 2027-01-01 to 2027-01-02"
+    assert page.locator('.kpi[data-kpi="plays"] .value').inner_text() == "no data for 2027-01-01 to 2027-01-02"
     assert page.errors == []
     page.close()

@@ -153,7 +153,9 @@ def test_a_missing_mart_says_no_data_yet(tmp_path: Path) -> None:
         missing = client.get("/api/panels/sessions").json()
         assert missing == {"id": "sessions", "status": "missing", "mart": "sessions_daily",
                            "message": "no data yet for sessions_daily"}
-        assert client.get("/api/kpis").json()["skip_rate"] == {"value": None, "mart": "listening_hourly"}
+        assert client.get("/api/kpis").json()["skip_rate"] == {"value": None, "mart": "listening_hourly",
+                                                               "message": "no data yet for listening_hourly",
+                                                               "scope": "all countries"}
         # the country filter needs listening_hourly, which is not there yet
         assert client.get("/api/panels/plays_per_hour", params={"country": "SE"}).json()["mart"] == "listening_hourly"
 
@@ -198,6 +200,37 @@ def test_markup_in_names_reaches_plotly_as_escaped_text(tmp_path: Path) -> None:
                 assert "evil.example" not in trace.get("hovertemplate", ""), panel.id
         artists = client.get("/api/panels/top_artists").json()["figure"]["data"][0]["y"]
         assert any(name.startswith('&lt;a href="https://evil.example/"&gt;click me&lt;/a&gt; ') for name in artists)
-        assert any("&lt;b&gt;bold&lt;/b&gt; &amp;amp; $" in name for name in artists)
+        assert any("&lt;b&gt;bold&lt;/b&gt; &amp;amp; $\\frac{1}$ %{y}" in name for name in artists)
         devices = [t["name"] for t in client.get("/api/panels/device_mix").json()["figure"]["data"]]
         assert '&lt;a href="https://evil.example/"&gt;click me&lt;/a&gt;' in devices
+
+
+# -- empty answers and what the KPIs cover ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("start=2027-01-01&end=2027-01-02", "no data for 2027-01-01 to 2027-01-02"), ("country=ZZ", "no data for country ZZ")],
+)
+def test_an_empty_answer_says_no_data_for_what_was_asked(client: TestClient, query: str, message: str) -> None:
+    for panel in PANELS:
+        body = client.get(f"/api/panels/{panel.id}?{query}").json()
+        follows = "date" in panel.filters if query.startswith("start") else panel.id in {
+            "plays_per_hour", "top_tracks", "device_mix"}
+        if follows:
+            assert (body["status"], body["message"]) == ("empty", message), panel.id
+        else:
+            assert body["status"] == "ok", panel.id
+    kpis = client.get(f"/api/kpis?{query}").json()
+    assert kpis["plays"] == {"value": None, "mart": kpis["plays"]["mart"], "message": message,
+                             "scope": "ZZ" if "country" in query else "all countries"}
+
+
+def test_kpis_without_a_country_grain_say_they_cover_all_countries(gold_lake: LocalLake) -> None:
+    reader = GoldReader(gold_lake)
+    everyone, sweden = reader.kpis(Filters()), reader.kpis(Filters(country="SE"))
+    assert {name: k["scope"] for name, k in sweden.items()} == {
+        "plays": "SE", "hours_played": "SE", "skip_rate": "SE",
+        "avg_daily_active_users": "all countries", "avg_session_minutes": "all countries",
+    }
+    assert sweden["plays"]["value"] < everyone["plays"]["value"]
+    assert sweden["avg_daily_active_users"]["value"] == everyone["avg_daily_active_users"]["value"]
+    reader.close()

@@ -33,7 +33,7 @@ HOSTILE_NAMES = (
     '<a href="https://evil.example/">click me</a>',
     '<span style="position:fixed;inset:0;background:#E8115B" id="injected">painted over</span>',
     '<img src="x" onerror="document.body.dataset.injected=1">',
-    "<b>bold</b> &amp; $\\alpha$ %{y} {{country}}",
+    "<b>bold</b> &amp; $\\frac{1}$ %{y} {{country}}",
 )
 WORDS = ("Midnight", "Golden", "Echoes", "Rain", "Fire", "City", "Lights", "Ocean", "Dreams", "Run",
          "Summer", "Electric", "Heart", "Wild", "Paper", "Moon", "Silver", "Home", "Static", "Bloom")
