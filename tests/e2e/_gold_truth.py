@@ -101,12 +101,14 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
     hour = lambda e: e["at"].replace(minute=0, second=0, microsecond=0)  # noqa: E731
     day = lambda e: e["at"].date()  # noqa: E731
 
-    # plays_per_hour
+    # plays_per_hour: plays and the users who played; time listened over plays and skips (one rule
+    # with listening_hourly), so an hour with only skips is a row with 0 plays.
     acc = defaultdict(lambda: [0, set(), 0])
-    for e in plays:
+    for e in starts:
         row = acc[hour(e)]
-        row[0] += 1
-        row[1].add(e["user_id"])
+        if e["event_type"] == "play":
+            row[0] += 1
+            row[1].add(e["user_id"])
         row[2] += e["ms_played"]
     gold["plays_per_hour"] = {(h, n, len(u), ms) for h, (n, u, ms) in acc.items()}
 
