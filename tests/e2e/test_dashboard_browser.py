@@ -1,14 +1,13 @@
 """The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright.
 
 Without /usr/bin/chromium (or the playwright package) these tests skip with the reason, unless CI=true,
-where they fail. `UPDATE_DOCS_SCREENSHOT=1` also copies the screenshot to docs/dashboard.png.
+where they fail. docs/dashboard.png comes from a real demo run (`make screenshot`), never from here.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -29,7 +28,6 @@ ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _missing(reason: str) -> None:
@@ -157,8 +155,6 @@ def test_every_panel_renders_and_filters_change_the_charts(browser: object, serv
     shot = tmp_path / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
-        shutil.copyfile(shot, REPO / "docs" / "dashboard.png")
     assert page.errors == []
     page.close()
 
@@ -240,3 +236,18 @@ def test_an_empty_range_says_no_data_for_it(browser: object, serve: object, tmp_
     assert page.locator('.kpi[data-kpi="plays"] .value').inner_text() == "no data for 2027-01-01 to 2027-01-02"
     assert page.errors == []
     page.close()
+
+
+def test_the_screenshot_command_draws_every_panel_of_an_export(browser: object, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from spotify_mds.dashboard.screenshot import capture, ensure_demo_export, serving
+
+    write_synthetic_gold(LocalLake(tmp_path / "data" / "lake"))
+    lake = ensure_demo_export(tmp_path / "data")  # an export is there: no demo run
+    out = tmp_path / "docs" / "dashboard.png"
+    with serving(lake) as url:
+        capture(browser, url, out)
+    image = Image.open(out)
+    assert image.format == "PNG" and image.width == 1440 and image.height > 2000  # every panel, full page
+    assert len(image.convert("RGB").resize((144, 270)).getcolors(maxcolors=144 * 270)) > 200
