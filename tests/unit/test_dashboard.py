@@ -224,13 +224,15 @@ def test_an_empty_answer_says_no_data_for_what_was_asked(client: TestClient, que
                              "scope": "ZZ" if "country" in query else "all countries"}
 
 
-def test_kpis_without_a_country_grain_say_they_cover_all_countries(gold_lake: LocalLake) -> None:
+def test_every_kpi_follows_the_country_filter(gold_lake: LocalLake) -> None:
     reader = GoldReader(gold_lake)
     everyone, sweden = reader.kpis(Filters()), reader.kpis(Filters(country="SE"))
-    assert {name: k["scope"] for name, k in sweden.items()} == {
-        "plays": "SE", "hours_played": "SE", "skip_rate": "SE",
-        "avg_daily_active_users": "all countries", "avg_session_minutes": "all countries",
-    }
-    assert sweden["plays"]["value"] < everyone["plays"]["value"]
-    assert sweden["avg_daily_active_users"]["value"] == everyone["avg_daily_active_users"]["value"]
+    assert {k["scope"] for k in sweden.values()} == {"SE"} and {k["scope"] for k in everyone.values()} == {"all countries"}
+    for name in ("plays", "hours_played", "avg_daily_active_users", "avg_session_minutes", "skip_rate"):
+        assert sweden[name]["value"] is not None and sweden[name]["value"] != everyone[name]["value"], name
+    assert sweden["avg_daily_active_users"]["mart"] == "daily_active_users_by_country"
+    assert sweden["avg_session_minutes"]["mart"] == "sessions_daily_by_country"
+    dau = reader.query("select avg(active_users) as v from {daily_active_users_by_country} where country_code = 'SE'",
+                       marts=["daily_active_users_by_country"])["v"][0]
+    assert sweden["avg_daily_active_users"]["value"] == pytest.approx(dau)
     reader.close()

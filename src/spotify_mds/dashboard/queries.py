@@ -326,10 +326,9 @@ class GoldReader:
         mart is missing or has no rows for the filters."""
         out: dict[str, dict[str, Any]] = {}
 
-        def kpi(name: str, mart: str, sql: str, params: list[Any], *, by_country: bool = True) -> None:
-            # `scope`: whose figure it is. A KPI whose mart has no country grain says "all countries"
-            # when a country is selected, so it is never read as that country's figure.
-            scope = f.country if f.country and by_country else "all countries"
+        def kpi(name: str, mart: str, sql: str, params: list[Any]) -> None:
+            # `scope`: whose figure it is, so the page can say it next to the number.
+            scope = f.country or "all countries"
             try:
                 value = self.query(sql, params, marts=[mart])["v"][0]
             except MissingMart as missing:
@@ -338,18 +337,19 @@ class GoldReader:
             out[name] = {"value": value, "mart": mart, "message": no_data_message(f) if value is None else None,
                          "scope": scope}
 
+        # Every KPI follows the country filter, from a mart at country grain when one is chosen.
         hourly = "listening_hourly" if f.country else "plays_per_hour"
         where, params = _where(f, "cast(hour_at as date)", "country_code" if f.country else None)
         kpi("plays", hourly, f"select sum(plays) as v from {{{hourly}}}{where}", params)
         kpi("hours_played", hourly, f"select sum(ms_played) / 3600000.0 as v from {{{hourly}}}{where}", params)
-        # Users and sessions have no country grain in gold (a user's events may span countries).
-        where, params = _where(f, "activity_date")
-        kpi("avg_daily_active_users", "daily_active_users",
-            f"select avg(active_users) as v from {{daily_active_users}}{where}", params, by_country=False)
-        where, params = _where(f, "session_date")
-        kpi("avg_session_minutes", "sessions_daily",
-            f"select sum(avg_session_minutes * sessions) / nullif(sum(sessions), 0) as v from {{sessions_daily}}{where}",
-            params, by_country=False)
+        daily = "daily_active_users_by_country" if f.country else "daily_active_users"
+        where, params = _where(f, "activity_date", "country_code" if f.country else None)
+        kpi("avg_daily_active_users", daily, f"select avg(active_users) as v from {{{daily}}}{where}", params)
+        sessions = "sessions_daily_by_country" if f.country else "sessions_daily"
+        where, params = _where(f, "session_date", "country_code" if f.country else None)
+        kpi("avg_session_minutes", sessions,
+            f"select sum(avg_session_minutes * sessions) / nullif(sum(sessions), 0) as v from {{{sessions}}}{where}",
+            params)
         where, params = _where(f, "cast(hour_at as date)", "country_code")
         kpi("skip_rate", "listening_hourly",
             f"select sum(skips) / nullif(sum(plays), 0) as v from {{listening_hourly}}{where}", params)

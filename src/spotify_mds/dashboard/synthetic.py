@@ -153,6 +153,11 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
         add("sessions_daily", day, sessions, active, round(sessions / active, 3), round(avg_minutes, 2),
             round(avg_minutes * 0.78, 2))
         add("active_users", "day", day, active)
+        for c, country in enumerate(COUNTRIES):  # no extra draws: the other marts stay as they were
+            users = max(1, int(active * COUNTRY_WEIGHTS[c]))
+            add("daily_active_users_by_country", day, country, users, int(users * 0.94), users * 28)
+            add("sessions_daily_by_country", day, country, max(1, int(sessions * COUNTRY_WEIGHTS[c])), users,
+                round(avg_minutes * (0.9 + 0.03 * c), 2))
         add("level_conversions", day, int(rng.poisson(14)), int(rng.poisson(5)))
     for w in range(0, days, 7):
         add("active_users", "week", dates[w], int(5200 + 120 * w / 7 + rng.normal(0, 60)))

@@ -99,12 +99,6 @@ function renderKpis(kpis) {
     const missing = !item || item.value === null || item.value === undefined;
     card.classList.toggle("missing", missing);
     value.textContent = missing ? (item ? item.message || `no data yet for ${item.mart}` : "—") : formats[card.dataset.kpi](item.value);
-    // A figure the country filter does not split says whose it is.
-    let scope = card.querySelector(".scope");
-    if (!scope) card.append(scope = el("span", { class: "scope" }));
-    const country = filters().country;
-    scope.textContent = item && country && item.scope !== country ? `${item.scope}, not ${country} alone` : "";
-    scope.hidden = !scope.textContent;
   }
 }
 
