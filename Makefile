@@ -6,7 +6,7 @@ SERVE ?= 1
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test install dev kafka kafka-stop bench clean
+.PHONY: help demo test install dev kafka kafka-stop bench clean screenshot
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ dev: $(VENV)/.installed-dev ## create .venv and install the project with its tes
 
 demo: $(VENV)/.installed ## run the whole pipeline on embedded components, then serve the dashboard (SERVE=0: exit)
 	$(BIN)/spotify-mds demo $(if $(filter 0,$(SERVE)),--no-serve,--serve)
+
+screenshot: $(VENV)/.installed-dev ## docs/dashboard.png from a real demo run (in data/screenshot; headless Chromium)
+	$(BIN)/python -m spotify_mds.dashboard.screenshot --data-dir data/screenshot --out docs/dashboard.png
 
 test: $(VENV)/.installed-dev ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

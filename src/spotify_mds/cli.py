@@ -392,6 +392,8 @@ def report(
     result = build_report(lake_from(_settings()), out, filters=filters, to_lake=to_lake)
     for name, mart in result.missing.items():
         console.print(f"{name}: no data yet for {mart}")
+    for name, message in result.empty.items():
+        console.print(f"{name}: {message}")
     console.print(f"{len(result.charts)} charts → [bold]{result.index}[/]" + (" and gold/report/ in the lake" if to_lake else ""))
 
 

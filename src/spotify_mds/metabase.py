@@ -20,6 +20,7 @@ the newer MBQL 5 shape (`stages`) is understood too. The open-source edition is 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -41,6 +42,14 @@ VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 TAG_NAMESPACE = uuid.UUID("5b3f0c1e-8d4a-4c7e-9a51-2f6d1e0c7b93")  # stable template-tag ids
 TAG_TYPES = {"date", "text", "number"}
 PARAMETER_TYPES = {"date/single", "string/=", "number/="}
+
+# Text from the data is text. Metabase draws a value as a link, an e-mail link or an image when a
+# column's settings say so (`view_as`, `link_url`, `link_text`, click behaviours), and text or
+# heading cards render markdown. Definitions may ask for none of it, and every card pins the text
+# columns the marts share to plain text ("Display as: Text" is `view_as` null).
+MARKUP_DISPLAYS = {"text", "heading", "link", "iframe"}
+MARKUP_SETTINGS = {"view_as", "link_url", "link_text", "link_template", "markdown", "click_behavior", "text", "iframe"}
+DATA_TEXT_COLUMNS = ("track", "track_name", "artist_name", "device_type", "country_code")
 
 
 class MetabaseError(SpotifyMdsError):
@@ -100,6 +109,10 @@ def load_definitions(path: Path | None = None) -> dict[str, Any]:
             problems.append(f"{question.get('key')}: variable types must be among {sorted(TAG_TYPES)}")
         if not question.get("mart") or not question.get("display"):
             problems.append(f"{question.get('key')}: needs `mart` and `display`")
+        markup = _markup_settings(question.get("visualization") or {})
+        if question.get("display") in MARKUP_DISPLAYS or markup:
+            problems.append(f"{question.get('key')}: would show data as markup or a link "
+                            f"({', '.join(markup) or 'display ' + str(question.get('display'))}); text from the data is text")
     by_key = {q.get("key"): q for q in questions}
     for dashboard in document.get("dashboards") or []:
         slugs = {p["slug"] for p in dashboard.get("parameters") or []}
@@ -120,6 +133,21 @@ def load_definitions(path: Path | None = None) -> dict[str, Any]:
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))
     return document
+
+
+def _markup_settings(settings: Any) -> list[str]:
+    """Names of the settings, at any depth, that would render data as markup, a link or an image."""
+    if isinstance(settings, Mapping):
+        found = [str(k) for k, v in settings.items() if k in MARKUP_SETTINGS and v is not None]
+        return found + [name for v in settings.values() for name in _markup_settings(v)]
+    if isinstance(settings, list):
+        return [name for v in settings for name in _markup_settings(v)]
+    return []
+
+
+def plain_text_columns() -> dict[str, dict[str, None]]:
+    """`column_settings` showing the marts' text columns as text (never a link or an image)."""
+    return {json.dumps(["name", column], separators=(",", ":")): {"view_as": None} for column in DATA_TEXT_COLUMNS}
 
 
 def template_tags(question: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -144,7 +172,7 @@ def card_payload(question: Mapping[str, Any], *, database_id: int, collection_id
         "description": question.get("description"),
         "display": question["display"],
         "collection_id": collection_id,
-        "visualization_settings": dict(question.get("visualization") or {}),
+        "visualization_settings": {**(question.get("visualization") or {}), "column_settings": plain_text_columns()},
         "dataset_query": {
             "type": "native",
             "database": database_id,

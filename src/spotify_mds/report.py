@@ -2,7 +2,10 @@
 
 Same questions as the web dashboard (`GoldReader`), drawn with matplotlib (figures made directly,
 no pyplot state, Agg canvas), written to a local folder and to the lake under `gold/report/`. A mart
-the export does not hold yet becomes a line "no data yet for <mart>" in the page instead of a chart.
+the export does not hold yet becomes a line "no data yet for <mart>" in the page instead of a chart;
+a question with no rows for the filters (an empty range, an unknown country) becomes "no data for
+<what was asked>" rather than empty axes. Names from the data are text: matplotlib reads `$…$` as
+math (and fails on bad math), so `_text` escapes the dollar sign; the page escapes all it prints.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from spotify_mds.dashboard.panels import GREEN, INK, PALETTE
-from spotify_mds.dashboard.queries import Filters, GoldReader, MissingMart
+from spotify_mds.dashboard.queries import Filters, GoldReader, MissingMart, NoData, require_rows
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,8 @@ class ReportResult:
     """Chart names written (each as `<name>.png`)."""
     missing: dict[str, str] = field(default_factory=dict)
     """Chart name → the mart it is waiting for."""
+    empty: dict[str, str] = field(default_factory=dict)
+    """Chart name → "no data for …" (the mart has no rows for the filters)."""
     lake_keys: list[str] = field(default_factory=list)
 
     @property
@@ -59,6 +64,16 @@ def _figure(height: float = 3.6) -> tuple[Figure, object]:
     ax.grid(axis="y", color="#EEF1F5")
     ax.set_axisbelow(True)
     return fig, ax
+
+
+LABEL_CHARS = 48
+
+
+def _text(values: list[str]) -> list[str]:
+    """Labels shown as written (a `$` would start matplotlib's math mode), cut to LABEL_CHARS so a
+    long name cannot squeeze the chart away."""
+    cut = [v if len(v) <= LABEL_CHARS else v[: LABEL_CHARS - 1] + "…" for v in map(str, values)]
+    return [v.replace("$", r"\$") for v in cut]
 
 
 def _dates(values: list[str]) -> list[datetime]:
@@ -81,7 +96,7 @@ def _date_axis(ax: object) -> None:
 
 
 def plays_per_hour(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.plays_per_hour(f)
+    data = require_rows(reader.plays_per_hour(f), f)
     fig, ax = _figure()
     x = _dates(data["hour_at"])
     ax.fill_between(x, data["plays"], color=GREEN, alpha=0.15, linewidth=0)
@@ -104,18 +119,18 @@ def _barh(labels: list[str], values: list[int], color: str) -> Figure:
 
 
 def top_tracks(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.top_tracks(f)
+    data = require_rows(reader.top_tracks(f), f)
     labels = [f"{t} · {a}" for t, a in zip(data["track_name"], data["artist_name"], strict=True)]
-    return _barh(labels, data["plays"], GREEN)
+    return _barh(_text(labels), data["plays"], GREEN)
 
 
 def top_artists(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.top_artists(f)
-    return _barh(data["artist_name"], data["plays"], PALETTE[1])
+    data = require_rows(reader.top_artists(f), f)
+    return _barh(_text(data["artist_name"]), data["plays"], PALETTE[1])
 
 
 def device_mix(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.device_mix(f)
+    data = require_rows(reader.device_mix(f), f)
     days = sorted(set(data["event_date"]))
     devices = sorted(set(data["device_type"]),
                      key=lambda d: -sum(p for dev, p in zip(data["device_type"], data["plays"], strict=True) if dev == d))
@@ -125,7 +140,7 @@ def device_mix(reader: GoldReader, f: Filters) -> Figure:
     bottom = [0] * len(days)
     for i, device in enumerate(devices):
         values = [plays.get((d, device), 0) for d in days]
-        ax.bar(x, values, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=device, width=0.8)
+        ax.bar(x, values, bottom=bottom, color=PALETTE[i % len(PALETTE)], label=_text([device])[0], width=0.8)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.legend(frameon=False, fontsize=9, ncols=len(devices), loc="upper left", bbox_to_anchor=(0, 1.12))
     _date_axis(ax)
@@ -134,15 +149,15 @@ def device_mix(reader: GoldReader, f: Filters) -> Figure:
 
 
 def country_mix(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.country_mix(f)
+    data = require_rows(reader.country_mix(f), f)
     fig, ax = _figure()
-    ax.bar(data["country_code"], data["plays"], color=GREEN, width=0.65)
+    ax.bar(_text(data["country_code"]), data["plays"], color=GREEN, width=0.65)
     _thousands(ax)
     return fig
 
 
 def active_users(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.daily_active_users(f)
+    data = require_rows(reader.daily_active_users(f), f)
     fig, ax = _figure()
     x = _dates(data["activity_date"])
     ax.plot(x, data["active_users"], color=GREEN, marker="o", markersize=3, linewidth=1.6, label="active")
@@ -154,7 +169,7 @@ def active_users(reader: GoldReader, f: Filters) -> Figure:
 
 
 def sessions(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.sessions(f)
+    data = require_rows(reader.sessions(f), f)
     fig, ax = _figure()
     x = _dates(data["session_date"])
     ax.bar(x, data["sessions"], color=PALETTE[1], alpha=0.35, width=0.8, label="sessions")
@@ -172,7 +187,7 @@ def sessions(reader: GoldReader, f: Filters) -> Figure:
 
 
 def retention(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.retention(f)
+    data = require_rows(reader.retention(f), f)
     cohorts = sorted(set(data["cohort_week"]))
     weeks = sorted(set(data["week_number"]))
     grid = [[float("nan")] * len(weeks) for _ in cohorts]
@@ -194,9 +209,9 @@ def retention(reader: GoldReader, f: Filters) -> Figure:
 
 
 def artist_skips(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.artist_skip_rates()
+    data = require_rows(reader.artist_skip_rates(), Filters())
     fig, ax = _figure(height=3.8)
-    labels = data["artist_name"][::-1]
+    labels = _text(data["artist_name"])[::-1]
     y = range(len(labels))
     ax.barh([i + 0.2 for i in y], data["completion_rate"][::-1], height=0.4, color=GREEN, label="completion rate")
     ax.barh([i - 0.2 for i in y], data["skip_rate"][::-1], height=0.4, color=PALETTE[3], label="skip rate")
@@ -249,6 +264,8 @@ def _page(result: ReportResult, manifest: dict | None, f: Filters) -> str:
         lines.append(f'<section id="{name}"><h2>{esc(title)}</h2>')
         if name in result.charts:
             lines.append(f'<img src="{name}.png" alt="{esc(title)}">')
+        elif name in result.empty:
+            lines.append(f'<p class="missing">{esc(result.empty[name])}</p>')
         else:
             lines.append(f'<p class="missing">no data yet for {esc(result.missing.get(name, mart))}</p>')
         lines.append("</section>")
@@ -268,9 +285,12 @@ def build_report(lake: Lake, out_dir: Path, *, filters: Filters | None = None, t
         for name, (title, _mart, draw) in CHARTS.items():
             try:
                 figure = draw(reader, filters)
-            except MissingMart as missing:
-                result.missing[name] = missing.mart
-                (out_dir / f"{name}.png").unlink(missing_ok=True)  # no stale chart next to "no data yet"
+            except (MissingMart, NoData) as absent:
+                if isinstance(absent, MissingMart):
+                    result.missing[name] = absent.mart
+                else:
+                    result.empty[name] = str(absent)
+                (out_dir / f"{name}.png").unlink(missing_ok=True)  # no stale chart next to "no data"
                 if to_lake:
                     lake.delete(f"{REPORT_PREFIX}/{name}.png")
                 continue
@@ -286,5 +306,6 @@ def build_report(lake: Lake, out_dir: Path, *, filters: Filters | None = None, t
             key = f"{REPORT_PREFIX}/{filename}"
             lake.put(key, data)
             result.lake_keys.append(key)
-    logger.info("report: %d charts, %d waiting for data", len(result.charts), len(result.missing))
+    logger.info("report: %d charts, %d waiting for data, %d with no data for the filters",
+                len(result.charts), len(result.missing), len(result.empty))
     return result

@@ -126,9 +126,11 @@ class Settings(BaseSettings):
     )
 
     # --- simulator ---------------------------------------------------------------------------------
-    user_count: int = Field(6000, gt=0, validation_alias=_env("USER_COUNT"))
+    # The demo's volume: four whole ISO weeks (from a Monday), so retention, weekly and monthly active
+    # users have several points, by few enough users that it stays about 1M events.
+    user_count: int = Field(1500, gt=0, validation_alias=_env("USER_COUNT"))
     sim_seed: int = Field(42, validation_alias=_env("SIM_SEED"))
-    sim_days: float = Field(7.0, gt=0, validation_alias=_env("SIM_DAYS"))
+    sim_days: float = Field(28.0, gt=0, validation_alias=_env("SIM_DAYS"))
     sim_start: datetime = Field(datetime(2026, 11, 2, tzinfo=timezone.utc), validation_alias=_env("SIM_START"))
     sim_events: int | None = Field(None, gt=0, validation_alias=_env("SIM_EVENTS"))
     event_interval_seconds: float = Field(0.1, gt=0, validation_alias=_env("EVENT_INTERVAL_SECONDS"))

@@ -101,12 +101,14 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
     hour = lambda e: e["at"].replace(minute=0, second=0, microsecond=0)  # noqa: E731
     day = lambda e: e["at"].date()  # noqa: E731
 
-    # plays_per_hour
+    # plays_per_hour: plays and the users who played; time listened over plays and skips (one rule
+    # with listening_hourly), so an hour with only skips is a row with 0 plays.
     acc = defaultdict(lambda: [0, set(), 0])
-    for e in plays:
+    for e in starts:
         row = acc[hour(e)]
-        row[0] += 1
-        row[1].add(e["user_id"])
+        if e["event_type"] == "play":
+            row[0] += 1
+            row[1].add(e["user_id"])
         row[2] += e["ms_played"]
     gold["plays_per_hour"] = {(h, n, len(u), ms) for h, (n, u, ms) in acc.items()}
 
@@ -177,6 +179,16 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
         row[2] += 1
     gold["daily_active_users"] = {(d, len(a), len(lst), n) for d, (a, lst, n) in acc.items()}
 
+    # daily_active_users_by_country: the country of each event
+    acc = defaultdict(lambda: [set(), set(), 0])
+    for e in events:
+        row = acc[(day(e), e["country"])]
+        row[0].add(e["user_id"])
+        if e["event_type"] == "play":
+            row[1].add(e["user_id"])
+        row[2] += 1
+    gold["daily_active_users_by_country"] = {(*k, len(a), len(lst), n) for k, (a, lst, n) in acc.items()}
+
     # active_users
     periods = {
         "day": lambda d: d,
@@ -193,19 +205,25 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
     by_user = defaultdict(list)
     for e in events:
         by_user[e["user_id"]].append(e)
-    sessions = []  # (user, first event date, duration ms)
+    sessions = []  # (user, first event date, duration ms, first event's country)
     for user, evs in by_user.items():
         evs.sort(key=lambda e: (e["at"], e["event_id"]))
-        first = last = evs[0]["at"]
+        first, last, country = evs[0]["at"], evs[0]["at"], evs[0]["country"]
         for e in evs[1:]:
             if _ms(e["at"]) - _ms(last) > SESSION_GAP_MS:
-                sessions.append((user, first.date(), _ms(last) - _ms(first)))
-                first = e["at"]
+                sessions.append((user, first.date(), _ms(last) - _ms(first), country))
+                first, country = e["at"], e["country"]
             last = e["at"]
-        sessions.append((user, first.date(), _ms(last) - _ms(first)))
+        sessions.append((user, first.date(), _ms(last) - _ms(first), country))
     acc = defaultdict(list)
-    for user, d, duration in sessions:
+    by_country = defaultdict(list)
+    for user, d, duration, country in sessions:
         acc[d].append((user, duration))
+        by_country[(d, country)].append((user, duration))
+    gold["sessions_daily_by_country"] = {
+        (*k, len(rows), len({u for u, _ in rows}), statistics.fmean([ms for _, ms in rows]) / 60000)
+        for k, rows in by_country.items()
+    }
     gold["sessions_daily"] = set()
     for d, rows in acc.items():
         durations = [duration for _, duration in rows]
@@ -246,7 +264,8 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
 MARTS = (
     "plays_per_hour", "listening_hourly", "top_tracks_daily", "top_tracks_daily_by_country", "top_artists_daily",
     "track_skip_rates", "artist_skip_rates", "device_mix_daily", "country_mix_daily", "daily_active_users",
-    "active_users", "sessions_daily", "retention_cohorts", "level_conversions",
+    "daily_active_users_by_country", "active_users", "sessions_daily", "sessions_daily_by_country",
+    "retention_cohorts", "level_conversions",
 )  # fmt: skip
 
 

@@ -1,14 +1,13 @@
 """The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright.
 
 Without /usr/bin/chromium (or the playwright package) these tests skip with the reason, unless CI=true,
-where they fail. `UPDATE_DOCS_SCREENSHOT=1` also copies the screenshot to docs/dashboard.png.
+where they fail. docs/dashboard.png comes from a real demo run (`make screenshot`), never from here.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -19,7 +18,7 @@ import pytest
 
 from spotify_mds.dashboard import create_app
 from spotify_mds.dashboard.panels import PANELS
-from spotify_mds.dashboard.synthetic import write_synthetic_gold
+from spotify_mds.dashboard.synthetic import HOSTILE_NAMES, write_synthetic_gold
 from spotify_mds.lake import LocalLake
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +28,6 @@ ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _missing(reason: str) -> None:
@@ -105,6 +103,13 @@ def _figures(page: object) -> dict[str, str]:
     )
 
 
+def _kpis(page: object) -> dict[str, str]:
+    return page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('.kpi')].map("
+        "(k) => [k.dataset.kpi, k.querySelector('.value').textContent]))"
+    )
+
+
 def test_every_panel_renders_and_filters_change_the_charts(browser: object, serve: object, tmp_path: Path) -> None:
     lake = LocalLake(tmp_path / "lake")
     write_synthetic_gold(lake)
@@ -128,6 +133,7 @@ def test_every_panel_renders_and_filters_change_the_charts(browser: object, serv
     page.click("#apply")
     _wait_refreshes(page, 2)
     dated = _figures(page)
+    dated_kpis = _kpis(page)
     for panel in PANELS:
         if "date" in panel.filters:
             assert dated[panel.id] != before[panel.id], f"{panel.id} ignored the date filter"
@@ -143,6 +149,8 @@ def test_every_panel_renders_and_filters_change_the_charts(browser: object, serv
         if "country" in panel.filters:
             assert sweden[panel.id] != dated[panel.id], f"{panel.id} ignored the country filter"
     assert "country=SE" in page.url and "start=2026-10-26" in page.url
+    # Every headline number follows the country too (none keeps the all-countries figure).
+    assert _kpis(page) != dated_kpis and all(v != dated_kpis[k] for k, v in _kpis(page).items())
     for panel in PANELS:
         assert page.locator(f"#plot-{panel.id}").get_attribute("data-state") == "ok", panel.id
 
@@ -153,8 +161,6 @@ def test_every_panel_renders_and_filters_change_the_charts(browser: object, serv
     shot = tmp_path / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
-        shutil.copyfile(shot, REPO / "docs" / "dashboard.png")
     assert page.errors == []
     page.close()
 
@@ -179,3 +185,75 @@ def test_an_empty_lake_says_no_data_yet_then_follows_the_first_export(
     assert page.locator("#empty-sessions").inner_text() == "no data yet for sessions_daily"
     assert page.errors == []
     page.close()
+
+
+def test_markup_in_names_is_shown_as_text_and_injects_nothing(browser: object, serve: object, tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake, hostile=True)
+    page = _open(browser, serve(lake))
+    _wait_refreshes(page, 1)
+    for panel in PANELS:
+        assert page.locator(f"#plot-{panel.id}").get_attribute("data-state") == "ok", panel.id
+
+    # Nothing from the data became an element: no link, no styled span, no image, no script effect.
+    injected = page.evaluate(
+        """() => ({
+            links: [...document.querySelectorAll('a[href], a[*|href]')].map((a) => a.outerHTML.slice(0, 120)),
+            svgLinks: document.querySelectorAll('.plot svg a').length,
+            styled: [...document.querySelectorAll('.plot tspan[style], .plot span[style]')]
+                .filter((n) => /position|inset|background/.test(n.getAttribute('style'))).length,
+            byId: document.querySelectorAll('#injected').length,
+            images: document.querySelectorAll('img').length,
+            flag: document.body.dataset.injected || null,
+        })"""
+    )
+    assert injected == {"links": [], "svgLinks": 0, "styled": 0, "byId": 0, "images": 0, "flag": None}
+
+    # ... and the names are there, literally, in the tick labels and the legend.
+    artists = page.locator("#plot-top_artists").inner_text() + page.evaluate(
+        "() => [...document.querySelectorAll('#plot-top_artists .ytick text')].map((t) => t.textContent).join('\\n')")
+    assert '<a href="https://evil.example/">click me</a> ' in artists
+    assert "<b>bold</b> &amp; $\\frac{1}$ %{y} {{country}}" in artists
+    legend = page.evaluate(
+        "() => [...document.querySelectorAll('#plot-device_mix .legendtext')].map((t) => t.textContent)")
+    assert '<a href="https://evil.example/">click me</a>' in legend
+
+    # The hover box shows the name as text too.
+    page.evaluate("() => Plotly.Fx.hover('plot-top_artists', [{curveNumber: 0, pointNumber: 9}])")
+    page.wait_for_selector("#plot-top_artists .hovertext", timeout=5_000)
+    hover = page.evaluate("() => document.querySelector('#plot-top_artists .hovertext').textContent")
+    assert any(name in hover for name in HOSTILE_NAMES), hover
+    assert page.locator("#plot-top_artists .hovertext a").count() == 0
+    assert page.errors == []
+    page.close()
+
+
+def test_an_empty_range_says_no_data_for_it(browser: object, serve: object, tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake)
+    page = _open(browser, serve(lake) + "?start=2027-01-01&end=2027-01-02")
+    _wait_refreshes(page, 1)
+    for panel in PANELS:
+        plot = page.locator(f"#plot-{panel.id}")
+        if "date" in panel.filters:
+            assert plot.get_attribute("data-state") == "empty", panel.id
+            assert plot.is_hidden(), panel.id
+            assert page.locator(f"#empty-{panel.id}").inner_text() == "no data for 2027-01-01 to 2027-01-02"
+    assert page.locator('.kpi[data-kpi="plays"] .value').inner_text() == "no data for 2027-01-01 to 2027-01-02"
+    assert page.errors == []
+    page.close()
+
+
+def test_the_screenshot_command_draws_every_panel_of_an_export(browser: object, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from spotify_mds.dashboard.screenshot import capture, ensure_demo_export, serving
+
+    write_synthetic_gold(LocalLake(tmp_path / "data" / "lake"))
+    lake = ensure_demo_export(tmp_path / "data")  # an export is there: no demo run
+    out = tmp_path / "docs" / "dashboard.png"
+    with serving(lake) as url:
+        capture(browser, url, out)
+    image = Image.open(out)
+    assert image.format == "PNG" and image.width == 1440 and image.height > 2000  # every panel, full page
+    assert len(image.convert("RGB").resize((144, 270)).getcolors(maxcolors=144 * 270)) > 200

@@ -34,11 +34,12 @@ def ground_truth(settings):
         moment = datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
         day = moment.date()
         daily_users[day].add(record["user_id"])
-        if record["event_type"] == "play":
+        if record["event_type"] in ("play", "skip"):  # time listened: plays and skips (dbt/macros/listening.sql)
             slot = plays_per_hour[moment.replace(minute=0, second=0, microsecond=0)]
+            slot[2] += record["ms_played"]
+        if record["event_type"] == "play":
             slot[0] += 1
             slot[1].add(record["user_id"])
-            slot[2] += record["ms_played"]
             daily_plays[day][record["song_id"]] += 1
     top = {
         day: [track for track, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:50]]

@@ -153,7 +153,9 @@ def test_a_missing_mart_says_no_data_yet(tmp_path: Path) -> None:
         missing = client.get("/api/panels/sessions").json()
         assert missing == {"id": "sessions", "status": "missing", "mart": "sessions_daily",
                            "message": "no data yet for sessions_daily"}
-        assert client.get("/api/kpis").json()["skip_rate"] == {"value": None, "mart": "listening_hourly"}
+        assert client.get("/api/kpis").json()["skip_rate"] == {"value": None, "mart": "listening_hourly",
+                                                               "message": "no data yet for listening_hourly",
+                                                               "scope": "all countries"}
         # the country filter needs listening_hourly, which is not there yet
         assert client.get("/api/panels/plays_per_hour", params={"country": "SE"}).json()["mart"] == "listening_hourly"
 
@@ -170,3 +172,67 @@ def test_an_empty_lake_has_no_data(tmp_path: Path) -> None:
 def test_plotly_is_sent_compressed(client: TestClient) -> None:
     response = client.get("/static/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
+
+
+# -- data is text -------------------------------------------------------------------------------------
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def test_markup_in_names_reaches_plotly_as_escaped_text(tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake, hostile=True)
+    with TestClient(create_app(lake)) as client:
+        for panel in PANELS:
+            body = client.get(f"/api/panels/{panel.id}").json()
+            assert body["status"] == "ok", panel.id
+            for trace in body["figure"]["data"]:
+                data = {k: v for k, v in trace.items() if k not in ("hovertemplate", "texttemplate", "marker", "line")}
+                raw = [s for s in _strings(data) if "<" in s or ">" in s]
+                assert raw == [], f"{panel.id}: markup reaches plotly unescaped: {raw[:2]}"
+                # A template names the data; it never has data formatted into it.
+                assert "evil.example" not in trace.get("hovertemplate", ""), panel.id
+        artists = client.get("/api/panels/top_artists").json()["figure"]["data"][0]["y"]
+        assert any(name.startswith('&lt;a href="https://evil.example/"&gt;click me&lt;/a&gt; ') for name in artists)
+        assert any("&lt;b&gt;bold&lt;/b&gt; &amp;amp; $\\frac{1}$ %{y}" in name for name in artists)
+        devices = [t["name"] for t in client.get("/api/panels/device_mix").json()["figure"]["data"]]
+        assert '&lt;a href="https://evil.example/"&gt;click me&lt;/a&gt;' in devices
+
+
+# -- empty answers and what the KPIs cover ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("start=2027-01-01&end=2027-01-02", "no data for 2027-01-01 to 2027-01-02"), ("country=ZZ", "no data for country ZZ")],
+)
+def test_an_empty_answer_says_no_data_for_what_was_asked(client: TestClient, query: str, message: str) -> None:
+    for panel in PANELS:
+        body = client.get(f"/api/panels/{panel.id}?{query}").json()
+        follows = "date" in panel.filters if query.startswith("start") else panel.id in {
+            "plays_per_hour", "top_tracks", "device_mix"}
+        if follows:
+            assert (body["status"], body["message"]) == ("empty", message), panel.id
+        else:
+            assert body["status"] == "ok", panel.id
+    kpis = client.get(f"/api/kpis?{query}").json()
+    assert kpis["plays"] == {"value": None, "mart": kpis["plays"]["mart"], "message": message,
+                             "scope": "ZZ" if "country" in query else "all countries"}
+
+
+def test_every_kpi_follows_the_country_filter(gold_lake: LocalLake) -> None:
+    reader = GoldReader(gold_lake)
+    everyone, sweden = reader.kpis(Filters()), reader.kpis(Filters(country="SE"))
+    assert {k["scope"] for k in sweden.values()} == {"SE"} and {k["scope"] for k in everyone.values()} == {"all countries"}
+    for name in ("plays", "hours_played", "avg_daily_active_users", "avg_session_minutes", "skip_rate"):
+        assert sweden[name]["value"] is not None and sweden[name]["value"] != everyone[name]["value"], name
+    assert sweden["avg_daily_active_users"]["mart"] == "daily_active_users_by_country"
+    assert sweden["avg_session_minutes"]["mart"] == "sessions_daily_by_country"
+    dau = reader.query("select avg(active_users) as v from {daily_active_users_by_country} where country_code = 'SE'",
+                       marts=["daily_active_users_by_country"])["v"][0]
+    assert sweden["avg_daily_active_users"]["value"] == pytest.approx(dau)
+    reader.close()

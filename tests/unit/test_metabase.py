@@ -361,3 +361,34 @@ def test_the_cli_provisions_from_the_environment(tmp_path: Path, monkeypatch: py
     monkeypatch.delenv("MB_ADMIN_PASSWORD")
     refused = CliRunner().invoke(app, ["metabase", "provision"])
     assert isinstance(refused.exception, ConfigError) and "MB_ADMIN_PASSWORD" in str(refused.exception)
+
+
+# -- text from the data is text -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda q: q.update(visualization={"column_settings": {'["name","track"]': {"view_as": "link"}}}), "view_as"),
+        (lambda q: q.update(visualization={"column_settings": {'["name","artist_name"]': {"link_url": "{{artist_name}}"}}}),
+         "link_url"),
+        (lambda q: q.update(visualization={"click_behavior": {"type": "link", "linkType": "url"}}), "click_behavior"),
+        (lambda q: q.update(display="text"), "display text"),
+    ],
+)
+def test_definitions_that_would_render_data_as_markup_are_refused(tmp_path: Path, edit: Any, message: str) -> None:
+    document = yaml.safe_load(definitions_path().read_text())
+    edit(next(q for q in document["questions"] if q["key"] == "top_tracks"))
+    path = tmp_path / "dashboards.yml"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(ConfigError, match=re.escape(message) + ".*text from the data is text"):
+        load_definitions(path)
+
+
+def test_every_card_shows_names_as_plain_text() -> None:
+    fake = FakeMetabase()
+    _run(fake, load_definitions())
+    assert fake.cards
+    for card in fake.cards.values():
+        settings = card["visualization_settings"]["column_settings"]
+        for column in ("track", "track_name", "artist_name", "device_type", "country_code"):
+            assert settings[json.dumps(["name", column], separators=(",", ":"))] == {"view_as": None}, card["name"]
+        assert card["display"] not in ("text", "heading", "link", "iframe")

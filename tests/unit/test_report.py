@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,44 @@ def test_the_cli_writes_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert lake.list(f"{REPORT_PREFIX}/")
     bad = CliRunner().invoke(app, ["report", "--country", "Sweden"])
     assert bad.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [(Filters(start=date(2027, 1, 1), end=date(2027, 1, 2)), "no data for 2027-01-01 to 2027-01-02"),
+     (Filters(country="ZZ"), "no data for country ZZ")],
+)
+def test_an_empty_range_or_unknown_country_says_no_data_for_it(
+    full: tuple[LocalLake, Path], tmp_path: Path, filters: Filters, message: str
+) -> None:
+    lake, _out = full
+    (tmp_path / "retention.png").write_bytes(b"stale")
+    result = build_report(lake, tmp_path, filters=filters, to_lake=False)  # warnings are errors here
+    assert result.empty and set(result.empty.values()) == {message}
+    assert set(result.charts) | set(result.empty) == set(CHARTS)
+    if filters.start:
+        assert "retention" in result.empty and not (tmp_path / "retention.png").exists()
+    assert f'<p class="missing">{message}</p>' in result.index.read_text()
+
+
+def test_the_cli_report_on_an_empty_range_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAKE_URL", str(tmp_path / "lake"))
+    result = CliRunner().invoke(app, ["report", "--out", "r", "--start", "2027-01-01", "--end", "2027-01-02"])
+    assert result.exit_code == 0, result.output
+    assert "retention: no data for 2027-01-01 to 2027-01-02" in result.output
+
+
+def test_names_with_markup_or_dollars_are_drawn_as_text(tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    write_synthetic_gold(lake, hostile=True)
+    manifest = json.loads(lake.get("gold/_manifest.json"))
+    manifest["exported_at"] = '<a href="https://evil.example/">now</a>'
+    lake.put("gold/_manifest.json", json.dumps(manifest).encode())
+    result = build_report(lake, tmp_path / "out", to_lake=False)  # `$\frac{1}$` is bad matplotlib math
+    assert result.charts == list(CHARTS)
+    page = result.index.read_text()
+    assert "&lt;a href=&quot;https://evil.example/&quot;&gt;now&lt;/a&gt;" in page
+    assert "<a " not in page and "evil.example/\"" not in page

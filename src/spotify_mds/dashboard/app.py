@@ -6,6 +6,7 @@
     GET /api/meta              date range, countries, and the panels (id, title, filters)
     GET /api/kpis?start=&end=&country=          headline numbers
     GET /api/panels/{id}?start=&end=&country=   one panel's Plotly figure, or "no data yet for <mart>"
+                                                (not exported yet), or "no data for <filters>" (no rows)
 
 Only GET exists, so the app cannot change anything. The page polls /api/status and redraws when
 the manifest's `exported_at` changes, so it follows a pipeline that keeps exporting.
@@ -28,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from spotify_mds.dashboard.panels import PANELS, PANELS_BY_ID
-from spotify_mds.dashboard.queries import GoldReader, InvalidFilter, MissingMart, parse_filters
+from spotify_mds.dashboard.queries import GoldReader, InvalidFilter, MissingMart, no_data_message, parse_filters
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)
@@ -110,12 +111,12 @@ def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
             return _json({"error": "no such panel"}, 404)
         filters = parse_filters(**_filter_args(request))
         try:
-            figure = found.build(reader, filters)
+            figure = found.figure(reader, filters)
         except MissingMart as missing:
             return _json({"id": found.id, "status": "missing", "mart": missing.mart, "message": str(missing)})
         empty = not any(len(trace.get("x") or trace.get("z") or []) for trace in figure["data"])
         return _json({"id": found.id, "status": "empty" if empty else "ok", "figure": figure,
-                      "message": "nothing in the selected period" if empty else None})
+                      "message": no_data_message(filters) if empty else None})
 
     async def invalid_filter(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidFilter)

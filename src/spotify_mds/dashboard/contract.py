@@ -83,6 +83,13 @@ PLANNED: Contract = {
         "listening_users": "bigint",
         "events": "bigint",
     },
+    "daily_active_users_by_country": {
+        "activity_date": "date",
+        "country_code": "varchar",
+        "active_users": "bigint",
+        "listening_users": "bigint",
+        "events": "bigint",
+    },
     "active_users": {"period": "varchar", "period_start": "date", "active_users": "bigint"},
     "sessions_daily": {
         "session_date": "date",
@@ -91,6 +98,13 @@ PLANNED: Contract = {
         "sessions_per_user": "double",
         "avg_session_minutes": "double",
         "median_session_minutes": "double",
+    },
+    "sessions_daily_by_country": {
+        "session_date": "date",
+        "country_code": "varchar",
+        "sessions": "bigint",
+        "users": "bigint",
+        "avg_session_minutes": "double",
     },
     "retention_cohorts": {
         "cohort_week": "date",

@@ -2,6 +2,12 @@
 
 Figures are built here, in Python, as the dicts `Plotly.react(div, data, layout)` takes, so the page's
 JavaScript stays a thin renderer and every chart can be tested without a browser.
+
+Every text from the data is text: plotly.js renders a subset of HTML in whatever it draws (tick
+labels, legends, hover boxes: `<a href>` becomes a live link, `<span style>` is styled), so
+`Panel.figure` escapes `&`, `<` and `>` in every string of a trace's data before it leaves Python
+(plotly shows the entities as the characters they stand for). Hover templates never format data in:
+they name it (`%{y}`, `%{fullData.name}`), so plotly substitutes the escaped value.
 """
 
 from __future__ import annotations
@@ -32,6 +38,33 @@ class Panel:
     """Which filters change it: "date", "country"."""
     build: Callable[[GoldReader, Filters], Figure]
     wide: bool = False
+
+    def figure(self, reader: GoldReader, f: Filters) -> Figure:
+        """The panel's figure, with every data-derived string escaped for plotly (see the module doc)."""
+        return escape_figure(self.build(reader, f))
+
+
+_TRACE_DATA = ("x", "y", "z", "text", "customdata", "labels", "name", "ids")
+
+
+def plain_text(value: str) -> str:
+    """`value` as plotly shows it literally: `&`, `<` and `>` as entities."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def escape_figure(figure: Figure) -> Figure:
+    """`figure` with the strings of its traces' data escaped (the layout holds no data)."""
+    traces = [{**trace, **{key: _escaped(trace[key]) for key in _TRACE_DATA if key in trace}}
+              for trace in figure["data"]]
+    return {**figure, "data": traces}
 
 
 def _layout(**extra: Any) -> dict[str, Any]:
@@ -149,7 +182,7 @@ def device_mix(reader: GoldReader, f: Filters) -> Figure:
         traces.append({
             "type": "bar", "name": device, "x": [r[0] for r in rows], "y": [r[1] for r in rows],
             "marker": {"color": PALETTE[i % len(PALETTE)]},
-            "hovertemplate": f"{device}<br>%{{x|%a %d %b}}: <b>%{{y:,}}</b> plays<extra></extra>",
+            "hovertemplate": "%{fullData.name}<br>%{x|%a %d %b}: <b>%{y:,}</b> plays<extra></extra>",
         })
     return {"data": traces, "layout": _layout(barmode="stack", showlegend=True, bargap=0.15,
                                               legend={"traceorder": "normal"}, xaxis=_daily_axis(data["event_date"]))}

@@ -46,6 +46,14 @@ class MissingMart(SpotifyMdsError):
         self.mart = mart
 
 
+class NoData(SpotifyMdsError):
+    """The mart is there but holds nothing for the filters; the message says what was asked."""
+
+    def __init__(self, filters: Filters) -> None:
+        super().__init__(no_data_message(filters))
+        self.filters = filters
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     start: date | None = None
@@ -72,6 +80,26 @@ def parse_filters(start: str | None = None, end: str | None = None, country: str
     if filters.start and filters.end and filters.start > filters.end:
         raise InvalidFilter("start must not be after end", field="start")
     return filters
+
+
+def no_data_message(f: Filters) -> str:
+    """What an empty answer tells the user: "no data for 2027-01-01 to 2027-01-02 in ZZ"."""
+    if f.start and f.end:
+        period = f"{f.start} to {f.end}" if f.start != f.end else f"{f.start}"
+    elif f.start or f.end:
+        period = f"from {f.start}" if f.start else f"up to {f.end}"
+    else:
+        period = ""
+    country = f"country {f.country}" if f.country else ""
+    asked = " in ".join(part for part in (period, country) if part)
+    return f"no data for {asked}" if asked else "no data in the export"
+
+
+def require_rows(data: Columns, f: Filters) -> Columns:
+    """`data`, or NoData when it has no rows (an empty range, a country the data does not have)."""
+    if not any(data.values()):
+        raise NoData(f)
+    return data
 
 
 def _where(filters: Filters, date_expr: str | None, country_col: str | None = None) -> tuple[str, list[Any]]:
@@ -294,27 +322,33 @@ class GoldReader:
         )
 
     def kpis(self, f: Filters) -> dict[str, dict[str, Any]]:
-        """Headline numbers, each with the mart it comes from and `value` None when that is missing."""
+        """Headline numbers, each with the mart it comes from; `value` None (and `message` why) when the
+        mart is missing or has no rows for the filters."""
         out: dict[str, dict[str, Any]] = {}
 
         def kpi(name: str, mart: str, sql: str, params: list[Any]) -> None:
+            # `scope`: whose figure it is, so the page can say it next to the number.
+            scope = f.country or "all countries"
             try:
                 value = self.query(sql, params, marts=[mart])["v"][0]
-            except MissingMart:
-                out[name] = {"value": None, "mart": mart}
+            except MissingMart as missing:
+                out[name] = {"value": None, "mart": mart, "message": str(missing), "scope": scope}
                 return
-            out[name] = {"value": value, "mart": mart}
+            out[name] = {"value": value, "mart": mart, "message": no_data_message(f) if value is None else None,
+                         "scope": scope}
 
+        # Every KPI follows the country filter, from a mart at country grain when one is chosen.
         hourly = "listening_hourly" if f.country else "plays_per_hour"
         where, params = _where(f, "cast(hour_at as date)", "country_code" if f.country else None)
         kpi("plays", hourly, f"select sum(plays) as v from {{{hourly}}}{where}", params)
         kpi("hours_played", hourly, f"select sum(ms_played) / 3600000.0 as v from {{{hourly}}}{where}", params)
-        where, params = _where(f, "activity_date")
-        kpi("avg_daily_active_users", "daily_active_users",
-            f"select avg(active_users) as v from {{daily_active_users}}{where}", params)
-        where, params = _where(f, "session_date")
-        kpi("avg_session_minutes", "sessions_daily",
-            f"select sum(avg_session_minutes * sessions) / nullif(sum(sessions), 0) as v from {{sessions_daily}}{where}",
+        daily = "daily_active_users_by_country" if f.country else "daily_active_users"
+        where, params = _where(f, "activity_date", "country_code" if f.country else None)
+        kpi("avg_daily_active_users", daily, f"select avg(active_users) as v from {{{daily}}}{where}", params)
+        sessions = "sessions_daily_by_country" if f.country else "sessions_daily"
+        where, params = _where(f, "session_date", "country_code" if f.country else None)
+        kpi("avg_session_minutes", sessions,
+            f"select sum(avg_session_minutes * sessions) / nullif(sum(sessions), 0) as v from {{{sessions}}}{where}",
             params)
         where, params = _where(f, "cast(hour_at as date)", "country_code")
         kpi("skip_rate", "listening_hourly",

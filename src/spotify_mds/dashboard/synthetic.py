@@ -28,25 +28,43 @@ ARTISTS = (
     "Maya Reyes", "Neon Harbor", "Saga Lund", "Dj Paulo", "Hana Mori", "Velvet Echo",
     "Ravi Kapoor", "Blue Meridian", "Clara Voss", "Fado Norte",
 )
+# Names an attacker could give a track, an artist or a device: each must be shown as the text it is.
+HOSTILE_NAMES = (
+    '<a href="https://evil.example/">click me</a>',
+    '<span style="position:fixed;inset:0;background:#E8115B" id="injected">painted over</span>',
+    '<img src="x" onerror="document.body.dataset.injected=1">',
+    "<b>bold</b> &amp; $\\frac{1}$ %{y} {{country}}",
+)
 WORDS = ("Midnight", "Golden", "Echoes", "Rain", "Fire", "City", "Lights", "Ocean", "Dreams", "Run",
          "Summer", "Electric", "Heart", "Wild", "Paper", "Moon", "Silver", "Home", "Static", "Bloom")
 
 
-def _tracks(rng: np.random.Generator, count: int) -> list[tuple[str, str, str, str]]:
+def _tracks(rng: np.random.Generator, count: int, artists: tuple[str, ...],
+            hostile: bool) -> list[tuple[str, str, str, str]]:
     tracks = []
     for i in range(count):
-        artist = i % len(ARTISTS)
+        artist = i % len(artists)
         name = f"{WORDS[rng.integers(len(WORDS))]} {WORDS[rng.integers(len(WORDS))]}"
-        tracks.append((f"trk_{i:04d}", name, f"art_{artist:03d}", ARTISTS[artist]))
+        if hostile:
+            name = f"{HOSTILE_NAMES[i % len(HOSTILE_NAMES)]} {name}"
+        tracks.append((f"trk_{i:04d}", name, f"art_{artist:03d}", artists[artist]))
     return tracks
 
 
-def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: int = 7) -> dict[str, pa.Table]:
-    """One Arrow table per contract mart, with the contract's columns in order."""
+def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: int = 7,
+                    hostile: bool = False) -> dict[str, pa.Table]:
+    """One Arrow table per contract mart, with the contract's columns in order.
+
+    `hostile`: every track and artist name, and one device type, carries markup (`HOSTILE_NAMES`).
+    """
     rng = np.random.default_rng(seed)
+    artists, devices = ARTISTS, DEVICES
+    if hostile:
+        artists = tuple(f"{HOSTILE_NAMES[a % len(HOSTILE_NAMES)]} {name}" for a, name in enumerate(ARTISTS))
+        devices = (DEVICES[0], HOSTILE_NAMES[0], *DEVICES[2:])
     hours = [datetime(start.year, start.month, start.day) + timedelta(hours=h) for h in range(days * 24)]
     dates = [start + timedelta(days=d) for d in range(days)]
-    tracks = _tracks(rng, 80)
+    tracks = _tracks(rng, 80, artists, hostile)
     popularity = 1.0 / np.arange(1, len(tracks) + 1) ** 0.8
     rng.shuffle(popularity)
 
@@ -65,7 +83,7 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
         for c, country in enumerate(COUNTRIES):
             local = (hour.hour + COUNTRY_OFFSETS[c]) % 24
             diurnal = 0.25 + 0.75 * np.exp(-((local - 20) ** 2) / 30) + 0.35 * np.exp(-((local - 8) ** 2) / 6)
-            for d, device in enumerate(DEVICES):
+            for d, device in enumerate(devices):
                 mean = 900 * COUNTRY_WEIGHTS[c] * DEVICE_WEIGHTS[d] * diurnal * growth[h]
                 plays = int(rng.poisson(mean))
                 listeners = max(int(plays * rng.uniform(0.35, 0.55)), min(plays, 1))
@@ -99,9 +117,9 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
             add("top_tracks_daily", day, rank, *tracks[i], int(plays[i]), int(plays[i] * 0.6))
         by_artist: dict[int, int] = {}
         for i, p in enumerate(plays):
-            by_artist[i % len(ARTISTS)] = by_artist.get(i % len(ARTISTS), 0) + int(p)
+            by_artist[i % len(artists)] = by_artist.get(i % len(artists), 0) + int(p)
         for rank, a in enumerate(sorted(by_artist, key=lambda a: (-by_artist[a], a)), start=1):
-            add("top_artists_daily", day, rank, f"art_{a:03d}", ARTISTS[a], by_artist[a], int(by_artist[a] * 0.5))
+            add("top_artists_daily", day, rank, f"art_{a:03d}", artists[a], by_artist[a], int(by_artist[a] * 0.5))
         for c, country in enumerate(COUNTRIES):
             local = popularity * rng.lognormal(0, 0.6, len(tracks))
             local_plays = np.floor(daily_country[(day, country)] * 0.6 * local / local.sum()).astype(int)
@@ -118,10 +136,10 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
         skip_rate = skips[i] / starts[i] if starts[i] else 0.0
         add("track_skip_rates", *track, int(starts[i]), int(skips[i]), round(skip_rate, 4),
             round(1 - skip_rate - rng.uniform(0.05, 0.12), 4))
-        a = i % len(ARTISTS)
+        a = i % len(artists)
         artist_starts[a] = artist_starts.get(a, 0) + starts[i]
         artist_skips[a] = artist_skips.get(a, 0) + skips[i]
-    for a, name in enumerate(ARTISTS):
+    for a, name in enumerate(artists):
         rate = artist_skips[a] / artist_starts[a] if artist_starts[a] else 0.0
         add("artist_skip_rates", f"art_{a:03d}", name, int(artist_starts[a]), int(artist_skips[a]),
             round(rate, 4), round(1 - rate - 0.08, 4))
@@ -135,6 +153,11 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
         add("sessions_daily", day, sessions, active, round(sessions / active, 3), round(avg_minutes, 2),
             round(avg_minutes * 0.78, 2))
         add("active_users", "day", day, active)
+        for c, country in enumerate(COUNTRIES):  # no extra draws: the other marts stay as they were
+            users = max(1, int(active * COUNTRY_WEIGHTS[c]))
+            add("daily_active_users_by_country", day, country, users, int(users * 0.94), users * 28)
+            add("sessions_daily_by_country", day, country, max(1, int(sessions * COUNTRY_WEIGHTS[c])), users,
+                round(avg_minutes * (0.9 + 0.03 * c), 2))
         add("level_conversions", day, int(rng.poisson(14)), int(rng.poisson(5)))
     for w in range(0, days, 7):
         add("active_users", "week", dates[w], int(5200 + 120 * w / 7 + rng.normal(0, 60)))
@@ -172,9 +195,10 @@ def write_synthetic_gold(
     *,
     exported_at: str = "2026-11-09T06:00:00+00:00",
     seed: int = 7,
+    hostile: bool = False,
 ) -> dict[str, int]:
     """Write the chosen marts (default: all) and a manifest like `export_gold`'s; return rows per mart."""
-    tables = synthetic_marts(seed=seed)
+    tables = synthetic_marts(seed=seed, hostile=hostile)
     chosen = list(tables) if marts is None else marts
     rows = {}
     for mart in chosen:

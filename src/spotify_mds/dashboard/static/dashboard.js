@@ -98,7 +98,7 @@ function renderKpis(kpis) {
     const value = card.querySelector(".value");
     const missing = !item || item.value === null || item.value === undefined;
     card.classList.toggle("missing", missing);
-    value.textContent = missing ? (item ? `no data yet for ${item.mart}` : "—") : formats[card.dataset.kpi](item.value);
+    value.textContent = missing ? (item ? item.message || `no data yet for ${item.mart}` : "—") : formats[card.dataset.kpi](item.value);
   }
 }
 
