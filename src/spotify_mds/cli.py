@@ -164,7 +164,7 @@ def land(
     compression: Annotated[Optional[str], typer.Option(help="none|gzip|zstd (LAND_COMPRESSION).")] = None,
 ) -> None:
     """Land records in bronze: from Kafka (a consumer group, commit after write), or from an NDJSON file."""
-    from spotify_mds.land import land_batches, ndjson_batches
+    from spotify_mds.land import land_file
     from spotify_mds.runner import lake_from
 
     overrides = {
@@ -180,8 +180,8 @@ def land(
     if from_file is None:
         _land_kafka(settings, stop_when_idle)
         return
-    stats = land_batches(
-        ndjson_batches(from_file),
+    stats = land_file(
+        from_file,
         lake_from(settings),
         settings.kafka_topic,
         max_records=settings.land_max_records,

@@ -149,11 +149,11 @@ class FlakyLake(MemoryLake):
         self.down = False
         self.refused = 0
 
-    def put(self, key, data):
+    def put(self, key, data, **options):
         if self.down:
             self.refused += 1
             raise LakeError(f"cannot write {key}: connection refused", key=key)
-        return super().put(key, data)
+        return super().put(key, data, **options)
 
 
 def landed_ids(lake: MemoryLake) -> list[str]:
