@@ -129,7 +129,8 @@ def produce(
     topic = topic or settings.kafka_topic
     bootstrap = settings.kafka_bootstrap_servers
     config = sim_config(settings, seed=seed, users=users, days=days if days else (3650.0 if rate else None), max_events=events)
-    if ensure_topic(bootstrap, topic, partitions or settings.kafka_partitions):
+    timeout = settings.kafka_connect_timeout_seconds
+    if ensure_topic(bootstrap, topic, partitions or settings.kafka_partitions, timeout=timeout):
         console.print(f"created topic {topic} with {partitions or settings.kafka_partitions} partitions")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -245,6 +246,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
             retry_max_s=settings.land_retry_max_seconds,
             stop=stop,
             on_status=show,
+            connect_timeout_s=settings.kafka_connect_timeout_seconds,
         )
     finally:
         writer.close()

@@ -45,6 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spotify_mds.errors import ComponentUnavailable, LakeError
+from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
 from spotify_mds.land import BronzeWriter, LandStats
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def consumer_config(
         "max.partition.fetch.bytes": 4 * 1024 * 1024,
         "fetch.wait.max.ms": 100,
         "isolation.level": "read_committed",
+        "logger": LIBRDKAFKA_LOG,  # librdkafka's own lines at DEBUG, not a flood on stderr
     }
     if instance_id:
         config["group.instance.id"] = instance_id
@@ -366,13 +368,15 @@ def land_kafka(
     on_status: Callable[[LanderStatus], None] | None = None,
     status_every_s: float = 1.0,
     consumer_factory: Callable[[dict], object] | None = None,
+    connect_timeout_s: float = 10.0,
 ) -> LanderStatus:
     """Consume `topic` in `consumer_conf`'s group and land it through `writer` until `stop` is set
     (or, with `stop_when_idle_s`, until no record arrived for that long since partitions were first
     assigned); then flush, commit, leave.
 
-    Raises LakeError when the final flush still fails after `shutdown_timeout_s` (nothing of it is
-    committed: the next run replays it). `consumer_factory` builds the consumer from the config
+    Raises KafkaUnavailable when no broker answered within `connect_timeout_s` at the start (later
+    outages are waited out), and LakeError when the final flush still fails after
+    `shutdown_timeout_s` (nothing of it is committed: the next run replays it). `consumer_factory` builds the consumer from the config
     (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
     """
     if consumer_factory is None:
@@ -380,6 +384,11 @@ def land_kafka(
 
     stop = stop or threading.Event()
     consumer = consumer_factory(consumer_conf)
+    try:
+        check_reachable(consumer, consumer_conf.get("bootstrap.servers", "?"), connect_timeout_s)
+    except BaseException:
+        consumer.close()
+        raise
     lander = _Lander(consumer, topic, writer, idle_flush_s=idle_flush_s, retry_max_s=retry_max_s)
     consumer.subscribe([topic], on_assign=lander.on_assign, on_revoke=lander.on_revoke, on_lost=lander.on_lost)
     started = last_message_at = next_status = time.monotonic()

@@ -134,8 +134,13 @@ class FakeConsumer:
     def resume(self, partitions) -> None:
         self.paused -= {tp.partition for tp in partitions}
 
-    def get_watermark_offsets(self, tp, cached=False):
+    def get_watermark_offsets(self, tp, cached=False, timeout=None):
         return 0, len(self.logs[tp.partition])
+
+    def list_topics(self, topic=None, timeout=-1):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(topics={TOPIC: SimpleNamespace(partitions={p: None for p in self.logs}, error=None)})
 
     def close(self) -> None:
         self.closed = True
