@@ -201,7 +201,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     from rich.live import Live
 
     from spotify_mds.land import BronzeWriter
-    from spotify_mds.land_kafka import consumer_config, land_kafka
+    from spotify_mds.land_kafka import LandingIncomplete, consumer_config, land_kafka
     from spotify_mds.runner import lake_from
 
     writer = BronzeWriter(
@@ -236,6 +236,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
 
     if live is not None:
         live.start()
+    status = None
     try:
         status = land_kafka(
             conf,
@@ -248,14 +249,23 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
             on_status=show,
             connect_timeout_s=settings.kafka_connect_timeout_seconds,
         )
+    except LandingIncomplete as exc:
+        status = exc.status
+        raise
     finally:
         writer.close()
         if live is not None:
             live.stop()
+        if status is not None:  # after a LandingIncomplete too: the summary, then its one line
+            _print_land_summary(status)
+
+
+def _print_land_summary(status) -> None:
     stats = status.writer
     console.print(
         f"landed {stats.landed:,}, quarantined {stats.quarantined:,}, files written {stats.files:,} "
-        f"(unchanged {stats.unchanged_files:,}), {stats.records:,} records in {status.elapsed_s:.1f}s "
+        f"(unchanged {stats.unchanged_files:,}, replaced {stats.replaced_files:,}), "
+        f"{stats.records:,} records in {status.elapsed_s:.1f}s "
         f"({status.rate:,.0f}/s), commits {status.commits:,}, rebalances {status.rebalances}, "
         f"storage outages {status.outages}, lag {status.lag if status.lag is not None else '?'}",
         highlight=False,

@@ -2,7 +2,11 @@
 
 Three implementations of the same five calls (`put`, `get`, `list`, `delete`, `url`):
 - `LocalLake`: a folder; writes are atomic (temporary file, fsync, rename) so a crash never leaves
-  half a file under its final name;
+  half a file under its final name. A writer killed mid-write leaves its temporary file, named
+  `.tmp-<pid>@<host>-<random>.tmp` (hidden, never listed); `remove_stale_temporaries` deletes those
+  of writers that are gone, so lakes shared by several writers stay safe: on this host a file is
+  stale once its pid is not running, from another host (or unnamed) once it is an hour old, as no
+  write takes that long;
 - `S3Lake`: any S3 endpoint (MinIO, AWS S3, moto) through s3fs; a PUT is atomic by nature. Short
   connect/read timeouts and a few retries per call: a longer outage surfaces as `LakeError`, and the
   caller (the lander) decides how to wait — it must keep talking to Kafka meanwhile;
@@ -26,7 +30,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -92,8 +99,9 @@ class LocalLake:
                     _check_replace(key, stored, data, may_replace)
             path.parent.mkdir(parents=True, exist_ok=True)
             # Suffix `.tmp`, not the key's: a writer killed mid-write (kill -9) leaves a hidden
-            # `.tmp-*.tmp` that no `*.ndjson` glob of a reader picks up as data.
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
+            # `.tmp-*.tmp` that no `*.ndjson` glob of a reader picks up as data; the writer's pid and
+            # host in the name tell `remove_stale_temporaries` whether it is still running.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}@{_HOST}-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
@@ -111,6 +119,22 @@ class LocalLake:
         except OSError as exc:
             raise LakeError(f"cannot write {key}: {exc}", key=key) from exc
         return True
+
+    def remove_stale_temporaries(self, prefix: str, *, older_than_s: float = 3600.0) -> int:
+        """Delete the temporary files under `prefix` whose writer is gone (module docstring); return how many."""
+        base = self._path(prefix.rstrip("/")) if prefix else Path(self.root)
+        removed = 0
+        for dirpath, _dirs, files in os.walk(base):
+            for name in files:
+                if name.startswith(".tmp-") and name.endswith(".tmp"):
+                    path = Path(dirpath, name)
+                    try:
+                        if _stale(name, path.stat().st_mtime, older_than_s):
+                            path.unlink()
+                            removed += 1
+                    except FileNotFoundError:  # its writer renamed it, or another cleaner was first
+                        pass
+        return removed
 
     def get(self, key: str) -> bytes:
         try:
@@ -292,6 +316,25 @@ class MemoryLake:
 
     def filesystem(self) -> None:
         return None
+
+
+_HOST = socket.gethostname()
+_TEMPORARY = re.compile(r"\.tmp-(?P<pid>\d+)@(?P<host>.+)-[^-]+\.tmp")
+
+
+def _stale(name: str, mtime: float, older_than_s: float) -> bool:
+    if time.time() - mtime > older_than_s:
+        return True
+    named = _TEMPORARY.fullmatch(name)
+    if named is None or named["host"] != _HOST or int(named["pid"]) == os.getpid():
+        return False
+    try:
+        os.kill(int(named["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # running, as another user
+        return False
+    return False
 
 
 def _check_replace(key: str, stored: bytes, data: bytes, may_replace: MayReplace) -> None:

@@ -39,7 +39,10 @@ from __future__ import annotations
 import base64
 import gzip
 import logging
+import os
+import sys
 import threading
+import time
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -142,6 +145,35 @@ def _validate_run(values: list) -> tuple[list[int], list[int]] | None:
     return sizes, millis
 
 
+def _die_with_parent(parent: int) -> None:
+    """Validation workers' initializer: a worker dies with the lander, even a lander killed by
+    SIGKILL, which runs no clean-up. Linux: the kernel sends the worker SIGKILL when its parent dies
+    (PR_SET_PDEATHSIG; the workers hold no state worth saving). Elsewhere, or if prctl fails, a
+    thread checks every second that the parent is still the lander. Once every worker is gone, the
+    multiprocessing resource tracker they shared with the lander reads the end of its pipe and exits.
+    """
+    watch = True
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            pr_set_pdeathsig = 1
+            watch = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) != 0
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the lander died before the signal was armed
+        os._exit(1)
+    if watch:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
 def _span_cut(millis: list[int], first_ms: int, last_ms: int, max_span_ms: int) -> int:
     """The first index at which a buffer spanning first_ms..last_ms, then taking `millis` one by
     one, spans `max_span_ms` or more (len(millis) if none): running minimum and maximum in numpy."""
@@ -211,6 +243,16 @@ class BronzeWriter:
         self._lock = threading.Lock()
         self.validate_workers = validate_workers
         self._validators: ProcessPoolExecutor | None = None
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """A writer starting deletes what killed writers left of their files in this topic's folders."""
+        remove = getattr(self.lake, "remove_stale_temporaries", None)  # only a folder has temporary files
+        if remove is None:
+            return
+        removed = remove(f"bronze/{self.topic}/") + remove(f"quarantine/{self.topic}/")
+        if removed:
+            logger.warning("removed %d temporary files left by killed writers", removed)
 
     # -- feeding ----------------------------------------------------------------------------------
     def add(self, partition: int, offset: int, value: bytes | None, key: bytes | None = None) -> int | None:
@@ -272,7 +314,9 @@ class BronzeWriter:
 
             # spawn, not fork: the caller may run threads (librdkafka's, the background writes).
             context = multiprocessing.get_context("spawn")
-            self._validators = ProcessPoolExecutor(self.validate_workers, mp_context=context)
+            self._validators = ProcessPoolExecutor(
+                self.validate_workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
         submit = self._validators.submit
         return [submit(_validate_run, values[i : i + _RUN]) for i in range(0, len(values), _RUN)]
 
