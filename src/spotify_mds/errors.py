@@ -10,6 +10,7 @@
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
     │   └── KafkaUnavailable        Kafka not reachable in time; (kafka_local) no Java, jars or broker
     ├── ProduceError                (produce) Kafka refused or lost deliveries
+    ├── LandingIncomplete           (land_kafka) a batch landing ended before its group landed the topic (left)
     ├── MetabaseError               (metabase) provisioning through Metabase's API failed (status)
     ├── InvalidFilter, MissingMart  (dashboard.queries) a bad query parameter; a gold mart not exported
     ├── SpotifyAuthError            (extract.auth) the accounts service refused a token request (status)

@@ -660,6 +660,15 @@ def source_partition(identity: bytes) -> int:
     return FILE_PARTITIONS + int.from_bytes(hashlib.sha256(identity).digest()[:6], "big")
 
 
+def stream_partition(config) -> int:
+    """The partition a simulated stream lands as: `source_partition` of its config (a dataclass), so
+    the same config rewrites the same keys with the same bytes and another never shares one."""
+    import json
+    from dataclasses import asdict
+
+    return source_partition(json.dumps(asdict(config), default=str, sort_keys=True).encode())
+
+
 def file_partition(path) -> int:
     """The partition a file's records land as: `source_partition` of its SHA-256.
 

@@ -158,3 +158,27 @@ def test_embedded_runs_of_two_configs_both_stay_and_a_rerun_changes_nothing(tmp_
     assert len(bronze_ids(lake)) == sum(landed)  # the second seed's stream did not replace the first's
     land_embedded(settings, RunSummary(), quiet, SimConfig(seed=1, users=50, max_events=400))
     assert lake.list("bronze/") == before
+
+
+def test_a_follow_restart_after_a_crash_between_flush_and_commit_overwrites_nothing():
+    """The state (its commit) is written after the files: a crash in between leaves files past it."""
+    import threading
+    from datetime import datetime, timezone
+
+    from spotify_mds.follow import FollowStats, ingest, state_key
+    from spotify_mds.simulate import SimConfig
+
+    lake = MemoryLake()
+
+    def run(minute: int) -> FollowStats:
+        config = SimConfig(seed=3, users=50, start=datetime(2026, 11, 2, 0, minute, tzinfo=timezone.utc), max_events=300)
+        stats = FollowStats()
+        ingest(config, lake, TOPIC, threading.Event(), stats, clock=lambda: 4e9)  # every event already due
+        return stats
+
+    first = run(0)
+    del lake.objects[state_key(TOPIC)]  # the crash: files written, their commit lost
+    stored = {info.key: lake.get(info.key) for info in lake.list("bronze/")}
+    second = run(1)  # restarted a minute later: another stream at the same offsets
+    assert all(lake.get(key) == data for key, data in stored.items())
+    assert len(bronze_ids(lake)) == first.landed + second.landed
