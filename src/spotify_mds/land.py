@@ -54,7 +54,7 @@ from itertools import accumulate
 
 import msgspec
 
-from spotify_mds.errors import InvalidEvent, LakeConflict, LakeError
+from spotify_mds.errors import ConfigError, InvalidEvent, LakeConflict, LakeError
 from spotify_mds.events import MAX_RECORD_BYTES, ListenEvent, decode
 from spotify_mds.lake import Lake
 
@@ -685,8 +685,15 @@ def file_partition(path) -> int:
 
 
 def land_file(path, lake: Lake, topic: str, **options) -> LandStats:
-    """Land an NDJSON file (`land --from-file`): `land_batches` over its lines, as `file_partition(path)`."""
-    return land_batches(ndjson_batches(path), lake, topic, partition=file_partition(path), **options)
+    """Land an NDJSON file (`land --from-file`): `land_batches` over its lines, as `file_partition(path)`.
+
+    Raises ConfigError when the file cannot be read (missing, a folder, no permission).
+    """
+    try:
+        partition = file_partition(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return land_batches(ndjson_batches(path), lake, topic, partition=partition, **options)
 
 
 def ndjson_batches(path, *, chunk_bytes: int = 32 << 20) -> Iterator:

@@ -400,8 +400,8 @@ def land_kafka(
     `shutdown_timeout_s` (nothing of it is committed: the next run replays it). After stopping for
     idleness, raises LandingIncomplete when the group's committed offsets have not reached every
     partition's end and did not move for `settle_s` (default: `max(stop_when_idle_s, idle_flush_s)`
-    + 5 s, the time other live landers need for their last commit). `consumer_factory` builds the consumer from the config
-    (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
+    + 5 s, the time other live landers need for their last commit). `consumer_factory` builds the
+    consumer from the config (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
     """
     if consumer_factory is None:
         from confluent_kafka import Consumer as consumer_factory
@@ -504,8 +504,8 @@ def _left_now(consumer, topic: str, bootstrap: str, timeout_s: float) -> dict[in
     left = {}
     for tp in tps:
         low, end = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
-        done = committed.get(tp.partition, -1)
-        done = done if done >= 0 else low  # nothing committed: from the oldest record kept
+        # Nothing committed, or only offsets retention has deleted since: from the oldest record kept.
+        done = max(committed.get(tp.partition, -1), low)
         if end > done:
             left[tp.partition] = (done, end)
     return left

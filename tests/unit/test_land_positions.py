@@ -182,3 +182,23 @@ def test_a_follow_restart_after_a_crash_between_flush_and_commit_overwrites_noth
     second = run(1)  # restarted a minute later: another stream at the same offsets
     assert all(lake.get(key) == data for key, data in stored.items())
     assert len(bronze_ids(lake)) == first.landed + second.landed
+
+
+@pytest.mark.parametrize("what", ["missing", "folder"])
+def test_land_from_a_file_that_cannot_be_read_is_one_line(tmp_path, what):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "events.ndjson"
+    if what == "folder":
+        path.mkdir()
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "-m", "spotify_mds.cli", "land", "--from-file", str(path)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"ConfigError: cannot read {path}: " + (
+        "No such file or directory" if what == "missing" else "Is a directory"
+    )]
