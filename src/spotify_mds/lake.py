@@ -326,6 +326,8 @@ def _stale(name: str, mtime: float, older_than_s: float) -> bool:
     if time.time() - mtime > older_than_s:
         return True
     named = _TEMPORARY.fullmatch(name)
+    if os.name != "posix":  # os.kill(pid, 0) is no liveness probe there: it would end the process
+        return False
     if named is None or named["host"] != _HOST or int(named["pid"]) == os.getpid():
         return False
     try:

@@ -24,7 +24,8 @@ The rules (ARCHITECTURE.md, "Bronze"), which make a replay rewrite the very same
 
 Positions must therefore be unique per source: Kafka gives (partition, offset); a file lands as the
 partition `file_partition()` derives from its bytes, with line numbers as offsets, so two files never
-share a position and landing the same file again rewrites the same keys.
+share a position and landing the same file again rewrites the same keys; a simulated stream (the
+embedded hand-off, `run --follow`) lands as the partition `stream_partition()` derives from its config.
 
 Memory: a partition buffers at most `max_bytes` of values (plus about 100 bytes of bookkeeping per
 record), so a writer holds at most `partitions × (max_bytes + max_records × 100)` bytes, plus, while
@@ -621,7 +622,6 @@ class BronzeWriter:
                     self.stats.bytes += len(data)
                 else:
                     self.stats.unchanged_files += 1
-
 
     def _may_replace(self, key: str, stored: bytes, new: bytes) -> bool:
         """The replay rule (module docstring): stored and new records, one a prefix of the other."""
