@@ -366,3 +366,17 @@ def test_a_batch_landing_waits_for_other_members_still_committing():
     status = run(consumer, lake, stop_when_idle_s=0.05, settle_s=1.0)
     other.join()
     assert status.lag == 0 and consumer.committed == {0: 20, 1: 20}
+
+
+@pytest.mark.parametrize("max_inflight", [0, 3], ids=["sync", "background"])
+def test_other_bytes_at_the_same_positions_stop_the_lander_without_a_commit(max_inflight):
+    """A topic deleted and recreated: its offsets start at 0 again, over files of other records."""
+    from spotify_mds.errors import LakeConflict
+
+    old, lake = FakeConsumer(logs(partitions=1, n=20)), MemoryLake()
+    run(old, lake, max_inflight=max_inflight)
+    stored = dict(lake.objects)
+    recreated = FakeConsumer({0: [event(5000 + i) for i in range(20)]})
+    with pytest.raises(LakeConflict, match="not a cut of the same records"):
+        run(recreated, lake, max_inflight=max_inflight)
+    assert recreated.committed == {} and lake.objects == stored
