@@ -129,7 +129,8 @@ def produce(
     topic = topic or settings.kafka_topic
     bootstrap = settings.kafka_bootstrap_servers
     config = sim_config(settings, seed=seed, users=users, days=days if days else (3650.0 if rate else None), max_events=events)
-    if ensure_topic(bootstrap, topic, partitions or settings.kafka_partitions):
+    timeout = settings.kafka_connect_timeout_seconds
+    if ensure_topic(bootstrap, topic, partitions or settings.kafka_partitions, timeout=timeout):
         console.print(f"created topic {topic} with {partitions or settings.kafka_partitions} partitions")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -164,7 +165,7 @@ def land(
     compression: Annotated[Optional[str], typer.Option(help="none|gzip|zstd (LAND_COMPRESSION).")] = None,
 ) -> None:
     """Land records in bronze: from Kafka (a consumer group, commit after write), or from an NDJSON file."""
-    from spotify_mds.land import land_batches, ndjson_batches
+    from spotify_mds.land import land_file
     from spotify_mds.runner import lake_from
 
     overrides = {
@@ -180,8 +181,8 @@ def land(
     if from_file is None:
         _land_kafka(settings, stop_when_idle)
         return
-    stats = land_batches(
-        ndjson_batches(from_file),
+    stats = land_file(
+        from_file,
         lake_from(settings),
         settings.kafka_topic,
         max_records=settings.land_max_records,
@@ -200,7 +201,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     from rich.live import Live
 
     from spotify_mds.land import BronzeWriter
-    from spotify_mds.land_kafka import consumer_config, land_kafka
+    from spotify_mds.land_kafka import LandingIncomplete, consumer_config, land_kafka
     from spotify_mds.runner import lake_from
 
     writer = BronzeWriter(
@@ -235,6 +236,7 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
 
     if live is not None:
         live.start()
+    status = None
     try:
         status = land_kafka(
             conf,
@@ -245,15 +247,25 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
             retry_max_s=settings.land_retry_max_seconds,
             stop=stop,
             on_status=show,
+            connect_timeout_s=settings.kafka_connect_timeout_seconds,
         )
+    except LandingIncomplete as exc:
+        status = exc.status
+        raise
     finally:
         writer.close()
         if live is not None:
             live.stop()
+        if status is not None:  # after a LandingIncomplete too: the summary, then its one line
+            _print_land_summary(status)
+
+
+def _print_land_summary(status) -> None:
     stats = status.writer
     console.print(
         f"landed {stats.landed:,}, quarantined {stats.quarantined:,}, files written {stats.files:,} "
-        f"(unchanged {stats.unchanged_files:,}), {stats.records:,} records in {status.elapsed_s:.1f}s "
+        f"(unchanged {stats.unchanged_files:,}, replaced {stats.replaced_files:,}), "
+        f"{stats.records:,} records in {status.elapsed_s:.1f}s "
         f"({status.rate:,.0f}/s), commits {status.commits:,}, rebalances {status.rebalances}, "
         f"storage outages {status.outages}, lag {status.lag if status.lag is not None else '?'}",
         highlight=False,

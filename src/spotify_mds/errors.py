@@ -3,19 +3,21 @@
     SpotifyMdsError                 anything this package raises on purpose
     ├── ConfigError                 a setting is missing or contradictory
     ├── LakeError                   the object store failed (key)
+    ├── LakeConflict                a write would replace different bytes it was not allowed to (key)
     ├── InvalidEvent                an event failed validation (field, reason, position)
     ├── WarehouseError              a load or query against the warehouse failed (file)
     ├── TransformError              dbt failed (which nodes)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
-    │   └── KafkaUnavailable        (kafka_local) no Java, no jars, or the broker did not start
+    │   └── KafkaUnavailable        Kafka not reachable in time; (kafka_local) no Java, jars or broker
     ├── ProduceError                (produce) Kafka refused or lost deliveries
+    ├── LandingIncomplete           (land_kafka) a batch landing ended before its group landed the topic (left)
     ├── MetabaseError               (metabase) provisioning through Metabase's API failed (status)
     ├── InvalidFilter, MissingMart  (dashboard.queries) a bad query parameter; a gold mart not exported
     ├── SpotifyAuthError            (extract.auth) the accounts service refused a token request (status)
     └── SpotifyApiError             (extract.spotify) the Web API failed after retries (endpoint, status)
         └── EndpointNotServed       404/403: the API no longer serves an endpoint (reported, never fatal)
 
-The errors after ComponentUnavailable live beside the code that raises them.
+The errors after KafkaUnavailable live beside the code that raises them.
 
 Only the edges (CLI, runner, DAG) catch broadly; the CLI prints `ErrorType: message` on one line.
 """
@@ -35,6 +37,18 @@ class LakeError(SpotifyMdsError):
     """Reading or writing the lake failed."""
 
     def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class LakeConflict(SpotifyMdsError):
+    """A write would replace an object holding different bytes, and its caller did not allow it.
+
+    Not a LakeError: retrying cannot help (the lake works; two writers claim one key), so a caller
+    that waits out storage outages must not wait this one out.
+    """
+
+    def __init__(self, message: str, *, key: str) -> None:
         super().__init__(message)
         self.key = key
 
@@ -66,3 +80,7 @@ class TransformError(SpotifyMdsError):
 
 class ComponentUnavailable(SpotifyMdsError):
     """A server or tool the command needs is not reachable or not installed."""
+
+
+class KafkaUnavailable(ComponentUnavailable):
+    """Kafka is not reachable (within the client's bounded wait), or a local broker cannot be started."""

@@ -4,7 +4,10 @@ Two loops share one stop signal:
 - the ingest thread releases simulated events when their event time comes (real time, `USER_COUNT`
   sets the rate) into the lander, which flushes whenever its oldest buffered record has waited
   `idle_flush` seconds, then records the next offset in the lake (`state/embedded/<topic>.json`),
-  its commit: a restart continues from there, so no key is ever reused;
+  its commit: a restart continues from there, so no key is ever reused. The stream lands as the
+  partition its config derives (`stream_partition`): a crash between a flush and its commit leaves
+  files past the commit, which a restart of another stream (another minute, another seed) must not
+  write over; a restart of the very same stream rewrites them with the same bytes;
 - the main loop runs load → transform → export every `interval` seconds (micro-batches), and
   measures freshness: for the rows each cycle loaded, how long after their event time they were
   in gold.
@@ -25,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 import msgspec
 
 from spotify_mds.lake import Lake
-from spotify_mds.land import BronzeWriter
+from spotify_mds.land import BronzeWriter, stream_partition
 from spotify_mds.simulate import Batch, SimConfig, simulate
 
 logger = logging.getLogger(__name__)
@@ -103,6 +106,7 @@ def ingest(
     base = committed_offset(lake, topic)
     # A restart within the same minute must not replay the same stream: the seed moves with the offset.
     config = replace(config, seed=config.seed + base)
+    partition = stream_partition(config)
 
     def commit(_partition: int, next_offset: int) -> None:
         lake.put(state_key(topic), json.dumps({"next_offset": next_offset}).encode())
@@ -112,7 +116,7 @@ def ingest(
     try:
         for batch in paced(simulate(config), stop, clock):
             first = base + batch.first_offset
-            writer.add_many(0, range(first, first + len(batch)), batch.values, batch.keys)
+            writer.add_many(partition, range(first, first + len(batch)), batch.values, batch.keys)
             stats.released += len(batch)
             if not writer.pending():
                 oldest = None

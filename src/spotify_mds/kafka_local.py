@@ -37,7 +37,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from spotify_mds.errors import ComponentUnavailable
+from spotify_mds.errors import KafkaUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +114,6 @@ logger.state.level = warn
 # Popen objects of brokers started by this process, so stop() can reap them
 # (a dead but unreaped child still answers os.kill(pid, 0)).
 _children: dict[int, subprocess.Popen] = {}
-
-
-class KafkaUnavailable(ComponentUnavailable):
-    """The local broker cannot be provided (Java/Maven missing, start failed...)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,20 @@ The rules (ARCHITECTURE.md, "Bronze"), which make a replay rewrite the very same
 - a flush returns, per partition, the next offset to commit: the caller commits it only after
   `flush()` returned, i.e. after every file of the batch was durably written;
 - a flush that fails (`LakeError`) keeps the partition's buffer, marked *due*: nothing more may be
-  added to it until `retry()` wrote it, so the cut stays where the rules put it.
+  added to it until `retry()` wrote it, so the cut stays where the rules put it;
+- a file never silently replaces different bytes. A replay writes identical bytes (skipped). The
+  one legitimate difference is a replay whose cut moved (an idle flush written, then a crash before
+  its commit): the stored file and the new one start at the same offset and hold the hour's records
+  of the same positions, so one is a prefix of the other. Such a replacement is allowed, logged as
+  a warning and counted (`replaced_files`); the records beyond the shorter cut are in the next file,
+  which starts where it ends. Any other difference is two streams claiming one position (a topic
+  recreated with its offsets back at 0, two sources landed as one partition): `LakeConflict`, and
+  nothing of the flush is committed.
+
+Positions must therefore be unique per source: Kafka gives (partition, offset); a file lands as the
+partition `file_partition()` derives from its bytes, with line numbers as offsets, so two files never
+share a position and landing the same file again rewrites the same keys; a simulated stream (the
+embedded hand-off, `run --follow`) lands as the partition `stream_partition()` derives from its config.
 
 Memory: a partition buffers at most `max_bytes` of values (plus about 100 bytes of bookkeeping per
 record), so a writer holds at most `partitions × (max_bytes + max_records × 100)` bytes, plus, while
@@ -27,7 +40,10 @@ from __future__ import annotations
 import base64
 import gzip
 import logging
+import os
+import sys
 import threading
+import time
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +55,7 @@ from itertools import accumulate
 
 import msgspec
 
-from spotify_mds.errors import InvalidEvent, LakeError
+from spotify_mds.errors import ConfigError, InvalidEvent, LakeConflict, LakeError
 from spotify_mds.events import MAX_RECORD_BYTES, ListenEvent, decode
 from spotify_mds.lake import Lake
 
@@ -59,6 +75,8 @@ class LandStats:
     """Files whose identical bytes were already in the lake (a replay)."""
     failed_writes: int = 0
     """Flushes that failed (storage outage); their records stayed buffered and were retried."""
+    replaced_files: int = 0
+    """Files that replaced a shorter or longer cut of the same positions (a replay after an idle flush)."""
 
 
 _HOUR_MS = 3_600_000
@@ -126,6 +144,35 @@ def _validate_run(values: list) -> tuple[list[int], list[int]] | None:
     except (msgspec.DecodeError, UnicodeDecodeError, TypeError):
         return None
     return sizes, millis
+
+
+def _die_with_parent(parent: int) -> None:
+    """Validation workers' initializer: a worker dies with the lander, even a lander killed by
+    SIGKILL, which runs no clean-up. Linux: the kernel sends the worker SIGKILL when its parent dies
+    (PR_SET_PDEATHSIG; the workers hold no state worth saving). Elsewhere, or if prctl fails, a
+    thread checks every second that the parent is still the lander. Once every worker is gone, the
+    multiprocessing resource tracker they shared with the lander reads the end of its pipe and exits.
+    """
+    watch = True
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            pr_set_pdeathsig = 1
+            watch = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) != 0
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the lander died before the signal was armed
+        os._exit(1)
+    if watch:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _span_cut(millis: list[int], first_ms: int, last_ms: int, max_span_ms: int) -> int:
@@ -197,6 +244,16 @@ class BronzeWriter:
         self._lock = threading.Lock()
         self.validate_workers = validate_workers
         self._validators: ProcessPoolExecutor | None = None
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """A writer starting deletes what killed writers left of their files in this topic's folders."""
+        remove = getattr(self.lake, "remove_stale_temporaries", None)  # only a folder has temporary files
+        if remove is None:
+            return
+        removed = remove(f"bronze/{self.topic}/") + remove(f"quarantine/{self.topic}/")
+        if removed:
+            logger.warning("removed %d temporary files left by killed writers", removed)
 
     # -- feeding ----------------------------------------------------------------------------------
     def add(self, partition: int, offset: int, value: bytes | None, key: bytes | None = None) -> int | None:
@@ -258,7 +315,9 @@ class BronzeWriter:
 
             # spawn, not fork: the caller may run threads (librdkafka's, the background writes).
             context = multiprocessing.get_context("spawn")
-            self._validators = ProcessPoolExecutor(self.validate_workers, mp_context=context)
+            self._validators = ProcessPoolExecutor(
+                self.validate_workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
         submit = self._validators.submit
         return [submit(_validate_run, values[i : i + _RUN]) for i in range(0, len(values), _RUN)]
 
@@ -515,6 +574,8 @@ class BronzeWriter:
             while queue and queue[0].future.done() and not queue[0].failed:
                 flight = queue[0]
                 error = flight.future.exception()
+                if isinstance(error, LakeConflict):
+                    raise error  # not an outage: retrying would only meet the same bytes again
                 if error is not None:
                     flight.failed, flight.error = True, error
                     self.stats.failed_writes += 1
@@ -541,7 +602,19 @@ class BronzeWriter:
         """Write a flush's files (in parallel when the lake can); every one is durable on return."""
         items = [(key, self._encode(data, compress)) for key, data, compress in files]
         put_many = getattr(self.lake, "put_many", None)
-        written = put_many(items) if put_many is not None and len(items) > 1 else [self.lake.put(k, d) for k, d in items]
+        check = self._may_replace
+        try:
+            if put_many is not None and len(items) > 1:
+                written = put_many(items, may_replace=check)
+            else:
+                written = [self.lake.put(k, d, may_replace=check) for k, d in items]
+        except LakeConflict as exc:
+            raise LakeConflict(
+                f"{exc}: they are not a cut of the same records (a topic recreated with its offsets "
+                "back at 0? two sources landed as one partition?); nothing was committed. Move that "
+                "file away to land these records, or land them into another lake.",
+                key=exc.key,
+            ) from None
         with self._lock:  # background writes report from several threads
             for (_key, data), changed in zip(items, written, strict=True):
                 if changed:
@@ -549,6 +622,78 @@ class BronzeWriter:
                     self.stats.bytes += len(data)
                 else:
                     self.stats.unchanged_files += 1
+
+    def _may_replace(self, key: str, stored: bytes, new: bytes) -> bool:
+        """The replay rule (module docstring): stored and new records, one a prefix of the other."""
+        old, new = _plain(key, stored), _plain(key, new)
+        if not (old.startswith(new) or new.startswith(old)):
+            return False
+        logger.warning(
+            "replacing %s: it held %d records, the replay's cut holds %d (an idle flush was written, "
+            "then not committed)",
+            key, old.count(b"\n"), new.count(b"\n"),
+        )  # fmt: skip
+        with self._lock:
+            self.stats.replaced_files += 1
+        return True
+
+
+def _plain(key: str, data: bytes) -> bytes:
+    if key.endswith(".gz"):
+        return gzip.decompress(data)
+    if key.endswith(".zst"):
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return data
+
+
+FILE_PARTITIONS = 1 << 31
+"""Files and the embedded simulator land as partitions from here on: Kafka's partition numbers are
+int32, so never these."""
+
+
+def source_partition(identity: bytes) -> int:
+    """The partition a source other than Kafka lands as: FILE_PARTITIONS + 48 bits of SHA-256(identity)."""
+    import hashlib
+
+    return FILE_PARTITIONS + int.from_bytes(hashlib.sha256(identity).digest()[:6], "big")
+
+
+def stream_partition(config) -> int:
+    """The partition a simulated stream lands as: `source_partition` of its config (a dataclass), so
+    the same config rewrites the same keys with the same bytes and another never shares one."""
+    import json
+    from dataclasses import asdict
+
+    return source_partition(json.dumps(asdict(config), default=str, sort_keys=True).encode())
+
+
+def file_partition(path) -> int:
+    """The partition a file's records land as: `source_partition` of its SHA-256.
+
+    Derived from the bytes, not the name: the same file (wherever it is) always lands under the
+    same keys (idempotent), and two different files never share one (about one chance in 2**48 per
+    pair; `LakeConflict` catches even that). Hashing reads the file once more, several times faster
+    than landing it. A file that grew is another file: its old lines land again under the new
+    partition, and silver keeps one copy per `event_id`.
+    """
+    import hashlib
+
+    with open(path, "rb") as handle:
+        return source_partition(hashlib.file_digest(handle, "sha256").digest())
+
+
+def land_file(path, lake: Lake, topic: str, **options) -> LandStats:
+    """Land an NDJSON file (`land --from-file`): `land_batches` over its lines, as `file_partition(path)`.
+
+    Raises ConfigError when the file cannot be read (missing, a folder, no permission).
+    """
+    try:
+        partition = file_partition(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return land_batches(ndjson_batches(path), lake, topic, partition=partition, **options)
 
 
 def ndjson_batches(path, *, chunk_bytes: int = 32 << 20) -> Iterator:

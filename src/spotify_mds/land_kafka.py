@@ -27,6 +27,14 @@ The guarantees, and how they are kept (the bronze rules themselves live in `land
   pre-fetches at most `queued.max.messages.kbytes` (32 MiB: with 16 MiB the fetcher stalled, and
   consuming alone ran at 80k instead of 155k records/s); two `consume()` batches are in flight (one
   being validated by the writer's worker processes while the one before it is written).
+- **A batch landing ends complete or says what is left.** With `stop_when_idle_s` the lander stops
+  once *its* partitions are quiet; other partitions may be held by other members, live or stale (a
+  killed lander's static membership lasts until its session times out). So after leaving, it reads
+  the group's committed offsets and every partition's end offset, waits while other members still
+  commit, and raises `LandingIncomplete`, naming each partition with records left, when the group
+  has not committed the whole topic: "lag 0" means the topic, not the lander's share of it. (A
+  transactional producer's last commit marker takes an offset no consumer is given; this lander
+  never commits past it, so such a topic would read as one record short per transaction end.)
 - **Background writes** (a writer with `max_inflight` > 0, the CLI's default): files are written by
   threads while the consumer keeps reading; a partition's offset is committed only once all of its
   earlier flushes are durable, and a revoked partition's writes are waited for before it moves.
@@ -44,10 +52,23 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from spotify_mds.errors import ComponentUnavailable, LakeError
+from spotify_mds.errors import ComponentUnavailable, KafkaUnavailable, LakeError, SpotifyMdsError
+from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
 from spotify_mds.land import BronzeWriter, LandStats
 
 logger = logging.getLogger(__name__)
+
+
+class LandingIncomplete(SpotifyMdsError):
+    """A batch landing ended while the group had not committed every record of the topic.
+
+    `left` maps each such partition to (committed offset, end offset); `status` is the lander's own.
+    """
+
+    def __init__(self, message: str, *, left: dict[int, tuple[int, int]], status: LanderStatus) -> None:
+        super().__init__(message)
+        self.left = left
+        self.status = status
 
 
 @dataclass
@@ -107,6 +128,7 @@ def consumer_config(
         "max.partition.fetch.bytes": 4 * 1024 * 1024,
         "fetch.wait.max.ms": 100,
         "isolation.level": "read_committed",
+        "logger": LIBRDKAFKA_LOG,  # librdkafka's own lines at DEBUG, not a flood on stderr
     }
     if instance_id:
         config["group.instance.id"] = instance_id
@@ -366,23 +388,35 @@ def land_kafka(
     on_status: Callable[[LanderStatus], None] | None = None,
     status_every_s: float = 1.0,
     consumer_factory: Callable[[dict], object] | None = None,
+    connect_timeout_s: float = 10.0,
+    settle_s: float | None = None,
 ) -> LanderStatus:
     """Consume `topic` in `consumer_conf`'s group and land it through `writer` until `stop` is set
     (or, with `stop_when_idle_s`, until no record arrived for that long since partitions were first
     assigned); then flush, commit, leave.
 
-    Raises LakeError when the final flush still fails after `shutdown_timeout_s` (nothing of it is
-    committed: the next run replays it). `consumer_factory` builds the consumer from the config
-    (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
+    Raises KafkaUnavailable when no broker answered within `connect_timeout_s` at the start (later
+    outages are waited out), and LakeError when the final flush still fails after
+    `shutdown_timeout_s` (nothing of it is committed: the next run replays it). After stopping for
+    idleness, raises LandingIncomplete when the group's committed offsets have not reached every
+    partition's end and did not move for `settle_s` (default: `max(stop_when_idle_s, idle_flush_s)`
+    + 5 s, the time other live landers need for their last commit). `consumer_factory` builds the
+    consumer from the config (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
     """
     if consumer_factory is None:
         from confluent_kafka import Consumer as consumer_factory
 
     stop = stop or threading.Event()
     consumer = consumer_factory(consumer_conf)
+    try:
+        check_reachable(consumer, consumer_conf.get("bootstrap.servers", "?"), connect_timeout_s)
+    except BaseException:
+        consumer.close()
+        raise
     lander = _Lander(consumer, topic, writer, idle_flush_s=idle_flush_s, retry_max_s=retry_max_s)
     consumer.subscribe([topic], on_assign=lander.on_assign, on_revoke=lander.on_revoke, on_lost=lander.on_lost)
     started = last_message_at = next_status = time.monotonic()
+    stopped_idle = False
     try:
         while not stop.is_set():
             outage = lander.outage_since is not None
@@ -410,12 +444,81 @@ def land_kafka(
                 and not lander.ahead
             ):
                 logger.info("no record for %.1fs: stopping", now - last_message_at)
+                stopped_idle = True
                 break
         _shutdown(lander, shutdown_timeout_s)
         lander.status.clean_exit = True
     finally:
         consumer.close()  # leaves the group (a static member keeps its partitions until its session ends)
-    return lander.snapshot(time.monotonic(), started)
+    status = lander.snapshot(time.monotonic(), started)
+    if stopped_idle:
+        if settle_s is None:
+            settle_s = max(stop_when_idle_s or 0.0, idle_flush_s) + 5.0
+        checker = consumer_factory({k: v for k, v in consumer_conf.items() if k != "group.instance.id"})
+        try:
+            bootstrap = consumer_conf.get("bootstrap.servers", "?")
+            left = _left_in_group(checker, topic, bootstrap, settle_s=settle_s, timeout_s=connect_timeout_s)
+        finally:
+            checker.close()
+        status.lag = sum(end - done for done, end in left.values())
+        if left:
+            raise LandingIncomplete(_describe_left(consumer_conf, topic, left), left=left, status=status)
+    return status
+
+
+def _left_in_group(
+    consumer, topic: str, bootstrap: str, *, settle_s: float, timeout_s: float
+) -> dict[int, tuple[int, int]]:
+    """{partition: (committed, end)} of the partitions whose end the group has not committed, once
+    that has stayed the same for `settle_s` (other members may still be committing); {} once none.
+    A consumer that never subscribes reads the group's offsets without joining it."""
+    from confluent_kafka import KafkaException
+
+    last: dict[int, tuple[int, int]] | None = None
+    unchanged_since = failing_since = time.monotonic()
+    while True:
+        try:
+            left = _left_now(consumer, topic, bootstrap, timeout_s)
+        except KafkaException as exc:  # the coordinator loading or moving: transient, within a bound
+            if time.monotonic() - failing_since > settle_s + timeout_s:
+                raise KafkaUnavailable(f"cannot read the group's committed offsets from {bootstrap}: {exc}") from None
+            time.sleep(0.5)
+            continue
+        now = failing_since = time.monotonic()
+        if not left:
+            return left
+        if left != last:
+            last, unchanged_since = left, now
+        elif now - unchanged_since >= settle_s:
+            return left
+        time.sleep(min(1.0, settle_s))
+
+
+def _left_now(consumer, topic: str, bootstrap: str, timeout_s: float) -> dict[int, tuple[int, int]]:
+    from confluent_kafka import TopicPartition
+
+    metadata = check_reachable(consumer, bootstrap, timeout_s)
+    partitions = sorted(metadata.topics[topic].partitions) if topic in metadata.topics else []
+    tps = [TopicPartition(topic, p) for p in partitions]
+    committed = {tp.partition: tp.offset for tp in consumer.committed(tps, timeout=timeout_s)} if tps else {}
+    left = {}
+    for tp in tps:
+        low, end = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
+        # Nothing committed, or only offsets retention has deleted since: from the oldest record kept.
+        done = max(committed.get(tp.partition, -1), low)
+        if end > done:
+            left[tp.partition] = (done, end)
+    return left
+
+
+def _describe_left(consumer_conf: dict, topic: str, left: dict[int, tuple[int, int]]) -> str:
+    total = sum(end - done for done, end in left.values())
+    parts = ", ".join(f"partition {p}: {end - done:,} (committed {done:,} of {end:,})" for p, (done, end) in left.items())
+    return (
+        f"group {consumer_conf.get('group.id')} has not landed {total:,} records of {topic}: {parts}; "
+        "other members hold those partitions (landers still running, or killed ones until their session "
+        "times out): run `land` again"
+    )
 
 
 def _shutdown(lander: _Lander, timeout_s: float) -> None:

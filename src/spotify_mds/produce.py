@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from spotify_mds.errors import ComponentUnavailable, SpotifyMdsError
+from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def producer_config(
         "delivery.report.only.error": True,
         # Partition by key exactly as the Java client does, so other producers of the topic agree.
         "partitioner": "murmur2_random",
+        "logger": LIBRDKAFKA_LOG,  # librdkafka's own lines at DEBUG, not a flood on stderr
     }
     config.update(extra or {})
     return config
@@ -91,18 +93,16 @@ def ensure_topic(
 ) -> bool:
     """Create `topic` with `partitions` partitions unless it exists; return True if it was created.
 
-    An existing topic is left as it is (its partition count is logged when it differs).
+    An existing topic is left as it is (its partition count is logged when it differs). Raises
+    KafkaUnavailable when no broker answered within `timeout` seconds.
     """
     from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
-    try:
-        # All topics, not `topic=`: asking for one by name makes a broker with
-        # auto.create.topics.enable create it on the spot, with its default partition count.
-        existing = admin.list_topics(timeout=timeout).topics.get(topic)
-    except KafkaException as exc:
-        raise ComponentUnavailable(f"Kafka at {bootstrap_servers} is not reachable: {exc}") from exc
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, "logger": LIBRDKAFKA_LOG})
+    # All topics (check_reachable), not one by name: that makes a broker with
+    # auto.create.topics.enable create it on the spot, with its default partition count.
+    existing = check_reachable(admin, bootstrap_servers, timeout).topics.get(topic)
     if existing is not None and existing.error is None:
         if len(existing.partitions) != partitions:
             logger.warning("topic %s exists with %d partitions (asked %d)", topic, len(existing.partitions), partitions)

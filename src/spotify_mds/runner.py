@@ -131,8 +131,12 @@ def expected_events(config: SimConfig) -> int:
 
 # -- stages ---------------------------------------------------------------------------------------
 def land_embedded(settings: Settings, summary: RunSummary, console: Console, config: SimConfig) -> None:
-    """simulate → land, through the in-process hand-off (no broker)."""
-    from spotify_mds.land import land_batches
+    """simulate → land, through the in-process hand-off (no broker).
+
+    The stream lands as the partition its config derives (`stream_partition`), offsets from 0: the
+    same config rewrites the same keys with the same bytes, another config never shares a position.
+    """
+    from spotify_mds.land import land_batches, stream_partition
     from spotify_mds.simulate import simulate
 
     lake = lake_from(settings)
@@ -152,6 +156,7 @@ def land_embedded(settings: Settings, summary: RunSummary, console: Console, con
             max_records=settings.land_max_records,
             max_span_ms=settings.land_max_span_seconds * 1000,
             compression=settings.land_compression,
+            partition=stream_partition(config),
             progress=advance,
             validate_workers=settings.land_validate_workers,
         )

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         "lz4", validation_alias=_env("KAFKA_COMPRESSION")
     )
     kafka_linger_ms: float = Field(20.0, ge=0, validation_alias=_env("KAFKA_LINGER_MS"))
+    kafka_connect_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        validation_alias=_env("KAFKA_CONNECT_TIMEOUT_SECONDS"),
+        description="`produce` and `land` give up, saying Kafka is unreachable, when no broker answered by then.",
+    )
 
     # --- object storage (MinIO / S3) ---------------------------------------------------------------
     minio_endpoint: str = Field("", validation_alias=_env("MINIO_ENDPOINT", "S3_ENDPOINT_URL"))

@@ -266,3 +266,22 @@ class SwitchableProxy:
         self._closed = True
         self.switch_off()
         self._listener.close()
+
+
+def group_assignment(bootstrap: str, group: str) -> dict[str, list[int]]:
+    """member (its static instance id, else its member id) → partitions assigned, as the broker sees it
+    ({} while the group's coordinator is not ready)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    from spotify_mds.kafka_client import LIBRDKAFKA_LOG
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": LIBRDKAFKA_LOG})
+    try:
+        description = admin.describe_consumer_groups([group], request_timeout=10)[group].result()
+    except KafkaException:
+        return {}
+    return {
+        member.group_instance_id or member.member_id: sorted(tp.partition for tp in member.assignment.topic_partitions)
+        for member in description.members
+    }

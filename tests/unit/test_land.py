@@ -152,7 +152,7 @@ def test_background_writes_cut_the_same_files_and_commit_in_order():
     assert background.objects == sync.objects
 
     class Down(MemoryLake):
-        def put(self, key, data):
+        def put(self, key, data, **options):
             raise LakeError("down", key=key)
 
     failing = BronzeWriter(Down(), TOPIC, max_records=10, max_inflight=2)
@@ -251,7 +251,7 @@ def test_add_many_reports_how_far_it_got_when_a_flush_fails():
     from spotify_mds.errors import LakeError
 
     class Down(MemoryLake):
-        def put(self, key, data):
+        def put(self, key, data, **options):
             raise LakeError("down", key=key)
 
     writer = BronzeWriter(Down(), TOPIC, max_records=10)

@@ -78,14 +78,19 @@ class FakeConsumer:
         self.hooks: dict[int, callable] = {}
         self.fail_commits = False
         self.extra: list[Message] = []
+        self.first_assignment: list[int] | None = None
+        """Partitions assigned on subscribe (default all; fewer: other members hold the rest)."""
 
-    def __call__(self, config: dict) -> FakeConsumer:  # the factory
+    def __call__(self, config: dict) -> FakeConsumer | GroupView:  # the factory
         assert config["enable.auto.commit"] is False and config["enable.auto.offset.store"] is False
+        if getattr(self, "closed", False):  # the lander has left: its end check reads the group
+            assert "group.instance.id" not in config  # a reader must not pose as a static member
+            return GroupView(self)
         return self
 
     def subscribe(self, topics, on_assign, on_revoke, on_lost) -> None:
         self.callbacks = {"assign": on_assign, "revoke": on_revoke, "lost": on_lost}
-        self.rebalance(assign=list(self.logs))
+        self.rebalance(assign=list(self.logs) if self.first_assignment is None else self.first_assignment)
 
     def rebalance(self, assign=(), revoke=(), lost=()) -> None:
         if revoke:
@@ -134,8 +139,13 @@ class FakeConsumer:
     def resume(self, partitions) -> None:
         self.paused -= {tp.partition for tp in partitions}
 
-    def get_watermark_offsets(self, tp, cached=False):
+    def get_watermark_offsets(self, tp, cached=False, timeout=None):
         return 0, len(self.logs[tp.partition])
+
+    def list_topics(self, topic=None, timeout=-1):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(topics={TOPIC: SimpleNamespace(partitions={p: None for p in self.logs}, error=None)})
 
     def close(self) -> None:
         self.closed = True
@@ -149,11 +159,31 @@ class FlakyLake(MemoryLake):
         self.down = False
         self.refused = 0
 
-    def put(self, key, data):
+    def put(self, key, data, **options):
         if self.down:
             self.refused += 1
             raise LakeError(f"cannot write {key}: connection refused", key=key)
-        return super().put(key, data)
+        return super().put(key, data, **options)
+
+
+class GroupView:
+    """What a consumer that never subscribes sees of the group: committed offsets and end offsets."""
+
+    def __init__(self, consumer: FakeConsumer) -> None:
+        self.consumer = consumer
+
+    def list_topics(self, topic=None, timeout=-1):
+        return self.consumer.list_topics(topic, timeout)
+
+    def committed(self, partitions, timeout=None):
+        done = self.consumer.committed
+        return [TopicPartition(TOPIC, tp.partition, done.get(tp.partition, -1001)) for tp in partitions]
+
+    def get_watermark_offsets(self, tp, timeout=None, cached=False):
+        return self.consumer.get_watermark_offsets(tp)
+
+    def close(self) -> None:
+        pass
 
 
 def landed_ids(lake: MemoryLake) -> list[str]:
@@ -174,6 +204,7 @@ def run(consumer, lake, *, max_records=10, until=None, max_inflight=0, validate_
             stop.set()
 
     options.setdefault("stop_when_idle_s", 0.05 if until is None else None)
+    options.setdefault("settle_s", 0.05)
     with contextlib.closing(writer):
         return land_kafka(
             consumer_config("fake:9092", "g"),
@@ -309,3 +340,43 @@ def test_stop_when_idle_flushes_the_tail_and_exits():
     consumer, lake = FakeConsumer(data), MemoryLake()
     status = run(consumer, lake, stop_when_idle_s=0.05)
     assert status.clean_exit and consumer.committed == {0: 13} and len(landed_ids(lake)) == 13
+
+
+def test_a_batch_landing_that_got_only_some_partitions_says_what_is_left():
+    """Stale members hold partitions 1 and 2: this lander lands partition 0, then must not say "lag 0"."""
+    from spotify_mds.land_kafka import LandingIncomplete
+
+    data = logs(partitions=3, n=20)
+    consumer, lake = FakeConsumer(data), MemoryLake()
+    consumer.first_assignment = [0]
+    with pytest.raises(LandingIncomplete) as raised:
+        run(consumer, lake, stop_when_idle_s=0.05)
+    assert raised.value.left == {1: (0, 20), 2: (0, 20)}
+    assert raised.value.status.lag == 40 and raised.value.status.clean_exit
+    assert "has not landed 40 records of spotify.streams: partition 1: 20 (committed 0 of 20)" in str(raised.value)
+    assert consumer.committed == {0: 20} and len(landed_ids(lake)) == 20  # what it had is landed all the same
+
+
+def test_a_batch_landing_waits_for_other_members_still_committing():
+    data = logs(partitions=2, n=20)
+    consumer, lake = FakeConsumer(data), MemoryLake()
+    consumer.first_assignment = [0]
+    other = threading.Timer(0.3, lambda: consumer.committed.update({1: 20}))  # a live member's last commit
+    other.start()
+    status = run(consumer, lake, stop_when_idle_s=0.05, settle_s=1.0)
+    other.join()
+    assert status.lag == 0 and consumer.committed == {0: 20, 1: 20}
+
+
+@pytest.mark.parametrize("max_inflight", [0, 3], ids=["sync", "background"])
+def test_other_bytes_at_the_same_positions_stop_the_lander_without_a_commit(max_inflight):
+    """A topic deleted and recreated: its offsets start at 0 again, over files of other records."""
+    from spotify_mds.errors import LakeConflict
+
+    old, lake = FakeConsumer(logs(partitions=1, n=20)), MemoryLake()
+    run(old, lake, max_inflight=max_inflight)
+    stored = dict(lake.objects)
+    recreated = FakeConsumer({0: [event(5000 + i) for i in range(20)]})
+    with pytest.raises(LakeConflict, match="not a cut of the same records"):
+        run(recreated, lake, max_inflight=max_inflight)
+    assert recreated.committed == {} and lake.objects == stored
