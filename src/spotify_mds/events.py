@@ -108,10 +108,15 @@ class ListenEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
             raise _invalid(
                 f"timestamp {self.timestamp.isoformat()} is outside {EARLIEST.year}-{LATEST.year}", "timestamp"
             )
-        if self.schema_version >= 2:
-            for name in _V2_FIELDS:
-                if getattr(self, name) is None:
-                    raise _invalid(f"schema_version {self.schema_version} requires field `{name}`", name)
+        if self.schema_version >= 2 and (
+            self.session_id is None
+            or self.artist_id is None
+            or self.duration_ms is None
+            or self.ms_played is None
+            or self.level is None
+        ):
+            name = next(name for name in _V2_FIELDS if getattr(self, name) is None)
+            raise _invalid(f"schema_version {self.schema_version} requires field `{name}`", name)
         if self.ms_played is not None and self.duration_ms is not None and self.ms_played > self.duration_ms:
             raise _invalid(f"ms_played {self.ms_played} exceeds duration_ms {self.duration_ms}", "ms_played")
         # All identifiers in one pass; only a failure looks for the field to name. The id rule
@@ -128,7 +133,7 @@ class ListenEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         device = self.device_type
         if not (device.isascii() and device.islower() and device.replace("_", "").isalpha()):
             raise _invalid(f"Expected lower-case letters and `_` only, got {device!r}", "device_type")
-        if "\x00" in self.song_name or "\x00" in self.artist_name:
+        if "\x00" in self.song_name + self.artist_name:
             name = "song_name" if "\x00" in self.song_name else "artist_name"
             raise _invalid("U+0000 in text, which PostgreSQL cannot store", name)
 
