@@ -30,7 +30,7 @@ LEDGER_TABLE = "raw.loaded_files"
 FILES_PER_STATEMENT = 256
 
 _TYPES = {"varchar": "VARCHAR", "timestamp": "TIMESTAMP", "bigint": "BIGINT", "integer": "INTEGER"}
-_DATA_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException)
+DATA_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException)
 """What a file's bytes cause (malformed JSON, a value that does not cast, an unreadable file)."""
 
 
@@ -114,7 +114,7 @@ def load_into(con: duckdb.DuckDBPyConnection, lake: Lake, topic: str, *, progres
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            kind = FileRejected if isinstance(exc, _DATA_ERRORS) else WarehouseError
+            kind = FileRejected if isinstance(exc, DATA_ERRORS) else WarehouseError
             raise kind(f"loading {len(chunk)} files from {chunk[0].key} failed: {exc}", file=chunk[0].key) from exc
         return sum(counts.values())
 
