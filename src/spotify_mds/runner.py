@@ -271,7 +271,7 @@ def load(settings: Settings, summary: RunSummary, console: Console) -> None:
     summary.files_loaded = stats.files_loaded
     summary.files_failed = len(stats.failures)
     for key, error in stats.failures:  # the others loaded; these stay out of the ledger, tried again next load
-        console.print(f"not loaded (tried again next load): {key}: {error}", markup=False, style="red")
+        console.print(f"not loaded (tried again next load): {key}: {error}", markup=False, style="red", soft_wrap=True)
 
 
 def transform(settings: Settings, summary: RunSummary, console: Console) -> None:

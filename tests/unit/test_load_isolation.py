@@ -62,3 +62,18 @@ def test_rfc3339_timestamps_in_lower_case_load(tmp_path):
         "2026-11-02 10:15:00",
         "2026-11-02 10:15:00.500000",
     ]
+
+
+def test_load_command_names_the_file_it_could_not_load(settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from spotify_mds.cli import app
+
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    lake = LocalLake(settings.lake_root)
+    put(lake, 0, [line(1)])
+    bad = put(lake, 5, [b'{"event_id": "broken'])
+    result = CliRunner().invoke(app, ["load"])
+    assert result.exit_code == 0, result.output
+    assert "loaded 1 rows from 1 files" in result.output
+    assert f"not loaded (tried again next load): {bad}" in result.output
