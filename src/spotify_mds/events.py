@@ -197,7 +197,7 @@ def check(value: bytes) -> ListenEvent:
 
 
 def landable(value: bytes) -> tuple[ListenEvent, bytes]:
-    """The event and the bytes to land for it (`value` itself unless it must be re-encoded).
+    """The event and the bytes to land for it: `value` itself, on one line, or re-encoded.
 
     Raises InvalidEvent (only) when the record must be quarantined; see the module docstring.
     """
@@ -207,6 +207,11 @@ def landable(value: bytes) -> tuple[ListenEvent, bytes]:
         except Exception:  # noqa: S110 - every failure of the fast path is decided below
             pass
     event = decode(value)
+    if b"\n" in value or b"\r" in value:
+        # NDJSON needs one line. In valid JSON a line break can only be whitespace between tokens
+        # (inside a string it is escaped), so deleting it changes nothing else, unknown fields and
+        # numbers of any size included.
+        value = value.replace(b"\r", b"").replace(b"\n", b"")
     if value.count(b'"') == _quotes_of(event):  # its fields, once each, and nothing else
         return event, value
     keys = _top_level_keys(value)

@@ -38,6 +38,7 @@ def _mutations(rng: random.Random, value: bytes) -> bytes:
         lambda: value.replace(b'"song_name":"', b'"song_name":"\xc3', 1),
         lambda: body + b',"x":' + b"9" * 5_000 + b"}",  # huge numbers
         lambda: body + b',"y":1e999999}',
+        lambda: body + b',\r"x":\r' + b"9" * 500 + b"}",  # a bare CR (a line break inside the record)
         lambda: value.replace(b'"ms_played":', b'"ms_played":99999999999999999999999999', 1),
         lambda: json.dumps({**record, "song_name": "x" * rng.choice([600, 20_000])}).encode(),  # huge strings
         lambda: json.dumps({**record, "user_id": 12}).encode(),  # wrong types

@@ -61,3 +61,14 @@ def test_add_one_by_one_survives_the_same_records():
         writer.add(0, offset, value)
     writer.flush()
     assert (writer.stats.landed, writer.stats.quarantined) == (8, 2)
+
+
+def test_a_record_over_several_lines_with_a_huge_unknown_number_lands_on_one_line():
+    """Compacting it through a generic decode raised `Integer value out of range` in the lander."""
+    value = event(1)[:-1] + b',\r\n "x":\n' + b"9" * 400 + b"\r\n}"
+    lake = MemoryLake()
+    writer = BronzeWriter(lake, TOPIC)
+    writer.add(0, 0, value)
+    writer.flush()
+    (line,) = landed_lines(lake)
+    assert line == value.replace(b"\r", b"").replace(b"\n", b"") and json.loads(line)["x"] == int("9" * 400)
