@@ -5,6 +5,7 @@
     ├── LakeError                   the object store failed (key)
     ├── InvalidEvent                an event failed validation (field, reason, position)
     ├── WarehouseError              a load or query against the warehouse failed (file)
+    │   └── FileRejected            (load) the warehouse refused a bronze file's data (file)
     ├── TransformError              dbt failed (which nodes)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
     │   └── KafkaUnavailable        (kafka_local) no Java, no jars, or the broker did not start

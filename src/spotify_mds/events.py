@@ -240,6 +240,8 @@ def decode(value: bytes) -> ListenEvent:
             value.decode("utf-8")
         except UnicodeDecodeError as bad:
             raise InvalidEvent(f"not UTF-8: {bad.reason} at byte {bad.start}") from None
+        if value.startswith(b"\xef\xbb\xbf"):  # JSON text must not start with one (RFC 8259, 8.1)
+            raise InvalidEvent("starts with a UTF-8 byte order mark") from None
         raise InvalidEvent(f"malformed JSON: {exc}") from None
     except RecursionError:
         raise InvalidEvent(f"nested deeper than {MAX_DEPTH} levels") from None

@@ -71,6 +71,7 @@ def test_invalid_events_name_the_field(changes, field, words):
         (b"\xff\xfe{}", "not UTF-8: invalid start byte at byte 0"),
         (b"[1, 2]", "Expected `object`"),
         (raw(song_name="x" * 20_000), "over the 16384-byte limit"),
+        (b"\xef\xbb\xbf" + raw(), "starts with a UTF-8 byte order mark"),
     ],
 )
 def test_undecodable_records_are_rejected_with_a_reason(value, words):
