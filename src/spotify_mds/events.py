@@ -20,7 +20,7 @@ read it, so the lander and the loaders never disagree:
   DuckDB refuses the record), so it lands **re-encoded canonically** (`encode`, the last copy
   winning, as validated; unknown fields dropped). `landable()` says which bytes to land;
 - RFC 3339 allows `t`/`z` in lower case: such a record lands as received and the loaders read
-  timestamps case-insensitively (`load.bronze_select`). Fractions beyond microseconds are valid;
+  timestamps case-insensitively (`load.typed_column`). Fractions beyond microseconds are valid;
   the lander rounds them and the warehouses truncate them (under a microsecond apart);
 - quarantined, with a reason naming the field: `U+0000` in a text field (PostgreSQL's text cannot
   hold it), unknown fields nested deeper than `MAX_DEPTH` levels, and anything msgspec cannot
@@ -244,7 +244,7 @@ def decode(value: bytes) -> ListenEvent:
             raise InvalidEvent("starts with a UTF-8 byte order mark") from None
         raise InvalidEvent(f"malformed JSON: {exc}") from None
     except RecursionError:
-        raise InvalidEvent(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise _too_deep(value) from None
     except Exception as exc:  # whatever else a hostile byte string provokes: quarantined, never fatal
         raise InvalidEvent(f"cannot be decoded: {type(exc).__name__}: {exc}"[:300]) from None
     if not value.isascii():
@@ -285,7 +285,7 @@ def _top_level_keys(value: bytes) -> list[str]:
         if token in (b"{", b"["):
             depth += 1
             if depth > MAX_DEPTH:
-                raise InvalidEvent(f"nested deeper than {MAX_DEPTH} levels", field=_first_unknown(keys))
+                raise InvalidEvent(f"nested deeper than {MAX_DEPTH} levels", field=_nesting_field(keys))
         elif token in (b"}", b"]"):
             depth -= 1
         elif token == b":":
@@ -295,9 +295,21 @@ def _top_level_keys(value: bytes) -> list[str]:
     return keys
 
 
-def _first_unknown(keys: list[str]) -> str | None:
+def _nesting_field(keys: list[str]) -> str | None:
+    """The field being nested: the last unknown key seen (every field of the schema is a scalar)."""
     unknown = [key for key in keys if key not in ListenEvent.__struct_fields__]
     return unknown[-1] if unknown else None
+
+
+def _too_deep(value: bytes) -> InvalidEvent:
+    """The error for a record msgspec gave up on (RecursionError), naming the field when it can."""
+    try:
+        _top_level_keys(value)
+    except InvalidEvent as error:
+        return error
+    except Exception:  # noqa: S110 - not valid JSON past the nesting: no field to name
+        pass
+    return InvalidEvent(f"nested deeper than {MAX_DEPTH} levels")
 
 
 def encode(event: ListenEvent) -> bytes:

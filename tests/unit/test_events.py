@@ -133,8 +133,9 @@ def test_version_2_requires_every_field(missing):
 def test_deep_unknown_fields_are_quarantined_not_a_crash(depth, bracket):
     opening, closing = ('{"a":', "}") if bracket == "{}" else ("[", "]")
     value = raw()[:-1] + b', "extra": ' + (opening * depth + "1" + closing * depth).encode() + b"}"
-    with pytest.raises(InvalidEvent, match="nested deeper than 32 levels"):
+    with pytest.raises(InvalidEvent, match="nested deeper than 32 levels") as caught:
         decode(value)
+    assert caught.value.field == "extra"
     with pytest.raises(InvalidEvent, match="nested deeper than 32 levels"):
         landable(value)
 
