@@ -133,7 +133,7 @@ class ListenEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         device = self.device_type
         if not (device.isascii() and device.islower() and device.replace("_", "").isalpha()):
             raise _invalid(f"Expected lower-case letters and `_` only, got {device!r}", "device_type")
-        if "\x00" in self.song_name + self.artist_name:
+        if "\x00" in self.song_name or "\x00" in self.artist_name:
             name = "song_name" if "\x00" in self.song_name else "artist_name"
             raise _invalid("U+0000 in text, which PostgreSQL cannot store", name)
 
