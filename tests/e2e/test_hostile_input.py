@@ -3,6 +3,8 @@ and every record is accounted for (landed = loaded, landed + quarantined = recor
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 from _hostile import hostile_file
@@ -36,6 +38,8 @@ def test_hostile_file_lands_loads_and_transforms_on_duckdb(settings, monkeypatch
     landed = count_lines(lake, f"bronze/{TOPIC}/")
     quarantined = count_lines(lake, f"quarantine/{TOPIC}/")
     assert landed + quarantined == records and quarantined > 100
+    reasons = [json.loads(row)["reason"] for info in lake.list(f"quarantine/{TOPIC}/") for row in lake.get(info.key).splitlines()]
+    assert all(reasons) and any("nested deeper" in r for r in reasons) and any("U+0000" in r for r in reasons)
     con = duckdb.connect(str(settings.duckdb_file))
     try:
         assert con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0] == landed

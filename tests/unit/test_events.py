@@ -209,3 +209,11 @@ def test_no_byte_string_makes_decode_raise_anything_but_invalid_event():
             landable(bytes(value))
         except InvalidEvent:
             pass
+
+
+def test_seed_000s_shorter_sample_is_quarantined_naming_what_it_lacks():
+    """Seed 000's README sample has other names and no event id, type, song, artist or country:
+    there is nothing to deduplicate or count it by, so it is quarantined with the reason."""
+    sample = b'{\n  "user_id":"u_123",\n  "track_id":"t_456",\n  "played_at":"2025-11-06T12:34:56Z",\n  "device":"mobile",\n  "duration_ms":210000\n}'
+    with pytest.raises(InvalidEvent, match="missing required field `event_id`"):
+        landable(sample)
