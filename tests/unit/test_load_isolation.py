@@ -77,3 +77,34 @@ def test_load_command_names_the_file_it_could_not_load(settings, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "loaded 1 rows from 1 files" in result.output
     assert f"not loaded (tried again next load): {bad}" in result.output
+
+
+def test_a_corrupt_compressed_file_is_set_aside_too(tmp_path):
+    lake, db = LocalLake(tmp_path / "lake"), tmp_path / "w.duckdb"
+    put(lake, 0, [line(1)])
+    bad = f"bronze/{TOPIC}/date=2026-11-02/hour=10/{TOPIC}+0+{5:020d}.ndjson.gz"
+    lake.put(bad, b"\x1f\x8b\x08\x00 not gzip at all")
+    stats = duck.load(lake, db, TOPIC)
+    assert [key for key, _ in stats.failures] == [bad] and stats.rows_loaded == 1
+
+
+def test_a_lake_that_does_not_serve_its_files_stops_the_load_instead(tmp_path):
+    """An I/O error is the file's fault only if the lake still serves the file; otherwise nothing
+    is set aside and the load fails as before (the next load starts over)."""
+    import pytest
+
+    from spotify_mds.errors import LakeError, WarehouseError
+
+    class Unreachable(LocalLake):
+        def url(self, key: str) -> str:
+            return str(tmp_path / "gone" / key)
+
+        def get(self, key: str) -> bytes:
+            raise LakeError("connection refused", key=key)
+
+    lake, db = Unreachable(tmp_path / "lake"), tmp_path / "w.duckdb"
+    for n in range(3):
+        put(lake, n, [line(n)])
+    with pytest.raises(WarehouseError, match="the lake did not serve"):
+        duck.load(lake, db, TOPIC)
+    assert query(db, "SELECT count(*) FROM raw.failed_files")[0][0] == 0

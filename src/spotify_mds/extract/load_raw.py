@@ -21,10 +21,9 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_mds.errors import WarehouseError
 from spotify_mds.lake import Lake, ObjectInfo
-from spotify_mds.load import FAILURES_TABLE, FileRejected, LoadStats, bronze_files, load_isolating
-from spotify_mds.load.duckdb import DATA_ERRORS, connect, create_schemas
+from spotify_mds.load import FAILURES_TABLE, LoadStats, bronze_files, load_isolating, reading_error
+from spotify_mds.load.duckdb import connect, create_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +99,8 @@ def load_into(con: duckdb.DuckDBPyConnection, lake: Lake) -> LoadStats:
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            kind = FileRejected if isinstance(exc, DATA_ERRORS) else WarehouseError
-            raise kind(f"loading {len(chunk)} Spotify files from {chunk[0].key} failed: {exc}", file=chunk[0].key) from exc
+            message = f"loading {len(chunk)} Spotify files from {chunk[0].key} failed: {exc}"
+            raise reading_error(exc, lake, chunk, message) from exc
         return sum(counts.values())
 
     def record_failure(info: ObjectInfo, error: str) -> None:

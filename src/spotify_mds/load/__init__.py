@@ -42,6 +42,30 @@ class FileRejected(WarehouseError):
     """The warehouse refused a bronze file's data (not a connection or a server failure)."""
 
 
+def reading_error(exc: Exception, lake: Lake, chunk: list[ObjectInfo], message: str) -> WarehouseError:
+    """What a DuckDB error while reading `chunk`'s files means (raise it `from exc`).
+
+    Malformed JSON or a value that does not cast: the files' bytes (FileRejected). An I/O error is
+    either a corrupt compressed file or a lake that does not answer: one file at a time tells them
+    apart (the lake still serves it: the file is bad; it does not: the load stops, WarehouseError,
+    instead of setting every file aside). Anything else stops the load.
+    """
+    import duckdb
+
+    key = chunk[0].key
+    if isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)):
+        return FileRejected(message, file=key)
+    if isinstance(exc, duckdb.IOException):
+        if len(chunk) > 1:
+            return FileRejected(message, file=key)  # halved until one file stands alone
+        try:
+            lake.get(key)
+        except Exception as lake_error:  # any failure to read it: the lake, not the file
+            return WarehouseError(f"{message} (the lake did not serve {key}: {lake_error})", file=key)
+        return FileRejected(message, file=key)
+    return WarehouseError(message, file=key)
+
+
 FAILURES_TABLE = "raw.failed_files"
 """Per back end: file_key, version, error, failed_at of the files the last loads could not load."""
 
@@ -166,5 +190,6 @@ __all__ = [
     "json_columns",
     "load_isolating",
     "pending_files",
+    "reading_error",
     "typed_column",
 ]

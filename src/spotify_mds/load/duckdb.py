@@ -9,17 +9,16 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_mds.errors import WarehouseError
 from spotify_mds.events import COLUMNS
 from spotify_mds.lake import Lake, ObjectInfo
 from spotify_mds.load import (
     FAILURES_TABLE,
-    FileRejected,
     LoadStats,
     bronze_files,
     in_range,
     json_columns,
     load_isolating,
+    reading_error,
     typed_column,
 )
 
@@ -30,8 +29,6 @@ LEDGER_TABLE = "raw.loaded_files"
 FILES_PER_STATEMENT = 256
 
 _TYPES = {"varchar": "VARCHAR", "timestamp": "TIMESTAMP", "bigint": "BIGINT", "integer": "INTEGER"}
-DATA_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException)
-"""What a file's bytes cause (malformed JSON, a value that does not cast, an unreadable file)."""
 
 
 def connect(path: Path | str, lake: Lake | None = None) -> duckdb.DuckDBPyConnection:
@@ -114,8 +111,7 @@ def load_into(con: duckdb.DuckDBPyConnection, lake: Lake, topic: str, *, progres
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            kind = FileRejected if isinstance(exc, DATA_ERRORS) else WarehouseError
-            raise kind(f"loading {len(chunk)} files from {chunk[0].key} failed: {exc}", file=chunk[0].key) from exc
+            raise reading_error(exc, lake, chunk, f"loading {len(chunk)} files from {chunk[0].key} failed: {exc}") from exc
         return sum(counts.values())
 
     def record_failure(info: ObjectInfo, error: str) -> None:

@@ -32,6 +32,7 @@ from spotify_mds.load import (
     in_range,
     load_isolating,
     pending_files,
+    reading_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -128,8 +129,10 @@ def load(
                             " FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[]) AS t(k, v, s, c)",
                             [keys, [i.version for i in chunk], [i.size for i in chunk], [counts.get(k, 0) for k in keys]],
                         )
-                except (psycopg.DataError, psycopg.IntegrityError, duckdb.Error) as exc:
-                    # DuckDB only reads and types the files here: any error of it is about their bytes.
+                except duckdb.Error as exc:
+                    message = f"reading {len(chunk)} files from {chunk[0].key} failed: {exc}"
+                    raise reading_error(exc, lake, chunk, message) from exc
+                except (psycopg.DataError, psycopg.IntegrityError) as exc:
                     raise FileRejected(
                         f"loading {len(chunk)} files from {chunk[0].key} into PostgreSQL failed: {exc}", file=chunk[0].key
                     ) from exc

@@ -27,7 +27,16 @@ import duckdb
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
 from spotify_mds.events import COLUMNS
 from spotify_mds.lake import Lake, ObjectInfo
-from spotify_mds.load import FileRejected, LoadStats, bronze_files, bronze_to_file, in_range, load_isolating, pending_files
+from spotify_mds.load import (
+    FileRejected,
+    LoadStats,
+    bronze_files,
+    bronze_to_file,
+    in_range,
+    load_isolating,
+    pending_files,
+    reading_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +151,9 @@ def load(
                 chunk_path = Path(tmp, f"{uuid.uuid4().hex}.parquet")
                 try:
                     bronze_to_file(duck, [lake.url(key) for key in keys], keys, chunk_path, file_format="parquet", loaded_at=loaded_at)
-                except duckdb.Error as exc:  # DuckDB only reads and types the files: their bytes are at fault
-                    raise FileRejected(f"reading {len(chunk)} files from {chunk[0].key} failed: {exc}", file=chunk[0].key) from exc
+                except duckdb.Error as exc:
+                    message = f"reading {len(chunk)} files from {chunk[0].key} failed: {exc}"
+                    raise reading_error(exc, lake, chunk, message) from exc
                 try:
                     cur.execute(f"PUT 'file://{chunk_path}' @{STAGE} AUTO_COMPRESS = FALSE OVERWRITE = TRUE")
                     cur.execute("BEGIN")
@@ -174,7 +184,9 @@ def load(
                         cur.execute("ROLLBACK")
                     except Exception:  # noqa: S110 - the original error is the one to report
                         pass
-                    raise WarehouseError(
+                    # SQLSTATE class 22, "data exception": the file's values, not Snowflake, are at fault.
+                    kind = FileRejected if str(getattr(exc, "sqlstate", "") or "").startswith("22") else WarehouseError
+                    raise kind(
                         f"loading {len(chunk)} files from {chunk[0].key} into Snowflake failed: {exc}", file=chunk[0].key
                     ) from exc
                 return sum(int(n) for n in counts.values())
