@@ -10,7 +10,7 @@ A bad file never blocks the others (`load_isolating`): a chunk whose load fails 
 (`FileRejected`) is split in halves and loaded again until the failing files stand alone; each is
 recorded in the back end's failures table (`raw.failed_files`: key, version, error, when) and in
 `LoadStats.failures`, stays out of the ledger (so the next load tries it again) and the rest loads.
-A failure that is not about the data (the warehouse is down) still stops the load.
+A failure that is not about the data (the warehouse or the lake is down) still stops the load.
 The lander only lands what loads (`events.landable`); this is the net for files it did not write.
 """
 
