@@ -575,6 +575,8 @@ def extract_spotify(
     if load_raw:
         stats = spotify.load_to_raw(settings)
         console.print(f"loaded {stats.rows_loaded:,} rows from {stats.files_loaded:,} Spotify files into RAW")
+        for key, error in stats.failures:  # the others loaded; these are tried again next load
+            console.print(f"not loaded (tried again next load): {key}: {error}", markup=False, style="red", soft_wrap=True)
         if build:
             spotify.transform(settings)
             console.print("dbt build of the Spotify models: ok")

@@ -56,7 +56,7 @@ from itertools import accumulate
 import msgspec
 
 from spotify_mds.errors import ConfigError, InvalidEvent, LakeConflict, LakeError
-from spotify_mds.events import MAX_RECORD_BYTES, ListenEvent, decode
+from spotify_mds.events import MAX_RECORD_BYTES, check, landable
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,6 @@ class LandStats:
 _HOUR_MS = 3_600_000
 _RUN = 4_096
 """`add_many` validates and buffers records in runs of this many (bounds its lists, not the buffers)."""
-_decoder = msgspec.json.Decoder(ListenEvent)
 
 
 @dataclass
@@ -139,9 +138,10 @@ def _validate_run(values: list) -> tuple[list[int], list[int]] | None:
         # One record at a time, keeping only its event time: a run's 4,096 decoded events held in a
         # list outlived the collector's young generations (each run was scanned again in full
         # collections) and fell out of the CPU caches before their timestamps were read.
-        decode_one = _decoder.decode
-        millis = [int(decode_one(value).timestamp.timestamp() * 1000) for value in values]
-    except (msgspec.DecodeError, UnicodeDecodeError, TypeError):
+        # `check` passes records that land as received; any failure (TypeError: a tombstone) sends
+        # the run through `add()`, which decides record by record (`events.landable`).
+        millis = [int(check(value).timestamp.timestamp() * 1000) for value in values]
+    except Exception:
         return None
     return sizes, millis
 
@@ -271,12 +271,8 @@ class BronzeWriter:
         try:
             if value is None:
                 raise InvalidEvent("record has no value (tombstone)", field=None)
-            if len(value) > MAX_RECORD_BYTES:
-                decode(value)  # raises the oversize InvalidEvent
-            try:
-                event = _decoder.decode(value)  # the hot path: ListenEvent's own validation, no wrapper
-            except (msgspec.DecodeError, UnicodeDecodeError):
-                event = decode(value)  # raises InvalidEvent naming the field and the reason
+            # InvalidEvent naming the field and the reason; `value` becomes the bytes to land
+            event, value = landable(value)  # (as received, or re-encoded when it must be)
         except InvalidEvent as error:
             buffer.bad.append(_quarantine_record(partition, offset, key, value, error))
             buffer.bytes += len(value) if value is not None else 0

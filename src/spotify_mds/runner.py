@@ -36,6 +36,8 @@ class RunSummary:
     quarantined: int = 0
     loaded: int = 0
     files_loaded: int = 0
+    files_failed: int = 0
+    """Bronze files the warehouse refused this load (each printed with its error)."""
     marts: dict[str, int] = field(default_factory=dict)
     quality: list = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -52,6 +54,8 @@ class RunSummary:
             ("bronze files loaded", self.files_loaded),
         ):
             table.add_row(label, f"{value:,}")
+        if self.files_failed:
+            table.add_row("bronze files NOT loaded (see above)", f"{self.files_failed:,}")
         for result in self.quality:
             table.add_row(f"quality: {result.check}", result.status.upper())
         for mart, rows in self.marts.items():
@@ -270,6 +274,9 @@ def load(settings: Settings, summary: RunSummary, console: Console) -> None:
         bar.update(task, total=max(stats.files_loaded, 1), completed=max(stats.files_loaded, 1))
     summary.loaded = stats.rows_loaded
     summary.files_loaded = stats.files_loaded
+    summary.files_failed = len(stats.failures)
+    for key, error in stats.failures:  # the others loaded; these stay out of the ledger, tried again next load
+        console.print(f"not loaded (tried again next load): {key}: {error}", markup=False, style="red", soft_wrap=True)
 
 
 def transform(settings: Settings, summary: RunSummary, console: Console) -> None:

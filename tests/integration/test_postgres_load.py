@@ -80,3 +80,26 @@ def test_load_is_bulk_incremental_and_replaces_changed_files(tmp_path, conninfo,
     assert postgres.forget(conninfo, TOPIC, hour, hour.replace(minute=59)) == len(in_hour)
     assert postgres.load(lake, conninfo, TOPIC).files_loaded == len(in_hour)
     assert scalar(conninfo, "SELECT count(*) FROM raw.listening_events") == len(events) - len(lines) + 7
+
+
+def test_a_file_postgresql_refuses_is_set_aside_and_the_files_after_it_load(tmp_path, conninfo, events):
+    """U+0000 in a string (bronze written by an older lander) blocked every later file (issue 15)."""
+    lake = LocalLake(tmp_path / "lake")
+    land_batches([Batch(0, [None] * len(events), events)], lake, TOPIC, max_records=400)
+    files = bronze_files(lake, TOPIC)
+    bad = files[1].key
+    lines = lake.get(bad).splitlines()
+    lines[7] = lines[7].replace(b'"song_name":"', b'"song_name":"\\u0000', 1)
+    lake.put(bad, b"\n".join(lines) + b"\n")
+
+    stats = postgres.load(lake, conninfo, TOPIC, files_per_transaction=4)
+    assert [key for key, _ in stats.failures] == [bad] and "0x00" in stats.failures[0][1]
+    assert (stats.files_loaded, stats.rows_loaded) == (len(files) - 1, len(events) - len(lines))
+    assert scalar(conninfo, "SELECT count(*) FROM raw.failed_files") == 1
+
+    lines[7] = lines[7].replace(b"\\u0000", b"", 1)  # repaired: the next load takes it
+    lake.put(bad, b"\n".join(lines) + b"\n")
+    again = postgres.load(lake, conninfo, TOPIC)
+    assert (again.files_loaded, again.rows_loaded, again.failures) == (1, len(lines), [])
+    assert scalar(conninfo, "SELECT count(*) FROM raw.failed_files") == 0
+    assert scalar(conninfo, "SELECT count(*) FROM raw.listening_events") == len(events)

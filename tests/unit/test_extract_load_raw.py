@@ -90,3 +90,20 @@ def test_the_dbt_source_describes_the_raw_table_the_loader_creates(tmp_path):
     finally:
         con.close()
     assert [(c["name"], c["data_type"]) for c in table["columns"]] == actual
+
+
+def test_a_file_duckdb_refuses_is_set_aside_and_the_others_load(tmp_path):
+    lake, db = LocalLake(tmp_path / "lake"), tmp_path / "w.duckdb"
+    lake.put(snapshot_key("user_top_tracks_st", DAY), ndjson(top(1, "a")))
+    bad = snapshot_key("user_top_artists_st", DAY)
+    lake.put(bad, b'{"stream": "user_top_artists_st", "rank": "first", "item": {}}\n')  # rank is not a number
+    stats = load_raw.load(lake, db)
+    assert (stats.files_loaded, stats.rows_loaded) == (1, 1)
+    assert [key for key, _ in stats.failures] == [bad]
+    con = connect(db)
+    try:
+        assert con.execute("SELECT file_key FROM raw.failed_files").fetchall() == [(bad,)]
+    finally:
+        con.close()
+    lake.put(bad, ndjson({"stream": "user_top_artists_st", "rank": 1, "item": {"id": "x"}}))
+    assert load_raw.load(lake, db).failures == []

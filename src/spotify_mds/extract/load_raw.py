@@ -9,7 +9,9 @@ played_at, item JSON, lineage), rather than a table per stream:
   that knows the shape of a track or an artist object.
 
 Ledger rules are the events loader's: a file loaded at the same version is skipped, a changed file
-replaces its rows, and a file that left the lake (a snapshot that became empty) takes its rows along.
+replaces its rows, a file that left the lake (a snapshot that became empty) takes its rows along,
+and a file DuckDB refuses is set aside in `raw.failed_files` while the others load
+(`load.load_isolating`, shared with the events loaders).
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_mds.errors import WarehouseError
-from spotify_mds.lake import Lake
-from spotify_mds.load import LoadStats, bronze_files
+from spotify_mds.lake import Lake, ObjectInfo
+from spotify_mds.load import FAILURES_TABLE, LoadStats, bronze_files, load_isolating, reading_error
 from spotify_mds.load.duckdb import connect, create_schemas
 
 logger = logging.getLogger(__name__)
@@ -66,15 +67,15 @@ def load_into(con: duckdb.DuckDBPyConnection, lake: Lake) -> LoadStats:
     if gone:
         _delete(con, gone)
         logger.info("dropped the rows of %d files no longer in the lake", len(gone))
-    for start in range(0, len(todo), FILES_PER_STATEMENT):
-        chunk = todo[start : start + FILES_PER_STATEMENT]
-        urls = [lake.url(info.key) for info in chunk]
-        keys = [info.key for info in chunk]
+
+    def load_chunk(chunk: list[ObjectInfo]) -> int:
+        urls, keys = [lake.url(info.key) for info in chunk], [info.key for info in chunk]
         try:
             con.execute("BEGIN TRANSACTION")
             con.execute("CREATE OR REPLACE TEMP TABLE _spotify_keys AS SELECT unnest(?::VARCHAR[]) AS k", [keys])
             con.execute(f"DELETE FROM {RAW_TABLE} WHERE _source_file IN (SELECT k FROM _spotify_keys)")
             con.execute(f"DELETE FROM {LEDGER_TABLE} WHERE file_key IN (SELECT k FROM _spotify_keys)")
+            con.execute(f"DELETE FROM {FAILURES_TABLE} WHERE file_key IN (SELECT k FROM _spotify_keys)")
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE _spotify_files AS SELECT unnest(?::VARCHAR[]) AS url, unnest(?::VARCHAR[]) AS k",
                 [urls, keys],
@@ -98,9 +99,16 @@ def load_into(con: duckdb.DuckDBPyConnection, lake: Lake) -> LoadStats:
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            raise WarehouseError(f"loading {len(chunk)} Spotify files from {chunk[0].key} failed: {exc}", file=chunk[0].key) from exc
-        stats.files_loaded += len(chunk)
-        stats.rows_loaded += sum(counts.values())
+            message = f"loading {len(chunk)} Spotify files from {chunk[0].key} failed: {exc}"
+            raise reading_error(exc, lake, chunk, message) from exc
+        return sum(counts.values())
+
+    def record_failure(info: ObjectInfo, error: str) -> None:
+        logger.error("Spotify file %s was not loaded (tried again next load): %s", info.key, error)
+        con.execute(f"DELETE FROM {FAILURES_TABLE} WHERE file_key = ?", [info.key])
+        con.execute(f"INSERT INTO {FAILURES_TABLE} VALUES (?, ?, ?, now()::TIMESTAMP)", [info.key, info.version, error])
+
+    load_isolating(todo, FILES_PER_STATEMENT, load_chunk, record_failure, stats)
     logger.info("spotify_api: %s", stats)
     return stats
 

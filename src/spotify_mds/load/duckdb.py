@@ -9,10 +9,18 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_mds.errors import WarehouseError
 from spotify_mds.events import COLUMNS
-from spotify_mds.lake import Lake
-from spotify_mds.load import LoadStats, bronze_files, in_range
+from spotify_mds.lake import Lake, ObjectInfo
+from spotify_mds.load import (
+    FAILURES_TABLE,
+    LoadStats,
+    bronze_files,
+    in_range,
+    json_columns,
+    load_isolating,
+    reading_error,
+    typed_column,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +43,7 @@ def connect(path: Path | str, lake: Lake | None = None) -> duckdb.DuckDBPyConnec
 
 
 def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    """Schemas RAW, SILVER, GOLD (as in the seed), the raw table and the ledger."""
+    """Schemas RAW, SILVER, GOLD (as in the seed), the raw table, the ledger and the failures table."""
     for schema in ("raw", "silver", "gold"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     columns = ", ".join(f'"{name}" {_TYPES[kind]}' for name, kind in COLUMNS.items())
@@ -43,6 +51,10 @@ def create_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} (file_key VARCHAR PRIMARY KEY, version VARCHAR NOT NULL,"
         " size BIGINT NOT NULL, row_count BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL)"
+    )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {FAILURES_TABLE} (file_key VARCHAR PRIMARY KEY, version VARCHAR NOT NULL,"
+        " error VARCHAR NOT NULL, failed_at TIMESTAMP NOT NULL)"
     )
 
 
@@ -67,26 +79,24 @@ def load_into(con: duckdb.DuckDBPyConnection, lake: Lake, topic: str, *, progres
     known = dict(con.execute(f"SELECT file_key, version FROM {LEDGER_TABLE}").fetchall())
     todo = [info for info in files if known.get(info.key) != info.version]
     stats = LoadStats(files_seen=len(files), files_replaced=sum(info.key in known for info in todo))
-    columns = ", ".join(f"'{name}': '{'TIMESTAMPTZ' if kind == 'timestamp' else _TYPES[kind]}'" for name, kind in COLUMNS.items())
-    select = ", ".join(f'"{name}"::TIMESTAMP' if kind == "timestamp" else f'"{name}"' for name, kind in COLUMNS.items())
-    for start in range(0, len(todo), FILES_PER_STATEMENT):
-        chunk = todo[start : start + FILES_PER_STATEMENT]
-        by_url = {lake.url(info.key): info for info in chunk}
-        keys = [info.key for info in chunk]
+    select = ", ".join(typed_column(name, kind) for name, kind in COLUMNS.items())
+
+    def load_chunk(chunk: list[ObjectInfo]) -> int:
+        urls, keys = [lake.url(info.key) for info in chunk], [info.key for info in chunk]
         try:
             con.execute("BEGIN TRANSACTION")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _chunk_keys AS SELECT unnest(?::VARCHAR[]) AS k", [keys])
-            con.execute(f"DELETE FROM {RAW_TABLE} WHERE _source_file IN (SELECT k FROM _chunk_keys)")
-            con.execute(f"DELETE FROM {LEDGER_TABLE} WHERE file_key IN (SELECT k FROM _chunk_keys)")
+            con.execute("CREATE OR REPLACE TEMP TABLE _chunk_keys AS SELECT unnest(?::VARCHAR[]) AS k", [keys])
+            for table, column in ((RAW_TABLE, "_source_file"), (LEDGER_TABLE, "file_key"), (FAILURES_TABLE, "file_key")):
+                con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT k FROM _chunk_keys)")
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE _files AS SELECT unnest(?::VARCHAR[]) AS url, unnest(?::VARCHAR[]) AS k",
-                [list(by_url), keys],
+                [urls, keys],
             )
             con.execute(
                 f"INSERT INTO {RAW_TABLE} SELECT {select}, f.k, now()::TIMESTAMP"
-                f" FROM read_json(?, columns={{{columns}}}, format='newline_delimited', filename=true) AS r"
+                f" FROM read_json(?, columns={{{json_columns()}}}, format='newline_delimited', filename=true) AS r"
                 " JOIN _files AS f ON r.filename = f.url",
-                [list(by_url)],
+                [urls],
             )
             counts = dict(
                 con.execute(
@@ -101,11 +111,15 @@ def load_into(con: duckdb.DuckDBPyConnection, lake: Lake, topic: str, *, progres
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
-            raise WarehouseError(f"loading {len(chunk)} files from {chunk[0].key} failed: {exc}", file=chunk[0].key) from exc
-        stats.files_loaded += len(chunk)
-        stats.rows_loaded += sum(counts.values())
-        if progress is not None:
-            progress(len(chunk), len(todo))
+            raise reading_error(exc, lake, chunk, f"loading {len(chunk)} files from {chunk[0].key} failed: {exc}") from exc
+        return sum(counts.values())
+
+    def record_failure(info: ObjectInfo, error: str) -> None:
+        logger.error("bronze file %s was not loaded (tried again next load): %s", info.key, error)
+        con.execute(f"DELETE FROM {FAILURES_TABLE} WHERE file_key = ?", [info.key])
+        con.execute(f"INSERT INTO {FAILURES_TABLE} VALUES (?, ?, ?, now()::TIMESTAMP)", [info.key, info.version, error])
+
+    load_isolating(todo, FILES_PER_STATEMENT, load_chunk, record_failure, stats, progress)
     logger.info("loaded %s", stats)
     return stats
 

@@ -4,7 +4,8 @@ Each chunk of files is parsed and typed by an in-memory DuckDB (`read_json`, the
 as the DuckDB loader, gzip/zstd included), written as CSV to a temporary file, and streamed to the
 server with `COPY ... FROM STDIN (FORMAT csv)` through psycopg 3. Deleting the chunk's old rows,
 the COPY and the ledger update share one transaction, so a crash leaves a file loaded or not,
-never half. BENCHMARKS.md ("Loading") compares this with parsing rows in Python and with the
+never half; a file whose data PostgreSQL refuses is isolated and recorded (`load_isolating`).
+BENCHMARKS.md ("Loading") compares this with parsing rows in Python and with the
 seed's one-INSERT-per-row.
 """
 
@@ -21,8 +22,18 @@ import psycopg
 
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
 from spotify_mds.events import COLUMNS
-from spotify_mds.lake import Lake
-from spotify_mds.load import LoadStats, bronze_files, bronze_to_file, in_range, pending_files
+from spotify_mds.lake import Lake, ObjectInfo
+from spotify_mds.load import (
+    FAILURES_TABLE,
+    FileRejected,
+    LoadStats,
+    bronze_files,
+    bronze_to_file,
+    in_range,
+    load_isolating,
+    pending_files,
+    reading_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +72,10 @@ def create_schemas(con: psycopg.Connection) -> None:
             f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} (file_key text PRIMARY KEY, version text NOT NULL,"
             " size bigint NOT NULL, row_count bigint NOT NULL, loaded_at timestamp NOT NULL)"
         )
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {FAILURES_TABLE} (file_key text PRIMARY KEY, version text NOT NULL,"
+            " error text NOT NULL, failed_at timestamp NOT NULL)"
+        )
 
 
 def copy_csv(con: psycopg.Connection, path: Path) -> int:
@@ -94,14 +109,14 @@ def load(
         stats = LoadStats(files_seen=len(files), files_replaced=sum(info.key in known for info in todo))
         with tempfile.TemporaryDirectory(prefix="spotify-mds-pg-") as tmp:
             csv_path = Path(tmp, "chunk.csv")
-            for start in range(0, len(todo), files_per_transaction):
-                chunk = todo[start : start + files_per_transaction]
+
+            def load_chunk(chunk: list[ObjectInfo]) -> int:
                 keys = [info.key for info in chunk]
                 try:
                     bronze_to_file(duck, [lake.url(key) for key in keys], keys, csv_path)
                     with con.transaction():
-                        con.execute(f"DELETE FROM {RAW_TABLE} WHERE _source_file = ANY(%s)", [keys])
-                        con.execute(f"DELETE FROM {LEDGER_TABLE} WHERE file_key = ANY(%s)", [keys])
+                        for table, column in ((RAW_TABLE, "_source_file"), (LEDGER_TABLE, "file_key"), (FAILURES_TABLE, "file_key")):
+                            con.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [keys])
                         rows = copy_csv(con, csv_path)
                         counts = dict(
                             con.execute(
@@ -114,14 +129,28 @@ def load(
                             " FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[]) AS t(k, v, s, c)",
                             [keys, [i.version for i in chunk], [i.size for i in chunk], [counts.get(k, 0) for k in keys]],
                         )
-                except (psycopg.Error, duckdb.Error) as exc:
+                except duckdb.Error as exc:
+                    message = f"reading {len(chunk)} files from {chunk[0].key} failed: {exc}"
+                    raise reading_error(exc, lake, chunk, message) from exc
+                except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                    raise FileRejected(
+                        f"loading {len(chunk)} files from {chunk[0].key} into PostgreSQL failed: {exc}", file=chunk[0].key
+                    ) from exc
+                except psycopg.Error as exc:
                     raise WarehouseError(
                         f"loading {len(chunk)} files from {chunk[0].key} into PostgreSQL failed: {exc}", file=chunk[0].key
                     ) from exc
-                stats.files_loaded += len(chunk)
-                stats.rows_loaded += rows
-                if progress is not None:
-                    progress(len(chunk), len(todo))
+                return rows
+
+            def record_failure(info: ObjectInfo, error: str) -> None:
+                logger.error("bronze file %s was not loaded (tried again next load): %s", info.key, error)
+                with con.transaction():
+                    con.execute(f"DELETE FROM {FAILURES_TABLE} WHERE file_key = %s", [info.key])
+                    con.execute(
+                        f"INSERT INTO {FAILURES_TABLE} VALUES (%s, %s, %s, {_NOW_UTC})", [info.key, info.version, error]
+                    )
+
+            load_isolating(todo, files_per_transaction, load_chunk, record_failure, stats, progress)
         logger.info("loaded %s", stats)
         return stats
     finally:

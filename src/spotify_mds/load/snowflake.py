@@ -22,15 +22,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
 from spotify_mds.events import COLUMNS
-from spotify_mds.lake import Lake
-from spotify_mds.load import LoadStats, bronze_files, bronze_to_file, in_range, pending_files
+from spotify_mds.lake import Lake, ObjectInfo
+from spotify_mds.load import (
+    FileRejected,
+    LoadStats,
+    bronze_files,
+    bronze_to_file,
+    in_range,
+    load_isolating,
+    pending_files,
+    reading_error,
+)
 
 logger = logging.getLogger(__name__)
 
 RAW_TABLE = "RAW.LISTENING_EVENTS"
 LEDGER_TABLE = "RAW.LOADED_FILES"
+FAILURES_TABLE = "RAW.FAILED_FILES"
 STAGE = "RAW.BRONZE_STAGE"
 FILES_PER_TRANSACTION = 64
 
@@ -100,6 +112,10 @@ def create_schemas(con: Any) -> None:
         f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} (FILE_KEY VARCHAR NOT NULL, VERSION VARCHAR NOT NULL,"
         " SIZE NUMBER(19, 0) NOT NULL, ROW_COUNT NUMBER(19, 0) NOT NULL, LOADED_AT TIMESTAMP_NTZ NOT NULL)"
     )
+    cur.execute(
+        f"CREATE TABLE IF NOT EXISTS {FAILURES_TABLE} (FILE_KEY VARCHAR NOT NULL, VERSION VARCHAR NOT NULL,"
+        " ERROR VARCHAR NOT NULL, FAILED_AT TIMESTAMP_NTZ NOT NULL)"
+    )
     cur.execute(f"CREATE STAGE IF NOT EXISTS {STAGE}")
 
 
@@ -128,17 +144,21 @@ def load(
         todo = pending_files(files, known)
         stats = LoadStats(files_seen=len(files), files_replaced=sum(info.key in known for info in todo))
         with tempfile.TemporaryDirectory(prefix="spotify-mds-sf-") as tmp:
-            for start in range(0, len(todo), files_per_transaction):
-                chunk = todo[start : start + files_per_transaction]
+
+            def load_chunk(chunk: list[ObjectInfo]) -> int:
                 keys = [info.key for info in chunk]
                 loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
                 chunk_path = Path(tmp, f"{uuid.uuid4().hex}.parquet")
                 try:
                     bronze_to_file(duck, [lake.url(key) for key in keys], keys, chunk_path, file_format="parquet", loaded_at=loaded_at)
+                except duckdb.Error as exc:
+                    message = f"reading {len(chunk)} files from {chunk[0].key} failed: {exc}"
+                    raise reading_error(exc, lake, chunk, message) from exc
+                try:
                     cur.execute(f"PUT 'file://{chunk_path}' @{STAGE} AUTO_COMPRESS = FALSE OVERWRITE = TRUE")
                     cur.execute("BEGIN")
-                    cur.execute(f"DELETE FROM {RAW_TABLE} WHERE _SOURCE_FILE IN ({_in_list(keys)})", keys)
-                    cur.execute(f"DELETE FROM {LEDGER_TABLE} WHERE FILE_KEY IN ({_in_list(keys)})", keys)
+                    for table, column in ((RAW_TABLE, "_SOURCE_FILE"), (LEDGER_TABLE, "FILE_KEY"), (FAILURES_TABLE, "FILE_KEY")):
+                        cur.execute(f"DELETE FROM {table} WHERE {column} IN ({_in_list(keys)})", keys)
                     # FORCE: the ledger decides what to load; Snowflake's own load history would
                     # silently skip a staged file whose name and checksum it has seen before.
                     cur.execute(
@@ -159,18 +179,27 @@ def load(
                         [value for row in ledger for value in (*row, loaded_at)],
                     )
                     cur.execute("COMMIT")
-                except Exception as exc:  # the connector and DuckDB raise many types; the file is what matters
+                except Exception as exc:  # the connector raises many types; the file is what matters
                     try:
                         cur.execute("ROLLBACK")
                     except Exception:  # noqa: S110 - the original error is the one to report
                         pass
-                    raise WarehouseError(
+                    # SQLSTATE class 22, "data exception": the file's values, not Snowflake, are at fault.
+                    kind = FileRejected if str(getattr(exc, "sqlstate", "") or "").startswith("22") else WarehouseError
+                    raise kind(
                         f"loading {len(chunk)} files from {chunk[0].key} into Snowflake failed: {exc}", file=chunk[0].key
                     ) from exc
-                stats.files_loaded += len(chunk)
-                stats.rows_loaded += sum(int(n) for n in counts.values())
-                if progress is not None:
-                    progress(len(chunk), len(todo))
+                return sum(int(n) for n in counts.values())
+
+            def record_failure(info: ObjectInfo, error: str) -> None:
+                logger.error("bronze file %s was not loaded (tried again next load): %s", info.key, error)
+                cur.execute(f"DELETE FROM {FAILURES_TABLE} WHERE FILE_KEY = %s", [info.key])
+                cur.execute(
+                    f"INSERT INTO {FAILURES_TABLE} VALUES (%s, %s, %s, %s)",
+                    [info.key, info.version, error, datetime.now(timezone.utc).replace(tzinfo=None)],
+                )
+
+            load_isolating(todo, files_per_transaction, load_chunk, record_failure, stats, progress)
         logger.info("loaded %s", stats)
         return stats
     finally:
