@@ -6,6 +6,7 @@
     ├── InvalidEvent                an event failed validation (field, reason, position)
     ├── WarehouseError              a load or query against the warehouse failed (file)
     ├── TransformError              dbt failed (which nodes)
+    ├── NotReady                    an earlier stage has not run yet (the message says which to run)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
     │   └── KafkaUnavailable        (kafka_local) no Java, no jars, or the broker did not start
     ├── ProduceError                (produce) Kafka refused or lost deliveries
@@ -62,6 +63,10 @@ class TransformError(SpotifyMdsError):
     def __init__(self, message: str, *, nodes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.nodes = nodes
+
+
+class NotReady(SpotifyMdsError):
+    """A stage found nothing to work on: an earlier stage has not run yet (the message says which)."""
 
 
 class ComponentUnavailable(SpotifyMdsError):

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from spotify_mds.errors import LakeError
+from spotify_mds.extras import require
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ class S3Lake:
         max_attempts: int = 3,
         parallel_puts: int = 8,
     ) -> None:
-        import s3fs  # optional dependency: the `s3` extra
+        s3fs = require("s3fs")  # optional dependency: the `s3` extra
 
         self.root = root.rstrip("/")
         self._base = self.root.removeprefix("s3://")

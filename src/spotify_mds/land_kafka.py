@@ -45,6 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spotify_mds.errors import ComponentUnavailable, LakeError
+from spotify_mds.extras import require
 from spotify_mds.land import BronzeWriter, LandStats
 
 logger = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ class _Lander:
         return runs
 
     def _client_error(self, error) -> None:
-        from confluent_kafka import KafkaError
+        KafkaError = require("confluent_kafka").KafkaError
 
         if error.code() == KafkaError._PARTITION_EOF:
             return
@@ -314,7 +315,8 @@ class _Lander:
             self.next_commit_try = now + 1.0
 
     def _commit(self, offsets: dict[int, int], quiet: bool = False) -> bool:
-        from confluent_kafka import KafkaException, TopicPartition
+        KafkaException = require("confluent_kafka").KafkaException
+        TopicPartition = require("confluent_kafka").TopicPartition
 
         try:
             self.consumer.commit(
@@ -329,7 +331,7 @@ class _Lander:
         return True
 
     def snapshot(self, now: float, started: float) -> LanderStatus:
-        from confluent_kafka import TopicPartition
+        TopicPartition = require("confluent_kafka").TopicPartition
 
         status = self.status
         status.elapsed_s = now - started
@@ -376,7 +378,7 @@ def land_kafka(
     (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
     """
     if consumer_factory is None:
-        from confluent_kafka import Consumer as consumer_factory
+        consumer_factory = require("confluent_kafka").Consumer
 
     stop = stop or threading.Event()
     consumer = consumer_factory(consumer_conf)

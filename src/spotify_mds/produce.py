@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from spotify_mds.errors import ComponentUnavailable, SpotifyMdsError
+from spotify_mds.extras import require
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,10 @@ def ensure_topic(
 
     An existing topic is left as it is (its partition count is logged when it differs).
     """
-    from confluent_kafka import KafkaError, KafkaException
-    from confluent_kafka.admin import AdminClient, NewTopic
+    KafkaError = require("confluent_kafka").KafkaError
+    KafkaException = require("confluent_kafka").KafkaException
+    AdminClient = require("confluent_kafka.admin").AdminClient
+    NewTopic = require("confluent_kafka.admin").NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap_servers})
     try:
@@ -135,7 +138,8 @@ def produce(
     Returns the counts; never raises for delivery failures (they are counted): the caller decides.
     `stop` ends the stream early (Ctrl-C in the CLI); what was produced is still flushed.
     """
-    from confluent_kafka import KafkaException, Producer
+    KafkaException = require("confluent_kafka").KafkaException
+    Producer = require("confluent_kafka").Producer
 
     stats = ProduceStats()
     if rate is not None and rate <= 0:

@@ -17,12 +17,14 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import psycopg
 
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
 from spotify_mds.events import COLUMNS
+from spotify_mds.extras import require
 from spotify_mds.lake import Lake
 from spotify_mds.load import LoadStats, bronze_files, bronze_to_file, in_range, pending_files
+
+psycopg = require("psycopg")
 
 logger = logging.getLogger(__name__)
 
