@@ -424,6 +424,10 @@ def run_pipeline(settings: Settings, console: Console | None = None, **sim_overr
 
 def run_batch(settings: Settings, console: Console) -> RunSummary:
     """load → transform → quality → export over what has landed in bronze (BROKER=kafka's `run`)."""
+    from spotify_mds.load import bronze_files
+
+    if not bronze_files(lake_from(settings), settings.kafka_topic):
+        raise NotReady(_NOTHING_LANDED)
     summary = RunSummary()
     console.print(
         "BROKER=kafka: `spotify-mds produce` and `spotify-mds land` fill bronze; "
@@ -446,17 +450,18 @@ def _has_table(query, schema: str, table: str | None = None) -> bool:
     return bool(query(sql)[0][0])
 
 
+_NOTHING_LANDED = (
+    "nothing has landed yet: start `spotify-mds produce` and `spotify-mds land` (or the docker stack), then run again"
+)
+
+
 def require_loaded(settings: Settings, *, gold: bool = False, after_load: bool = False) -> None:
     """Raise NotReady, saying what to run, when raw holds no events yet (or, with `gold`, no marts).
 
     On a fresh DATA_DIR the stages after `load` would otherwise print dbt's or DuckDB's internals,
     or an all-zero summary.
     """
-    first = (
-        "nothing has landed yet: start `spotify-mds produce` and `spotify-mds land` (or the docker stack), then run again"
-        if after_load
-        else "nothing loaded yet: run `spotify-mds load` (or `make demo`) first"
-    )
+    first = _NOTHING_LANDED if after_load else "nothing loaded yet: run `spotify-mds load` (or `make demo`) first"
     if settings.warehouse == "duckdb" and not settings.duckdb_file.is_file():
         raise NotReady(first)
     with warehouse_connection(settings) as (dialect, con):
