@@ -125,6 +125,11 @@ def _live_rate(settings: Settings, rate: float | None, *batch_options: object) -
     if rate:
         return rate
     if "event_interval_seconds" in settings.model_fields_set and all(option is None for option in batch_options):
+        console.print(
+            f"real time: one event every {settings.event_interval_seconds:g} s (EVENT_INTERVAL_SECONDS) until Ctrl-C;"
+            " --events N or --days D for a batch",
+            highlight=False,
+        )
         return 1 / settings.event_interval_seconds
     return None
 

@@ -239,10 +239,12 @@ def test_event_interval_seconds_paces_simulate_as_the_seed_did(mds, monkeypatch,
     pauses, err = _paced_simulate(mds, monkeypatch, EVENT_INTERVAL_SECONDS="0.5")
     assert pauses == [0.5, 0.5, 0.5]  # one event every EVENT_INTERVAL_SECONDS
     assert "3 events written" in err
+    assert "real time: one event every 0.5 s (EVENT_INTERVAL_SECONDS) until Ctrl-C" in err  # said, not silent
     first = json.loads((tmp_path / "events.ndjson").read_text().splitlines()[0])
     assert first["timestamp"][:4] >= "2026" and first["timestamp"] > "2026-11-09"  # live: the clock starts now
     pauses, err = _paced_simulate(mds, monkeypatch, "--rate", "4", EVENT_INTERVAL_SECONDS="0.5")
     assert pauses == [0.25, 0.25, 0.25]  # --rate wins
+    assert "EVENT_INTERVAL_SECONDS" not in err
 
 
 def test_without_event_interval_or_with_events_simulate_is_a_batch(mds, monkeypatch, tmp_path):
