@@ -681,6 +681,13 @@ def extract_spotify_token(
     typer.echo(f"SPOTIFY_REFRESH_TOKEN={token.refresh_token}")
 
 
+def _refusals() -> tuple[type[BaseException], ...]:
+    """What the environment raises when it refuses: evaluated only when an error reaches main()."""
+    import duckdb
+
+    return (OSError, duckdb.IOException)
+
+
 def main() -> None:
     from pydantic import ValidationError
 
@@ -689,9 +696,10 @@ def main() -> None:
     except (SpotifyMdsError, ValidationError) as exc:
         console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
         sys.exit(1)
-    except OSError as exc:
-        # The environment refused (a file, a folder, a permission, a socket) somewhere the stages do
-        # not name the setting themselves: still one line, with the traceback in the debug log (-v).
+    except _refusals() as exc:
+        # The environment refused (a file, a folder, a permission, a socket, the DuckDB file's lock)
+        # somewhere the stages do not name the setting themselves: still one line, with the
+        # traceback in the debug log (-v).
         logging.getLogger(__name__).debug("%s", exc, exc_info=True)
         console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
         sys.exit(1)

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from spotify_mds.errors import ConfigError, NotReady
+from spotify_mds.errors import ConfigError, NotReady, WarehouseError
 from spotify_mds.extras import require
 from spotify_mds.lake import Lake, open_lake
 from spotify_mds.settings import Settings
@@ -84,6 +84,23 @@ def check_paths(settings: Settings) -> None:
         if settings.duckdb_file.is_dir():
             raise ConfigError(f"{name}: {settings.duckdb_file} is a folder; the DuckDB warehouse is a file (e.g. {settings.duckdb_file / 'warehouse.duckdb'})")
         _writable_folder(settings.duckdb_file.parent, name)
+
+
+def open_duckdb(settings: Settings, lake: Lake | None = None):
+    """A connection to the DuckDB warehouse; WarehouseError naming the fix when the file is held."""
+    import duckdb
+
+    from spotify_mds.load import duckdb as duck
+
+    try:
+        return duck.connect(settings.duckdb_file, lake)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseError(
+                f"{settings.duckdb_file} is in use by another process (DuckDB allows one writer at a time): "
+                "stop it, or point DUCKDB_PATH elsewhere"
+            ) from exc
+        raise WarehouseError(f"cannot open the DuckDB warehouse {settings.duckdb_file} (DUCKDB_PATH): {exc}") from exc
 
 
 def _writable_folder(folder: Path, setting: str) -> None:
@@ -249,7 +266,7 @@ def init_warehouse(settings: Settings) -> None:
     else:
         from spotify_mds.load import duckdb as duck
 
-        con = duck.connect(settings.duckdb_file)
+        con = open_duckdb(settings)
         try:
             duck.create_schemas(con)
         finally:
@@ -289,6 +306,8 @@ def load(settings: Settings, summary: RunSummary, console: Console) -> None:
             return snowflake.load(lake, snowflake_params(settings), settings.kafka_topic, progress=progress)
     else:
         from spotify_mds.load import duckdb as duck
+
+        open_duckdb(settings).close()  # a file held by another writer is said before the progress bar
 
         def run(progress):
             return duck.load(lake, settings.duckdb_file, settings.kafka_topic, progress=progress)
@@ -330,7 +349,7 @@ def warehouse_connection(settings: Settings, lake: Lake | None = None) -> Iterat
     else:
         from spotify_mds.load import duckdb as duck
 
-        con = duck.connect(settings.duckdb_file, lake)
+        con = open_duckdb(settings, lake)
     try:
         yield settings.warehouse, con
     finally:

@@ -278,3 +278,22 @@ def test_event_interval_seconds_is_produce_s_default_rate(mds, monkeypatch):
     assert abs(stamp - datetime.now(timezone.utc)) < timedelta(hours=1)  # live data starts now
     status, err = mds("produce", "--events", "5", EVENT_INTERVAL_SECONDS="0.25")
     assert status == 0 and seen["rate"] is None
+
+
+def test_a_duckdb_file_locked_by_another_process_is_one_line(mds, tmp_path):
+    events = tmp_path / "events.ndjson"
+    assert mds("simulate", "--events", "100", "--users", "20", "--out", str(events))[0] == 0
+    assert mds("land", "--from-file", str(events))[0] == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print(1, flush=True); time.sleep(60)",
+         str(tmp_path / "data" / "warehouse.duckdb")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "1"
+        status, err = mds("load")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert status == 1
+    assert one_line(err).startswith("WarehouseError: ") and "is in use by another process" in err and "DUCKDB_PATH" in err
