@@ -289,11 +289,11 @@ def test_a_duckdb_file_locked_by_another_process_is_one_line(mds, tmp_path):
          str(tmp_path / "data" / "warehouse.duckdb")],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "1"
-        status, err = mds("load")
-    finally:
-        holder.kill()
-        holder.wait()
+    with holder:
+        try:
+            assert holder.stdout.readline().strip() == "1"
+            status, err = mds("load")
+        finally:
+            holder.kill()
     assert status == 1
     assert one_line(err).startswith("WarehouseError: ") and "is in use by another process" in err and "DUCKDB_PATH" in err
