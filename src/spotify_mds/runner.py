@@ -574,7 +574,7 @@ def follow_pipeline(
     from spotify_mds.follow import follow, live_config
 
     if settings.broker != "embedded":
-        raise ConfigError("run --follow drives the embedded hand-off; with Kafka run `produce` and `land` as services")
+        raise ConfigError("run --follow drives the embedded hand-off; with Kafka run `produce` and `land` as services, and `run` (or Airflow) for the batches")
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -297,3 +297,14 @@ def test_a_duckdb_file_locked_by_another_process_is_one_line(mds, tmp_path):
             holder.kill()
     assert status == 1
     assert one_line(err).startswith("WarehouseError: ") and "is in use by another process" in err and "DUCKDB_PATH" in err
+
+
+def test_demo_says_its_port_is_in_use_before_running_the_pipeline(mds, tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        status, err = mds("demo", "--events", "100", DASHBOARD_PORT=str(port))
+    assert status == 1
+    assert one_line(err).startswith(f"ComponentUnavailable: port {port} is in use")
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()
