@@ -161,7 +161,9 @@ def produce(
     bootstrap = settings.kafka_bootstrap_servers
     # In real time the simulated clock starts now, as `simulate --rate` does: the events are live data.
     start = datetime.now(timezone.utc).replace(microsecond=0) if rate else None
-    config = sim_config(settings, seed=seed, users=users, start=start, days=days if days else (3650.0 if rate else None), max_events=events)
+    config = sim_config(
+        settings, seed=seed, users=users, start=start, days=days if days else (3650.0 if rate else None), max_events=events
+    )
     if ensure_topic(bootstrap, topic, partitions or settings.kafka_partitions):
         console.print(f"created topic {topic} with {partitions or settings.kafka_partitions} partitions")
     stop = threading.Event()
@@ -377,7 +379,8 @@ def quality(
     results = runner.quality(settings, runner.RunSummary(), Console(), as_of=as_of)
     failed = [result for result in results if not result.ok]
     if failed:
-        console.print(f"quality failed: {'; '.join(f'{r.check}: {r.detail}' for r in failed)}", highlight=False, soft_wrap=True)
+        reasons = "; ".join(f"{result.check}: {result.detail}" for result in failed)
+        console.print(f"quality failed: {reasons}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -427,7 +430,8 @@ def _bind(settings: Settings):
     require_extra("dashboard")
     host, port = settings.dashboard_host, settings.dashboard_port
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = addresses[0]
     except socket.gaierror as exc:
         raise ConfigError(f"DASHBOARD_HOST={host} cannot be listened on: {exc.strerror}") from exc
     sock = socket.socket(family, kind, proto)
@@ -565,7 +569,9 @@ def run(
     if settings.broker == "kafka" and not follow and any(v is not None for v in (seed, users, days, events)):
         from spotify_mds.errors import ConfigError
 
-        raise ConfigError("BROKER=kafka: `run` loads what has landed; --seed/--users/--days/--events belong to `spotify-mds produce`")
+        raise ConfigError(
+            "BROKER=kafka: `run` loads what has landed; --seed/--users/--days/--events belong to `spotify-mds produce`"
+        )
     if follow:
         stats = runner.follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
         console.print(f"stopped: {stats.landed:,} landed, {stats.quarantined:,} quarantined, {stats.loaded:,} loaded")

@@ -82,7 +82,8 @@ def check_paths(settings: Settings) -> None:
     if settings.warehouse == "duckdb":
         name = "DUCKDB_PATH" if settings.duckdb_path else "DATA_DIR"
         if settings.duckdb_file.is_dir():
-            raise ConfigError(f"{name}: {settings.duckdb_file} is a folder; the DuckDB warehouse is a file (e.g. {settings.duckdb_file / 'warehouse.duckdb'})")
+            example = settings.duckdb_file / "warehouse.duckdb"
+            raise ConfigError(f"{name}: {settings.duckdb_file} is a folder; the DuckDB warehouse is a file (e.g. {example})")
         _writable_folder(settings.duckdb_file.parent, name)
 
 
@@ -427,7 +428,9 @@ def run_pipeline(settings: Settings, console: Console | None = None, **sim_overr
     check_paths(settings)
     if settings.broker == "kafka":
         if any(value is not None for value in sim_overrides.values()):
-            raise ConfigError("BROKER=kafka: `run` loads what has landed; simulate with `spotify-mds produce` (its options)")
+            raise ConfigError(
+                "BROKER=kafka: `run` loads what has landed; simulate with `spotify-mds produce` (its options)"
+            )
         return run_batch(settings, console)
     summary = RunSummary()
     config = sim_config(settings, **sim_overrides)
@@ -485,7 +488,9 @@ def require_loaded(settings: Settings, *, gold: bool = False, after_load: bool =
         raise NotReady(first)
     with warehouse_connection(settings) as (dialect, con):
         query = query_function(dialect, con)
-        if not _has_table(query, "raw", "listening_events") or not query("SELECT 1 FROM raw.listening_events LIMIT 1"):
+        if not _has_table(query, "raw", "listening_events"):
+            raise NotReady(first)
+        if not query("SELECT 1 FROM raw.listening_events LIMIT 1"):
             raise NotReady(first)
         if gold and not _has_table(query, "gold"):
             raise NotReady("nothing transformed yet: run `spotify-mds transform` first")
@@ -528,7 +533,8 @@ def record_simulated_clock(settings: Settings, until: datetime) -> None:
         state = json.loads(path.read_text())
     except (OSError, ValueError):
         state = {}
-    state[_warehouse_id(settings)] = {"simulated_until": _iso(until), "newest_event_at": _iso(simulated_now(settings))}
+    newest = _iso(simulated_now(settings))
+    state[_warehouse_id(settings)] = {"simulated_until": _iso(until), "newest_event_at": newest}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2) + "\n")
     tmp.replace(path)
