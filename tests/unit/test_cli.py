@@ -308,3 +308,15 @@ def test_demo_says_its_port_is_in_use_before_running_the_pipeline(mds, tmp_path)
     assert status == 1
     assert one_line(err).startswith(f"ComponentUnavailable: port {port} is in use")
     assert not (tmp_path / "data" / "warehouse.duckdb").exists()
+
+
+def test_a_read_only_data_dir_is_one_line_naming_it(mds, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):  # what a folder without write permission answers (tests may run as root)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    status, err = mds("load", DATA_DIR="read-only")
+    assert status == 1
+    assert one_line(err) == "ConfigError: DATA_DIR: cannot write to read-only: Permission denied"
