@@ -8,6 +8,7 @@
     ├── WarehouseError              a load or query against the warehouse failed (file)
     │   └── FileRejected            (load) the warehouse refused a bronze file's data (file)
     ├── TransformError              dbt failed (which nodes)
+    ├── NotReady                    an earlier stage has not run yet (the message says which to run)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
     │   └── KafkaUnavailable        Kafka not reachable in time; (kafka_local) no Java, jars or broker
     ├── ProduceError                (produce) Kafka refused or lost deliveries
@@ -77,6 +78,10 @@ class TransformError(SpotifyMdsError):
     def __init__(self, message: str, *, nodes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.nodes = nodes
+
+
+class NotReady(SpotifyMdsError):
+    """A stage found nothing to work on: an earlier stage has not run yet (the message says which)."""
 
 
 class ComponentUnavailable(SpotifyMdsError):

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 
 from spotify_mds.errors import ComponentUnavailable, KafkaUnavailable, LakeError, SpotifyMdsError
 from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
+from spotify_mds.extras import require
 from spotify_mds.land import BronzeWriter, LandStats
 
 logger = logging.getLogger(__name__)
@@ -259,7 +260,7 @@ class _Lander:
         return runs
 
     def _client_error(self, error) -> None:
-        from confluent_kafka import KafkaError
+        KafkaError = require("confluent_kafka").KafkaError
 
         if error.code() == KafkaError._PARTITION_EOF:
             return
@@ -336,7 +337,8 @@ class _Lander:
             self.next_commit_try = now + 1.0
 
     def _commit(self, offsets: dict[int, int], quiet: bool = False) -> bool:
-        from confluent_kafka import KafkaException, TopicPartition
+        KafkaException = require("confluent_kafka").KafkaException
+        TopicPartition = require("confluent_kafka").TopicPartition
 
         try:
             self.consumer.commit(
@@ -351,7 +353,7 @@ class _Lander:
         return True
 
     def snapshot(self, now: float, started: float) -> LanderStatus:
-        from confluent_kafka import TopicPartition
+        TopicPartition = require("confluent_kafka").TopicPartition
 
         status = self.status
         status.elapsed_s = now - started
@@ -404,7 +406,7 @@ def land_kafka(
     consumer from the config (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
     """
     if consumer_factory is None:
-        from confluent_kafka import Consumer as consumer_factory
+        consumer_factory = require("confluent_kafka").Consumer
 
     stop = stop or threading.Event()
     consumer = consumer_factory(consumer_conf)

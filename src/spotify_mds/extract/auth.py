@@ -15,9 +15,10 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
-
 from spotify_mds.errors import ConfigError, SpotifyMdsError
+from spotify_mds.extras import require
+
+httpx = require("httpx")
 
 logger = logging.getLogger(__name__)
 

@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-import httpx
-
 from spotify_mds.errors import ConfigError, SpotifyMdsError
 from spotify_mds.extract.auth import Credentials, SpotifyAuthError, refresh_access_token
+from spotify_mds.extras import require
 from spotify_mds.lake import Lake
+
+httpx = require("httpx")
 
 logger = logging.getLogger(__name__)
 
