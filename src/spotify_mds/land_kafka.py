@@ -474,7 +474,7 @@ def _left_in_group(
     """{partition: (committed, end)} of the partitions whose end the group has not committed, once
     that has stayed the same for `settle_s` (other members may still be committing); {} once none.
     A consumer that never subscribes reads the group's offsets without joining it."""
-    from confluent_kafka import KafkaException
+    KafkaException = require("confluent_kafka").KafkaException
 
     last: dict[int, tuple[int, int]] | None = None
     unchanged_since = failing_since = time.monotonic()
@@ -497,7 +497,7 @@ def _left_in_group(
 
 
 def _left_now(consumer, topic: str, bootstrap: str, timeout_s: float) -> dict[int, tuple[int, int]]:
-    from confluent_kafka import TopicPartition
+    TopicPartition = require("confluent_kafka").TopicPartition
 
     metadata = check_reachable(consumer, bootstrap, timeout_s)
     partitions = sorted(metadata.topics[topic].partitions) if topic in metadata.topics else []

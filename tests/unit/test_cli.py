@@ -269,7 +269,7 @@ def test_event_interval_seconds_is_produce_s_default_rate(mds, monkeypatch):
         seen["start"] = next(iter(batches)).values[0]
         return produce_module.ProduceStats(produced=1)
 
-    monkeypatch.setattr(produce_module, "ensure_topic", lambda *a: False)
+    monkeypatch.setattr(produce_module, "ensure_topic", lambda *a, **k: False)
     monkeypatch.setattr(produce_module, "produce", fake_produce)
     status, err = mds("produce", EVENT_INTERVAL_SECONDS="0.25")
     assert status == 0, err
