@@ -6,7 +6,7 @@ with by_hour as (
     group by 1
 )
 
-select coalesce(p.hour_at, h.hour_at) as hour_at, p.ms_played as plays_per_hour_ms, h.ms_played as listening_hourly_ms
+select coalesce(p.hour_at, h.hour_at) as hour_at, p.ms_played as plays_hourly_ms, h.ms_played as listening_hourly_ms
 from {{ ref('plays_hourly') }} as p
 full outer join by_hour as h on p.hour_at = h.hour_at
 where coalesce(p.ms_played, 0) <> coalesce(h.ms_played, 0)
