@@ -34,7 +34,7 @@ def ground_truth(settings):
         moment = datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
         day = moment.date()
         daily_users[day].add(record["user_id"])
-        if record["event_type"] in ("play", "skip"):  # time listened: plays and skips (dbt/macros/listening.sql)
+        if record["event_type"] in ("play", "skip"):  # time listened: plays and skips (dbt/macros/streams/listening.sql)
             slot = plays_hourly[moment.replace(minute=0, second=0, microsecond=0)]
             slot[2] += record["ms_played"]
         if record["event_type"] == "play":
