@@ -49,7 +49,7 @@ def dbt_contract(marts_dir: Path) -> Contract:
 def _shipped_contract() -> Contract:
     marts_dir = dbt_marts_dir()
     if marts_dir is None:
-        raise ConfigError(f"the gold contract is missing: no dbt project with {MARTS_SUBDIR} next to the package")
+        raise ConfigError(f"no gold contract: no dbt project with {MARTS_SUBDIR} beside the package")
     return dbt_contract(marts_dir)
 
 
