@@ -14,6 +14,7 @@ from spotify_mds.dashboard.contract import dbt_contract, dbt_marts_dir, gold_con
 from spotify_mds.dashboard.panels import PANELS
 from spotify_mds.dashboard.queries import Filters, GoldReader, InvalidFilter, parse_filters
 from spotify_mds.dashboard.synthetic import synthetic_marts, write_synthetic_gold
+from spotify_mds.errors import ConfigError
 from spotify_mds.export import mart_key
 from spotify_mds.lake import LocalLake
 
@@ -56,6 +57,18 @@ def test_the_contract_is_dbts_yaml_and_nothing_else(tmp_path: Path) -> None:
         "      - {name: event_date, data_type: date}\n      - {name: upgrades, data_type: bigint}\n"
     )
     assert gold_contract(tmp_path) == {"level_conversions_daily": {"event_date": "date", "upgrades": "bigint"}}
+
+
+def test_without_the_dbt_project_the_contract_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contract_module, "dbt_marts_dir", lambda: None)
+    contract_module._shipped_contract.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="no dbt project"):
+            gold_contract()
+    finally:
+        monkeypatch.undo()
+        contract_module._shipped_contract.cache_clear()
+    assert gold_contract()
 
 
 # -- filters --------------------------------------------------------------------------------------------
