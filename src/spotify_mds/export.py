@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -126,10 +126,14 @@ class DBAPIGold:
             return None
 
 
-def export_gold(source: Any, lake: Lake, *, schema: str = "gold") -> ExportResult:
+def export_gold(
+    source: Any, lake: Lake, *, schema: str = "gold", contract: Mapping[str, Mapping[str, str]] | None = None
+) -> ExportResult:
     """Write every gold table to the lake as Parquet (zstd) plus a manifest.
 
-    `source` is a `GoldSource`, or a DuckDB connection (wrapped in `DuckDBGold`).
+    `source` is a `GoldSource`, or a DuckDB connection (wrapped in `DuckDBGold`). `contract` (mart →
+    column → type, the marts' dbt YAML) goes into the manifest for the exported marts, so a reader
+    with the lake but no dbt project knows the columns and types promised.
     """
     if not hasattr(source, "marts"):
         source = DuckDBGold(source, schema)
@@ -147,6 +151,8 @@ def export_gold(source: Any, lake: Lake, *, schema: str = "gold") -> ExportResul
         "newest_event_at": newest,
         "marts": {mart: {"key": mart_key(mart), "rows": count} for mart, count in rows.items()},
     }
+    if contract is not None:
+        manifest["contract"] = {mart: dict(contract[mart]) for mart in rows if mart in contract}
     lake.put(MANIFEST_KEY, json.dumps(manifest, indent=2).encode())
     logger.info("exported %d marts", len(rows))
     return ExportResult(rows, newest)

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 Query = Callable[[str], Sequence[tuple]]
 Status = Literal["pass", "fail", "skip", "error"]
 
-SILVER_EVENTS = "silver.stg_listening_events"
+SILVER_EVENTS = "silver.stg_streams__listening_events"
 RAW_EVENTS = "raw.listening_events"
 
 

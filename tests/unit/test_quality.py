@@ -15,7 +15,7 @@ def con():
     con = duckdb.connect(":memory:")
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
     con.execute("CREATE TABLE raw.listening_events (event_id VARCHAR)")
-    con.execute("CREATE TABLE silver.stg_listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
+    con.execute("CREATE TABLE silver.stg_streams__listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
     yield con
     con.close()
 
@@ -25,13 +25,13 @@ def fill(con, per_day: dict[str, int], *, raw_extra: int = 0, silver_duplicates:
     for day, count in per_day.items():
         for i in range(count):
             at = datetime.fromisoformat(day) + timedelta(minutes=i)
-            con.execute("INSERT INTO silver.stg_listening_events VALUES (?, ?, ?)", [f"e{n}", at, at.date()])
+            con.execute("INSERT INTO silver.stg_streams__listening_events VALUES (?, ?, ?)", [f"e{n}", at, at.date()])
             con.execute("INSERT INTO raw.listening_events VALUES (?)", [f"e{n}"])
             n += 1
     for i in range(raw_extra):
         con.execute("INSERT INTO raw.listening_events VALUES (?)", [f"missing{i}"])
     for i in range(silver_duplicates):
-        con.execute("INSERT INTO silver.stg_listening_events SELECT * FROM silver.stg_listening_events LIMIT 1")
+        con.execute("INSERT INTO silver.stg_streams__listening_events SELECT * FROM silver.stg_streams__listening_events LIMIT 1")
 
 
 def query(con):
@@ -96,7 +96,7 @@ def test_the_quality_command_prints_every_check_and_fails_on_a_failed_one(tmp_pa
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
     con.execute("CREATE TABLE raw.listening_events AS SELECT 'e1' AS event_id UNION ALL SELECT 'e2'")
     con.execute(
-        "CREATE TABLE silver.stg_listening_events AS SELECT 'e1' AS event_id,"
+        "CREATE TABLE silver.stg_streams__listening_events AS SELECT 'e1' AS event_id,"
         " TIMESTAMP '2026-11-02 10:00:00' AS event_at, DATE '2026-11-02' AS event_date"
     )
     con.close()

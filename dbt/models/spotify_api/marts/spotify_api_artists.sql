@@ -23,7 +23,7 @@ api as (
 
 simulated as (
     select artist_id, max(artist_name) as artist_name
-    from {{ ref('stg_listening_events') }}
+    from {{ ref('stg_streams__listening_events') }}
     where artist_id is not null
     group by artist_id
 )

@@ -14,7 +14,7 @@ real_plays as (
 
 simulated_plays as (
     select cast(extract(hour from event_at) as integer) as hour_of_day, count(*) as plays
-    from {{ ref('stg_listening_events') }}
+    from {{ ref('stg_streams__listening_events') }}
     where event_type in ('play', 'skip')
       and ms_played >= {{ var('valid_play_min_ms') }}
     group by 1

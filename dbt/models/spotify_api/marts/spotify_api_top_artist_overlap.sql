@@ -3,7 +3,7 @@
 -- which real and simulated data share once the simulator draws from the extracted catalog.
 with simulated_artists as (
     select artist_id, count(*) as plays
-    from {{ ref('stg_listening_events') }}
+    from {{ ref('stg_streams__listening_events') }}
     where event_type in ('play', 'skip')
       and ms_played >= {{ var('valid_play_min_ms') }}
     group by artist_id

@@ -19,7 +19,7 @@ simulated as (
         max(artist_id) as artist_id,
         max(artist_name) as artist_name,
         max(duration_ms) as duration_ms
-    from {{ ref('stg_listening_events') }}
+    from {{ ref('stg_streams__listening_events') }}
     group by track_id
 )
 

@@ -6,7 +6,7 @@ with leveled as (
         event_date,
         subscription_level,
         lag(subscription_level) over (partition by user_id order by event_at, event_id) as previous_level
-    from {{ ref('stg_listening_events') }}
+    from {{ ref('int_events_classified') }}
     where subscription_level is not null
 )
 

@@ -5,7 +5,7 @@ select
     cast('{{ period }}' as {{ dbt.type_string() }}) as period,
     {{ spotify_mds.period_start(period, 'event_at') }} as period_start,
     cast(count(distinct user_id) as bigint) as active_users
-from {{ ref('stg_listening_events') }}
+from {{ ref('int_events_classified') }}
 group by 1, 2
 {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -7,8 +7,8 @@
 -- across batches: an event_id already in silver is never inserted again. The lookback covers loads
 -- that committed out of order (two loaders); re-reading rows is harmless for the same reason.
 -- On PostgreSQL a unique index on event_id serves the anti-join and the delete+insert. DuckDB
--- needs none (its joins hash), and dbt-duckdb would build one: an ART index whose build at commit
--- took 45 s of a 10M-event build. A staging model is normally a view (STYLE.md); this one is
+-- needs none (its joins hash), and an index there (an ART index built at commit) would cost more
+-- than it saves (BENCHMARKS.md). A staging model is normally a view (STYLE.md); this one is
 -- materialised because deduplicating the whole raw table on every read would make every
 -- downstream model pay for it.
 {{ config(
@@ -21,7 +21,7 @@
 
 with batch as (
     select *
-    from {{ source('raw', 'listening_events') }}
+    from {{ source('streams', 'listening_events') }}
     {% if is_incremental() %}
     -- coalesce: a silver built while raw was empty must still pick everything up next time
     where _loaded_at >= coalesce(
@@ -34,8 +34,8 @@ with batch as (
     {% endif %}
 ),
 
--- Only an event_id seen more than once needs ranking: a window over every row (all columns sorted
--- by event_id) cost 26 s of a 10M-event build, finding the few duplicates and ranking just them 15 s.
+-- Only an event_id seen more than once needs ranking: finding the few duplicates and ranking just
+-- them is cheaper than a window sorting every row (all columns) by event_id.
 duplicated as (
     select event_id
     from batch

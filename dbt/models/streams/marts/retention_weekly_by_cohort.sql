@@ -4,7 +4,7 @@ with user_weeks as (
     select distinct
         user_id,
         {{ spotify_mds.week_start('event_at') }} as activity_week
-    from {{ ref('stg_listening_events') }}
+    from {{ ref('int_events_classified') }}
 ),
 
 cohorts as (

@@ -4,5 +4,5 @@ select
     cast(count(distinct user_id) as bigint) as active_users,
     cast(count(distinct case when event_type = 'play' then user_id end) as bigint) as listening_users,
     cast(count(*) as bigint) as events
-from {{ ref('stg_listening_events') }}
+from {{ ref('int_events_classified') }}
 group by 1
