@@ -37,7 +37,7 @@ from typing import Any, Literal
 import httpx
 
 from spotify_mds.errors import ConfigError, SpotifyMdsError
-from spotify_mds.extract.auth import Credentials, SpotifyAuthError, refresh_access_token
+from spotify_mds.pipelines.spotify_api.auth import Credentials, SpotifyAuthError, refresh_access_token
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)
