@@ -1,7 +1,9 @@
 """spotify_api_extract: the user's real Spotify listening into bronze, RAW, silver and gold, daily.
 
 extract (the seed's ten streams + recently-played since the saved cursor; endpoints Spotify no
-longer serves are reported, not failed) → load into RAW → dbt build of the Spotify models.
+longer serves are reported, not failed) → load into RAW → dbt build of the Spotify pipeline's
+models (`spotify_mds.pipelines.spotify_api`: its own, plus the comparison with the simulated stream
+once those events are loaded too), never the streams pipeline's models.
 
 A declaration only: the tasks call `spotify_mds.pipelines.spotify_api.run`, the same edge the CLI's
 `spotify-mds extract spotify` uses; settings (SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,

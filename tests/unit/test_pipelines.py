@@ -128,3 +128,16 @@ def test_the_runner_exports_only_the_marts_of_pipelines_with_data(settings):
     summary = runner.RunSummary()
     runner.export(settings, summary, Console(quiet=True))
     assert summary.marts == {"plays_per_hour": 1}
+
+
+def test_every_declared_dag_is_a_dag_file():
+    import ast
+
+    dags = Path(__file__).resolve().parents[2] / "dags"
+    dag_ids = set()
+    for path in dags.glob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DAG_ID":
+                dag_ids.add(node.value.value)
+    declared = {dag_id for pipeline in registry() for dag_id in pipeline.dag_ids}
+    assert declared <= dag_ids, declared - dag_ids
