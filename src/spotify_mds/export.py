@@ -126,7 +126,9 @@ class DBAPIGold:
             return None
 
 
-def export_gold(source: Any, lake: Lake, *, schema: str = "gold", marts: Collection[str] | None = None) -> ExportResult:
+def export_gold(
+    source: Any, lake: Lake, *, schema: str = "gold", marts: Collection[str] | None = None
+) -> ExportResult:
     """Write the gold tables to the lake as Parquet (zstd) plus a manifest listing them.
 
     `source` is a `GoldSource`, or a DuckDB connection (wrapped in `DuckDBGold`). `marts` names the

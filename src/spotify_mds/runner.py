@@ -284,14 +284,16 @@ def load(settings: Settings, summary: RunSummary, console: Console) -> None:
 
 
 def pipelines_with_data(settings: Settings, pipelines: Sequence[Pipeline] | None = None) -> tuple[Pipeline, ...]:
-    """The pipelines (all registered, unless given) whose RAW tables hold data: the ones to build and export."""
+    """The pipelines (all registered, unless given) whose RAW tables hold data: to build and export."""
     from spotify_mds.pipelines import registry, with_data
 
     with warehouse_connection(settings) as (dialect, con):
         return with_data(registry() if pipelines is None else pipelines, query_function(dialect, con))
 
 
-def transform(settings: Settings, summary: RunSummary, console: Console, pipelines: Sequence[Pipeline] | None = None) -> None:
+def transform(
+    settings: Settings, summary: RunSummary, console: Console, pipelines: Sequence[Pipeline] | None = None
+) -> None:
     """`dbt build` of the pipelines that have data (all registered, unless given); none: no build."""
     from spotify_mds import transform as dbt
 
@@ -302,8 +304,10 @@ def transform(settings: Settings, summary: RunSummary, console: Console, pipelin
         console.print("dbt build: skipped, no pipeline has data")
         return
     with console.status("dbt build (silver, gold, tests)…"), _timed(summary, "transform"):
-        result = dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=settings.data_dir / "dbt", select=select)
-    console.print(f"dbt build ({', '.join(summary.pipelines)}): {', '.join(f'{n} {s}' for s, n in sorted(result.counts.items()))}")
+        state_dir = settings.data_dir / "dbt"
+        result = dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=state_dir, select=select)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items()))
+    console.print(f"dbt build ({', '.join(summary.pipelines)}): {counts}")
 
 
 @contextmanager

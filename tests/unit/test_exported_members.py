@@ -2,7 +2,9 @@
 
 import spotify_mds
 
-PUBLIC = ["Lake", "Pipeline", "Settings", "SpotifyMdsError", "load_settings", "open_lake", "pipelines", "run_pipeline"]
+PUBLIC = [
+    "Lake", "Pipeline", "Settings", "SpotifyMdsError", "load_settings", "open_lake", "pipelines", "run_pipeline",
+]  # fmt: skip
 
 
 def test_the_root_exports_a_few_sorted_names():

@@ -71,7 +71,8 @@ def test_a_pipeline_with_one_source_refs_only_its_own_models():
 def test_a_comparison_reads_only_the_pipelines_whose_raw_tables_it_needs():
     owner = {path.stem: pipeline for pipeline in registry() for path in sql_files(pipeline)}
     read = {owner[name].name for path in sql_files(VS_STREAMS) for name in refs(path)} - {VS_STREAMS.name}
-    needed = {p.name for p in registry() if len(p.raw_tables) == 1 and set(p.raw_tables) <= set(VS_STREAMS.raw_tables)}
+    sources = set(VS_STREAMS.raw_tables)
+    needed = {p.name for p in registry() if len(p.raw_tables) == 1 and set(p.raw_tables) <= sources}
     assert read == needed == {"streams", "spotify_api"}
 
 
@@ -83,7 +84,7 @@ def test_has_data_needs_every_raw_table_to_exist_with_a_row():
     assert not table_has_rows(query, "raw.spotify_api_records")
     con.execute("INSERT INTO raw.spotify_api_records VALUES ('{}')")
     assert [p.name for p in with_data(registry(), query)] == ["spotify_api"]
-    con.execute("CREATE TABLE raw.listening_events (event_id VARCHAR); INSERT INTO raw.listening_events VALUES ('e')")
+    con.execute("CREATE TABLE raw.listening_events AS SELECT 'e' AS event_id")
     assert [p.name for p in with_data(registry(), query)] == ["streams", "spotify_api", "spotify_api_vs_streams"]
 
 
@@ -141,3 +142,13 @@ def test_every_declared_dag_is_a_dag_file():
                 dag_ids.add(node.value.value)
     declared = {dag_id for pipeline in registry() for dag_id in pipeline.dag_ids}
     assert declared <= dag_ids, declared - dag_ids
+
+
+def test_a_dag_s_transform_builds_only_the_pipelines_declaring_it(settings, monkeypatch):
+    from spotify_mds import orchestrate
+
+    built = []
+    monkeypatch.setattr(runner, "transform", lambda _s, _sum, _con, pipelines=None: built.append(pipelines))
+    orchestrate.transform(settings, dag_id="spotify_pipeline")
+    orchestrate.transform(settings)
+    assert [p.name for p in built[0]] == ["streams"] and built[1] is None

@@ -60,4 +60,5 @@ def transform(settings: Settings):  # -> spotify_mds.transform.TransformResult
     select = dbt.selection(pipelines_with_data(settings, PIPELINES))
     if select is None:
         return dbt.TransformResult(succeeded=True)
-    return dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=settings.data_dir / "dbt", select=select)
+    state_dir = settings.data_dir / "dbt"
+    return dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=state_dir, select=select)
