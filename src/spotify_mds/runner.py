@@ -419,6 +419,7 @@ def follow_pipeline(
     import threading
 
     from spotify_mds.follow import follow, live_config
+    from spotify_mds.pipelines import named
 
     if settings.broker != "embedded":
         raise ConfigError("run --follow drives the embedded hand-off; with Kafka run `produce` and `land` as services")
@@ -428,12 +429,13 @@ def follow_pipeline(
     lake = lake_from(settings)
     config = live_config(sim_config(settings), backlog_minutes=backlog_minutes)
     quiet = Console(quiet=True)
+    streams = named(["streams"])  # continuous mode feeds the streams pipeline: rebuild its models only
 
     def cycle() -> int:
         summary = RunSummary()
         load(settings, summary, quiet)
         if summary.loaded:
-            transform(settings, summary, quiet)
+            transform(settings, summary, quiet, streams)
             export(settings, summary, quiet)
         return summary.loaded
 
