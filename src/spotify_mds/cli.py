@@ -635,7 +635,7 @@ app.add_typer(extract_app, name="extract")
 
 def _spotify():
     """The Spotify extract's edge modules (without the `spotify` extra: ComponentUnavailable, via require())."""
-    from spotify_mds.extract import auth, run
+    from spotify_mds.pipelines.spotify_api import auth, run
 
     return auth, run
 
@@ -653,7 +653,7 @@ def extract_spotify(
     from rich.markup import escape
 
     _, spotify = _spotify()
-    from spotify_mds.extract.spotify import SpotifyApiError
+    from spotify_mds.pipelines.spotify_api.spotify import SpotifyApiError
 
     settings = _settings()
     snapshot_date = (day or datetime.now(timezone.utc)).date()

@@ -15,8 +15,8 @@
     ├── LandingIncomplete           (land_kafka) a batch landing ended before its group landed the topic (left)
     ├── MetabaseError               (metabase) provisioning through Metabase's API failed (status)
     ├── InvalidFilter, MissingMart  (dashboard.queries) a bad query parameter; a gold mart not exported
-    ├── SpotifyAuthError            (extract.auth) the accounts service refused a token request (status)
-    └── SpotifyApiError             (extract.spotify) the Web API failed after retries (endpoint, status)
+    ├── SpotifyAuthError            (spotify_api.auth) the accounts service refused a token request (status)
+    └── SpotifyApiError             (spotify_api.spotify) the Web API failed after retries (endpoint, status)
         └── EndpointNotServed       404/403: the API no longer serves an endpoint (reported, never fatal)
 
 The errors after KafkaUnavailable live beside the code that raises them.

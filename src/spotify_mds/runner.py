@@ -10,7 +10,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -29,6 +29,7 @@ from spotify_mds.simulate import SimConfig
 
 if TYPE_CHECKING:
     from spotify_mds.follow import FollowStats
+    from spotify_mds.pipelines import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ class RunSummary:
     files_failed: int = 0
     """Bronze files the warehouse refused this load (each printed with its error)."""
     marts: dict[str, int] = field(default_factory=dict)
+    """Rows of each exported mart: only the marts of the pipelines that have data."""
+    pipelines: list[str] = field(default_factory=list)
+    """The pipelines the transform built (those with data)."""
     quality: list = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -337,15 +341,33 @@ def load(settings: Settings, summary: RunSummary, console: Console) -> None:
         console.print(f"not loaded (tried again next load): {key}: {error}", markup=False, style="red", soft_wrap=True)
 
 
-def transform(settings: Settings, summary: RunSummary, console: Console) -> None:
+def pipelines_with_data(settings: Settings, pipelines: Sequence[Pipeline] | None = None) -> tuple[Pipeline, ...]:
+    """The pipelines (all registered, unless given) whose RAW tables hold data: to build and export."""
+    from spotify_mds.pipelines import registry, with_data
+
+    with warehouse_connection(settings) as (dialect, con):
+        return with_data(registry() if pipelines is None else pipelines, query_function(dialect, con))
+
+
+def transform(
+    settings: Settings, summary: RunSummary, console: Console, pipelines: Sequence[Pipeline] | None = None
+) -> None:
+    """`dbt build` of the pipelines that have data (all registered, unless given); none: no build."""
     from spotify_mds import transform as dbt
 
+    ready = pipelines_with_data(settings, pipelines)
+    summary.pipelines = [pipeline.name for pipeline in ready]
+    select = dbt.selection(ready)
+    if select is None:
+        console.print("dbt build: skipped, no pipeline has data")
+        return
     if settings.warehouse != "duckdb":  # dbt-duckdb is a core dependency; the other adapters are extras
         require(f"dbt.adapters.{settings.warehouse}")
-
     with console.status("dbt build (silver, gold, tests)…"), _timed(summary, "transform"):
-        result = dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=settings.data_dir / "dbt")
-    console.print(f"dbt build: {', '.join(f'{n} {s}' for s, n in sorted(result.counts.items()))}")
+        state_dir = settings.data_dir / "dbt"
+        result = dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=state_dir, select=select)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items()))
+    console.print(f"dbt build ({', '.join(summary.pipelines)}): {counts}")
 
 
 @contextmanager
@@ -388,10 +410,11 @@ def export(settings: Settings, summary: RunSummary, console: Console) -> None:
     from spotify_mds.export import DBAPIGold, DuckDBGold, export_gold
 
     lake = lake_from(settings)
+    marts = [mart for pipeline in pipelines_with_data(settings) for mart in pipeline.marts]
     with console.status("export gold → lake…"), _timed(summary, "export"):
         with warehouse_connection(settings, lake) as (dialect, con):
             source = DuckDBGold(con) if dialect == "duckdb" else DBAPIGold(con, dialect)
-            result = export_gold(source, lake)
+            result = export_gold(source, lake, marts=marts)
     summary.marts = result.rows
 
 
@@ -589,6 +612,7 @@ def follow_pipeline(
     import threading
 
     from spotify_mds.follow import follow, live_config
+    from spotify_mds.pipelines import named
 
     if settings.broker != "embedded":
         raise ConfigError("run --follow drives the embedded hand-off; with Kafka run `produce` and `land` as services, and `run` (or Airflow) for the batches")
@@ -598,12 +622,13 @@ def follow_pipeline(
     lake = lake_from(settings)
     config = live_config(sim_config(settings), backlog_minutes=backlog_minutes)
     quiet = Console(quiet=True)
+    streams = named(["streams"])  # continuous mode feeds the streams pipeline: rebuild its models only
 
     def cycle() -> int:
         summary = RunSummary()
         load(settings, summary, quiet)
         if summary.loaded:
-            transform(settings, summary, quiet)
+            transform(settings, summary, quiet, streams)
             export(settings, summary, quiet)
         return summary.loaded
 

@@ -121,11 +121,11 @@ def _warehouse(path, newest: datetime) -> None:
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
     con.execute('CREATE TABLE raw.listening_events (event_id VARCHAR, "timestamp" TIMESTAMP)')
-    con.execute("CREATE TABLE silver.stg_listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
+    con.execute("CREATE TABLE silver.stg_streams__listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
     for i in range(72):
         at = newest.replace(tzinfo=None) - timedelta(hours=i)
         con.execute("INSERT INTO raw.listening_events VALUES (?, ?)", [f"e{i}", at])
-        con.execute("INSERT INTO silver.stg_listening_events VALUES (?, ?, ?)", [f"e{i}", at, at.date()])
+        con.execute("INSERT INTO silver.stg_streams__listening_events VALUES (?, ?, ?)", [f"e{i}", at, at.date()])
     con.close()
 
 
@@ -187,7 +187,7 @@ def test_data_arriving_after_a_simulated_run_is_judged_at_now(quality_cli, tmp_p
     record_simulated_clock(_settings(tmp_path), SIM_END)
     con = duckdb.connect(str(path))  # a lander and a load brought newer (live) events since
     con.execute("INSERT INTO raw.listening_events VALUES ('live', ?)", [datetime(2026, 11, 20, 12)])
-    con.execute("INSERT INTO silver.stg_listening_events VALUES ('live', ?, ?)", [datetime(2026, 11, 20, 12), datetime(2026, 11, 20).date()])
+    con.execute("INSERT INTO silver.stg_streams__listening_events VALUES ('live', ?, ?)", [datetime(2026, 11, 20, 12), datetime(2026, 11, 20).date()])
     con.close()
     status, out = quality_cli()
     assert status == 1 and "(now; --as-of T to judge a past run)" in out

@@ -10,14 +10,10 @@ from datetime import date
 from typing import Any
 
 from spotify_mds.errors import ConfigError
-from spotify_mds.extract.auth import require_credentials
-from spotify_mds.extract.spotify import ExtractReport, SpotifyClient, extract
+from spotify_mds.pipelines.spotify_api.auth import require_credentials
+from spotify_mds.pipelines.spotify_api.spotify import ExtractReport, SpotifyClient, extract
 from spotify_mds.load import LoadStats
 from spotify_mds.settings import Settings
-
-DBT_SELECTOR = "+spotify_api"
-"""The Spotify models and what they read (the simulated events' staging view)."""
-
 
 def client_from(settings: Settings, **options: Any) -> SpotifyClient:
     """A client for the configured app and user; ConfigError naming what is missing otherwise."""
@@ -47,17 +43,22 @@ def load_to_raw(settings: Settings) -> LoadStats:
     """Load the Spotify bronze files into the configured warehouse's RAW."""
     if settings.warehouse != "duckdb":
         raise ConfigError(f"WAREHOUSE={settings.warehouse}: the Spotify loader supports duckdb only so far")
-    from spotify_mds.extract import load_raw
+    from spotify_mds.pipelines.spotify_api import load_raw
     from spotify_mds.runner import lake_from
 
     return load_raw.load(lake_from(settings), settings.duckdb_file)
 
 
 def transform(settings: Settings):  # -> spotify_mds.transform.TransformResult
-    """`dbt build` of the Spotify models (and their parents), raising TransformError on failure."""
+    """`dbt build` of the Spotify models that have data (never the streams' models), raising
+    TransformError on failure: the API's own models when its RAW table holds rows, and the
+    comparison with the simulated stream when the streams' RAW table does too."""
     from spotify_mds import transform as dbt
-    from spotify_mds.runner import dbt_env
+    from spotify_mds.pipelines.spotify_api import PIPELINES
+    from spotify_mds.runner import dbt_env, pipelines_with_data
 
-    return dbt.build(
-        env=dbt_env(settings), target=settings.warehouse, state_dir=settings.data_dir / "dbt", select=DBT_SELECTOR
-    )
+    select = dbt.selection(pipelines_with_data(settings, PIPELINES))
+    if select is None:
+        return dbt.TransformResult(succeeded=True)
+    state_dir = settings.data_dir / "dbt"
+    return dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=state_dir, select=select)

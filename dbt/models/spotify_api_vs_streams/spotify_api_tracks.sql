@@ -1,6 +1,6 @@
 -- One row per track, real (seen in any Spotify stream, latest attributes win) or simulated (played in
 -- the simulated stream), so both facts join one dimension. When the simulator draws its catalog from
--- the extracted tracks (spotify_mds.extract.load_extracted_catalog), the ids coincide and a track is both.
+-- the extracted tracks (spotify_mds.pipelines.spotify_api.load_extracted_catalog), the ids coincide and a track is both.
 with api_ranked as (
     select
         *,

@@ -35,7 +35,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from spotify_mds.errors import ConfigError, SpotifyMdsError
-from spotify_mds.extract.auth import Credentials, SpotifyAuthError, refresh_access_token
+from spotify_mds.pipelines.spotify_api.auth import Credentials, SpotifyAuthError, refresh_access_token
 from spotify_mds.extras import require
 from spotify_mds.lake import Lake
 
