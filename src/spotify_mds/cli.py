@@ -152,7 +152,8 @@ def produce(
 
     from spotify_mds.produce import ProduceError, ensure_topic, producer_config
     from spotify_mds.produce import produce as send
-    from spotify_mds.runner import expected_events, progress_bar, sim_config
+    from spotify_mds.console import progress_bar
+    from spotify_mds.runner import expected_events, sim_config
     from spotify_mds.simulate import simulate as generate
 
     settings = _settings(**({"kafka_compression": compression} if compression else {}))
@@ -338,7 +339,7 @@ def load(
         forgotten = runner.forget(settings, reload_since, reload_until)
         console.print(f"{forgotten} files will be reloaded")
     summary = runner.RunSummary()
-    runner.load(settings, summary, console)
+    runner.load_stage(settings, summary, console)
     console.print(f"loaded {summary.loaded:,} rows from {summary.files_loaded:,} files")
 
 
@@ -357,22 +358,15 @@ def warehouse_init(
     from spotify_mds import runner
 
     settings = _stage_settings()
-    if settings.warehouse == "snowflake" and snowflake_setup != "skip":
-        from spotify_mds.load import snowflake
-
-        statements = snowflake.setup_statements(
-            warehouse=settings.snowflake_warehouse,
-            database=settings.snowflake_database,
-            role=settings.snowflake_role or "MDS_ROLE",
-            user=settings.snowflake_user,
-        )
-        if snowflake_setup == "apply":
-            snowflake.apply(runner.snowflake_params(settings), statements)
-            console.print(f"applied {len(statements)} setup statements")
-        else:
-            sys.stdout.write("".join(f"{statement};\n" for statement in statements))
+    warehouse = runner.warehouse_from(settings)
+    statements = warehouse.setup_statements() if snowflake_setup != "skip" else []  # Snowflake's account setup
+    if statements and snowflake_setup == "apply":
+        warehouse.apply(statements)
+        console.print(f"applied {len(statements)} setup statements")
+    elif statements:
+        sys.stdout.write("".join(f"{statement};\n" for statement in statements))
     runner.init_warehouse(settings)
-    console.print(f"{settings.warehouse}: schemas raw, silver, gold and the raw tables are ready")
+    console.print(f"{warehouse.name}: schemas raw, silver, gold and the raw tables are ready")
 
 
 @app.command()
@@ -388,10 +382,13 @@ def quality(
 
         as_of = as_of.replace(tzinfo=timezone.utc)
     runner.require_loaded(settings)
-    results = runner.quality(settings, runner.RunSummary(), Console(), as_of=as_of)
-    failed = [result for result in results if not result.ok]
+    from spotify_mds.console import show_quality
+
+    result = runner.quality(settings, as_of=as_of)
+    show_quality(Console(), result)
+    failed = [check for check in result.checks if not check.ok]
     if failed:
-        reasons = "; ".join(f"{result.check}: {result.detail}" for result in failed)
+        reasons = "; ".join(f"{check.check}: {check.detail}" for check in failed)
         console.print(f"quality failed: {reasons}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
@@ -403,7 +400,11 @@ def transform() -> None:
 
     settings = _stage_settings()
     runner.require_loaded(settings)
-    runner.transform(settings, runner.RunSummary(), console)
+    from spotify_mds.console import show_transform
+
+    with console.status("dbt build (silver, gold, tests)…"):
+        result = runner.transform(settings)
+    show_transform(console, result)
 
 
 @app.command()
@@ -414,7 +415,8 @@ def export() -> None:
     settings = _stage_settings()
     runner.require_loaded(settings, gold=True)
     summary = runner.RunSummary()
-    runner.export(settings, summary, console)
+    with console.status("export gold → lake…"):
+        summary.add(runner.export(settings))
     console.print(summary.table("spotify-mds export"))
 
 
@@ -587,7 +589,9 @@ def run(
             "BROKER=kafka: `run` loads what has landed; --seed/--users/--days/--events belong to `spotify-mds produce`"
         )
     if follow:
-        stats = runner.follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
+        from spotify_mds.follow import follow_pipeline
+
+        stats = follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
         console.print(f"stopped: {stats.landed:,} landed, {stats.quarantined:,} quarantined, {stats.loaded:,} loaded")
         return
     summary = runner.run_pipeline(settings, console, days=days, max_events=events)

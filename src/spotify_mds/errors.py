@@ -6,7 +6,7 @@
     ├── LakeConflict                a write would replace different bytes it was not allowed to (key)
     ├── InvalidEvent                an event failed validation (field, reason, position)
     ├── WarehouseError              a load or query against the warehouse failed (file)
-    │   └── FileRejected            (load) the warehouse refused a bronze file's data (file)
+    │   └── FileRejected            (warehouse) the warehouse refused a bronze file's data (file)
     ├── TransformError              dbt failed (which nodes)
     ├── NotReady                    an earlier stage has not run yet (the message says which to run)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)

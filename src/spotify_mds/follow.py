@@ -175,3 +175,60 @@ def live_config(base: SimConfig, *, backlog_minutes: float = 0.0, now: datetime 
     moment = (now or datetime.now(timezone.utc)) - timedelta(minutes=backlog_minutes)
     start = moment.replace(second=0, microsecond=0)
     return replace(base, start=start, days=365.0, max_events=None, seed=base.seed + int(start.timestamp()))
+
+
+def follow_pipeline(settings, console, *, interval: float, backlog_minutes: float = 0.0, stop=None) -> FollowStats:
+    """Continuous mode on embedded components: real-time events, micro-batch load → transform → export.
+
+    The edge of `follow` (settings and a rich Console in; the CLI's `run --follow` calls it).
+    """
+    import signal
+
+    from spotify_mds import runner
+    from spotify_mds.errors import ConfigError
+    from spotify_mds.pipelines import named
+
+    if settings.broker != "embedded":
+        raise ConfigError("run --follow drives the embedded hand-off; with Kafka run `produce` and `land` as services, and `run` (or Airflow) for the batches")
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    lake = runner.lake_from(settings)
+    config = live_config(runner.sim_config(settings), backlog_minutes=backlog_minutes)
+    streams = named(["streams"])  # continuous mode feeds the streams pipeline: rebuild its models only
+    warehouse = runner.warehouse_from(settings)
+    table = runner.events_table(settings)
+
+    def cycle() -> int:
+        loaded = runner.load(settings, lake=lake).rows_loaded
+        if loaded:
+            runner.transform(settings, streams)
+            runner.export(settings)
+        return loaded
+
+    live_since = datetime.fromtimestamp(time.time(), timezone.utc).replace(tzinfo=None)  # the backlog is history
+
+    def freshness(started: float) -> list[float]:
+        """Seconds from event time to now for the rows loaded since `started` (UTC wall times)."""
+        done = time.time()
+        since = datetime.fromtimestamp(started, timezone.utc).replace(tzinfo=None)
+        p, column = warehouse.placeholder, warehouse.quote("timestamp")
+        rows = warehouse.query(f"SELECT {column} FROM {table.name} WHERE _loaded_at >= {p} AND {column} >= {p}",
+                               [since, live_since])  # fmt: skip
+        return [done - ts.replace(tzinfo=timezone.utc).timestamp() for (ts,) in rows]
+
+    def report(stats) -> None:
+        p50, p95 = stats.percentile(0.5), stats.percentile(0.95)
+        fresh = f"freshness p50 {p50:.0f} s, p95 {p95:.0f} s" if p50 is not None else "no rows yet"
+        console.print(
+            f"cycle {stats.cycles}: {stats.released:,} events released, {stats.loaded:,} loaded; {fresh}"
+            + (f"; {len(stats.errors)} failed cycles" if stats.errors else "")
+        )
+
+    console.print(f"following from {config.start:%Y-%m-%d %H:%M} UTC with {config.users:,} users; Ctrl-C to stop")
+    try:
+        return follow(config, lake, settings.kafka_topic, cycle, stop, interval=interval,
+                      idle_flush=settings.land_idle_flush_seconds, freshness=freshness, on_cycle=report)  # fmt: skip
+    except KeyboardInterrupt:
+        stop.set()
+        raise

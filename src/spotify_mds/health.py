@@ -165,106 +165,14 @@ def _writable(path: Path) -> bool:
 
 
 def probe_warehouse(settings: Settings, timeout: float) -> str:
-    if settings.warehouse == "duckdb":
-        return _probe_duckdb(settings.duckdb_file)
-    if settings.warehouse == "postgres":
-        return _probe_postgres(settings, timeout)
-    return _probe_snowflake(settings, timeout)
-
-
-def _probe_duckdb(path: Path) -> str:
-    if not path.exists():
-        return "no database file yet (the first load creates it)"
-    import duckdb
+    """The configured warehouse's own probe (`Warehouse.probe`), built by the one factory."""
+    from spotify_mds.errors import ComponentUnavailable
+    from spotify_mds.warehouse import warehouse_from
 
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            return "file held by a writer (a load or dbt is running)"
-        raise Down(f"cannot open {path}: {exc}") from exc
-    except duckdb.Error as exc:
-        raise Down(f"cannot open {path}: {exc}") from exc
-    try:
-        tables = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema IN ('raw', 'silver', 'gold')"
-        ).fetchone()[0]
-    finally:
-        con.close()
-    return f"DuckDB file opens, {tables} tables in raw/silver/gold"
-
-
-def _probe_postgres(settings: Settings, timeout: float) -> str:
-    params = {
-        "host": settings.postgres_host,
-        "port": settings.postgres_port,
-        "user": settings.postgres_user,
-        "password": settings.postgres_password.get_secret_value(),
-        "dbname": settings.postgres_db,
-        "connect_timeout": max(1, int(timeout)),
-    }
-    driver = None
-    try:
-        import psycopg as driver  # psycopg 3
-    except ImportError:
-        try:
-            import psycopg2 as driver
-        except ImportError:
-            pass
-    if driver is None:
-        try:
-            with socket.create_connection((settings.postgres_host, settings.postgres_port), timeout=timeout):
-                pass
-        except OSError as exc:
-            raise Down(f"{settings.postgres_host}:{settings.postgres_port} unreachable: {exc}") from exc
-        return "port open (install psycopg for a login check)"
-    try:
-        con = driver.connect(**params)
-    except Exception as exc:  # OperationalError of either driver; the message never holds the password
-        raise Down(f"cannot log in: {str(exc).strip().splitlines()[0]}") from exc
-    try:
-        cur = con.cursor()
-        cur.execute("SELECT current_setting('server_version')")
-        version = cur.fetchone()[0]
-    finally:
-        con.close()
-    return f"PostgreSQL {version}, logged in to {settings.postgres_db}"
-
-
-def _probe_snowflake(settings: Settings, timeout: float) -> str:
-    if not settings.snowflake_account:
-        raise Down("WAREHOUSE=snowflake but SNOWFLAKE_ACCOUNT is empty")
-    try:
-        import snowflake.connector
-    except ImportError as exc:
-        raise Down("snowflake-connector-python is not installed") from exc
-    params = {
-        "account": settings.snowflake_account,
-        "user": settings.snowflake_user,
-        "warehouse": settings.snowflake_warehouse,
-        "database": settings.snowflake_database,
-        "login_timeout": timeout,
-        "network_timeout": timeout,
-    }
-    if settings.snowflake_password.get_secret_value():
-        params["password"] = settings.snowflake_password.get_secret_value()
-    if settings.snowflake_private_key_path:
-        params["private_key_file"] = settings.snowflake_private_key_path
-    if settings.snowflake_role:
-        params["role"] = settings.snowflake_role
-    if settings.snowflake_host:
-        params.update(host=settings.snowflake_host, protocol=settings.snowflake_protocol)
-        if settings.snowflake_port:
-            params["port"] = settings.snowflake_port
-    try:
-        con = snowflake.connector.connect(**params)
-        try:
-            con.cursor().execute("SELECT 1").fetchone()
-        finally:
-            con.close()
-    except Exception as exc:  # the connector's errors are many; its messages hold no secret
-        raise Down(f"cannot query: {str(exc).strip().splitlines()[0]}") from exc
-    return f"Snowflake {settings.snowflake_database} answers"
+        return warehouse_from(settings).probe(timeout)
+    except ComponentUnavailable as exc:
+        raise Down(str(exc)) from exc
 
 
 def _get_json(url: str, timeout: float) -> tuple[int, object]:
@@ -329,11 +237,9 @@ def _target(settings: Settings, component: str, urls: Mapping[str, str]) -> str:
     if component == "lake":
         return settings.lake_root + (f" @ {settings.minio_endpoint}" if settings.minio_endpoint else "")
     if component == "warehouse":
-        if settings.warehouse == "duckdb":
-            return f"duckdb {settings.duckdb_file}"
-        if settings.warehouse == "postgres":
-            return f"postgres {settings.postgres_host}:{settings.postgres_port}/{settings.postgres_db}"
-        return f"snowflake {settings.snowflake_account}/{settings.snowflake_database}"
+        from spotify_mds.warehouse import warehouse_from
+
+        return str(warehouse_from(settings))
     return urls.get(component, "")
 
 

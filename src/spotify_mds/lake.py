@@ -353,3 +353,8 @@ def open_lake(root: str, *, endpoint_url: str = "", key: str = "", secret: str =
     if root.startswith("s3://"):
         return S3Lake(root, endpoint_url=endpoint_url, key=key, secret=secret, **s3_options)
     return LocalLake(root)
+
+
+def lake_from(settings: Any) -> Lake:
+    """The lake the settings configure (LAKE_URL, MINIO_*, or DATA_DIR/lake): the edges' one way in."""
+    return open_lake(settings.lake_root, **settings.s3_options())

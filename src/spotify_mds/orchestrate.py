@@ -8,7 +8,7 @@ safe to retry and cheap to pass between tasks (lake keys, never local paths):
   for files that landed late) that the warehouse has not loaded at their current version, grouped by
   hour as `{"hour": ISO, "keys": [...]}`, JSON-ready for XCom and for `.expand()`;
 - `load_keys(settings, keys)`: load exactly those files; the loader's ledger makes a retry a no-op;
-- `transform`, `quality`, `export`: the runner's stages with a quiet console, returning small dicts.
+- `transform`, `quality`, `export`: the runner's stages, their results returned as small dicts.
 
 Bronze is partitioned by event time and the lander may close an hour's file up to
 `LAND_MAX_SPAN_SECONDS` (plus the idle flush) after the hour ends, so a run also looks back
@@ -17,14 +17,13 @@ Bronze is partitioned by event time and the lander may close an hour's file up t
 
 from __future__ import annotations
 
-import io
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from spotify_mds.lake import Lake, ObjectInfo
-from spotify_mds.load import bronze_files, file_hour, in_range
+from spotify_mds.lake import Lake, ObjectInfo, lake_from
+from spotify_mds.runner import LoadResult
+from spotify_mds.warehouse import bronze_files, file_hour, in_range, warehouse_from
 from spotify_mds.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -56,23 +55,11 @@ def interval_files(lake: Lake, topic: str, start: datetime, end: datetime) -> li
     return [info for info in bronze_files(lake, topic) if in_range(info.key, since, until)]
 
 
-def loaded_versions(settings: Settings) -> dict[str, str] | None:
-    """The loader's ledger (file key → version), or None when this warehouse cannot be asked yet."""
-    if settings.warehouse != "duckdb":
-        return None  # TODO(warehouse): read the PostgreSQL/Snowflake ledger once their loaders exist
-    if not settings.duckdb_file.exists():
-        return {}
-    import duckdb
+def loaded_versions(settings: Settings) -> dict[str, str]:
+    """The warehouse's ledger of the events' files (file key → version); empty before any load."""
+    from spotify_mds.runner import events_table
 
-    from spotify_mds.load.duckdb import LEDGER_TABLE
-
-    con = duckdb.connect(str(settings.duckdb_file), read_only=True)
-    try:
-        return dict(con.execute(f"SELECT file_key, version FROM {LEDGER_TABLE}").fetchall())
-    except duckdb.CatalogException:
-        return {}
-    finally:
-        con.close()
+    return warehouse_from(settings).ledger(events_table(settings))
 
 
 def pending_batches(
@@ -90,8 +77,6 @@ def pending_batches(
     An empty list means there is nothing new: the DAG stops there. `only_new=False` returns every
     file of `[start, end)` (no look-back) whether loaded or not: a forced run.
     """
-    from spotify_mds.runner import lake_from
-
     lake = lake or lake_from(settings)
     since = _utc(start) - timedelta(hours=lookback_hours if only_new else 0)
     files = interval_files(lake, settings.kafka_topic, since, end)
@@ -108,35 +93,6 @@ def pending_batches(
     return batches
 
 
-class _OnlyKeys:
-    """A view of a lake whose listing shows only the given keys (everything else passes through).
-
-    The loader lists the lake itself; this narrows what it sees to one task's files without another
-    code path in the loader.
-    """
-
-    def __init__(self, lake: Lake, keys: set[str]) -> None:
-        self._lake = lake
-        self._keys = keys
-        self.root = lake.root
-
-    def list(self, prefix: str) -> list[ObjectInfo]:
-        return [info for info in self._lake.list(prefix) if info.key in self._keys]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._lake, name)
-
-
-@dataclass
-class LoadResult:
-    files_seen: int
-    files_loaded: int
-    rows_loaded: int
-
-    def as_dict(self) -> dict[str, int]:
-        return {"files_seen": self.files_seen, "files_loaded": self.files_loaded, "rows_loaded": self.rows_loaded}
-
-
 def load_keys(settings: Settings, keys: list[str], *, lake: Lake | None = None) -> LoadResult:
     """Load exactly these bronze files (new or changed ones; the ledger skips the rest).
 
@@ -145,23 +101,7 @@ def load_keys(settings: Settings, keys: list[str], *, lake: Lake | None = None) 
     """
     from spotify_mds import runner
 
-    if settings.warehouse == "duckdb":
-        from spotify_mds.load import duckdb as duck
-
-        view = _OnlyKeys(lake or runner.lake_from(settings), set(keys))
-        stats = duck.load(view, settings.duckdb_file, settings.kafka_topic)  # type: ignore[arg-type]
-        return LoadResult(stats.files_seen, stats.files_loaded, stats.rows_loaded)
-    # Other warehouses: the runner's stage loads every new bronze file. Same end state (the ledger
-    # makes it idempotent), only coarser; narrow it here once their loaders take a key list.
-    summary = runner.RunSummary()
-    runner.load(settings, summary, _quiet_console())
-    return LoadResult(len(keys), summary.files_loaded, summary.loaded)
-
-
-def _quiet_console():
-    from rich.console import Console
-
-    return Console(file=io.StringIO(), force_terminal=False, width=120)
+    return runner.load(settings, keys=keys, lake=lake)
 
 
 def transform(settings: Settings, dag_id: str | None = None) -> dict[str, float]:
@@ -171,13 +111,11 @@ def transform(settings: Settings, dag_id: str | None = None) -> dict[str, float]
     from spotify_mds import runner
     from spotify_mds.pipelines import registry
 
-    summary = runner.RunSummary()
     # dbt resolves a relative --target-path against the dbt project, not the working directory: with
     # DATA_DIR=data its state would land inside the package. Make the data dir absolute first.
     absolute = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
     mine = None if dag_id is None else [pipeline for pipeline in registry() if dag_id in pipeline.dag_ids]
-    runner.transform(absolute, summary, _quiet_console(), mine)
-    return dict(summary.seconds)
+    return dict(runner.transform(absolute, mine).seconds)
 
 
 def quality(settings: Settings, *, as_of: datetime | None = None) -> dict[str, Any]:
@@ -195,7 +133,7 @@ def quality(settings: Settings, *, as_of: datetime | None = None) -> dict[str, A
         return {"skipped": "spotify_mds.quality is not part of this build"}
     from spotify_mds import runner
 
-    results = runner.quality(settings, runner.RunSummary(), _quiet_console(), as_of=as_of)
+    results = runner.quality(settings, as_of=as_of).checks
     failed = [r.check for r in results if r.status != "pass"]
     if failed:
         logger.warning("quality checks not passing: %s", ", ".join(failed))
@@ -206,9 +144,7 @@ def export(settings: Settings) -> dict[str, int]:
     """Write the gold marts to the lake as Parquet; returns rows per mart."""
     from spotify_mds import runner
 
-    summary = runner.RunSummary()
-    runner.export(settings, summary, _quiet_console())
-    return dict(summary.marts)
+    return dict(runner.export(settings).marts)
 
 
 __all__ = [

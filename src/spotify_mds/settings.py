@@ -16,6 +16,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from spotify_mds.errors import ConfigError
+
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
@@ -206,3 +208,19 @@ def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment and `.env`; keyword overrides win (CLI options)."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)
+
+
+def writable_folder(folder: Path, setting: str) -> None:
+    """ConfigError naming `setting` when `folder` cannot be created or written to.
+
+    Without this a stage fails deep inside (a mkdir in the lake, DuckDB's "Is a directory") with a
+    traceback that names neither the setting nor the fix.
+    """
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot write to {folder}: {exc.strerror or exc}") from exc

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from spotify_mds.lake import Lake
-from spotify_mds.load import bronze_files
+from spotify_mds.warehouse import bronze_files
 
 CatalogTrack = tuple[str, str, str, str, int]
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from spotify_mds.errors import ConfigError
 from spotify_mds.pipelines.spotify_api.auth import require_credentials
 from spotify_mds.pipelines.spotify_api.spotify import ExtractReport, SpotifyClient, extract
-from spotify_mds.load import LoadStats
+from spotify_mds.lake import lake_from
 from spotify_mds.settings import Settings
+from spotify_mds.warehouse import LoadStats, warehouse_from
+
 
 def client_from(settings: Settings, **options: Any) -> SpotifyClient:
     """A client for the configured app and user; ConfigError naming what is missing otherwise."""
@@ -32,21 +33,15 @@ def client_from(settings: Settings, **options: Any) -> SpotifyClient:
 
 def extract_to_lake(settings: Settings, snapshot_date: date, streams: list[str] | None = None, **options: Any) -> ExtractReport:
     """Extract the streams into the configured lake's bronze."""
-    from spotify_mds.runner import lake_from
-
-    lake = lake_from(settings)
     with client_from(settings, **options) as client:
-        return extract(client, lake, snapshot_date=snapshot_date, streams=streams)
+        return extract(client, lake_from(settings), snapshot_date=snapshot_date, streams=streams)
 
 
 def load_to_raw(settings: Settings) -> LoadStats:
     """Load the Spotify bronze files into the configured warehouse's RAW."""
-    if settings.warehouse != "duckdb":
-        raise ConfigError(f"WAREHOUSE={settings.warehouse}: the Spotify loader supports duckdb only so far")
     from spotify_mds.pipelines.spotify_api import load_raw
-    from spotify_mds.runner import lake_from
 
-    return load_raw.load(lake_from(settings), settings.duckdb_file)
+    return load_raw.load(lake_from(settings), warehouse_from(settings))
 
 
 def transform(settings: Settings):  # -> spotify_mds.transform.TransformResult
@@ -54,11 +49,13 @@ def transform(settings: Settings):  # -> spotify_mds.transform.TransformResult
     TransformError on failure: the API's own models when its RAW table holds rows, and the
     comparison with the simulated stream when the streams' RAW table does too."""
     from spotify_mds import transform as dbt
+    from spotify_mds.pipelines import with_data
     from spotify_mds.pipelines.spotify_api import PIPELINES
-    from spotify_mds.runner import dbt_env, pipelines_with_data
 
-    select = dbt.selection(pipelines_with_data(settings, PIPELINES))
+    warehouse = warehouse_from(settings)
+    with warehouse.connection() as con:
+        select = dbt.selection(with_data(PIPELINES, warehouse.query_function(con)))
     if select is None:
         return dbt.TransformResult(succeeded=True)
     state_dir = settings.data_dir / "dbt"
-    return dbt.build(env=dbt_env(settings), target=settings.warehouse, state_dir=state_dir, select=select)
+    return dbt.build(env=warehouse.dbt_env, target=warehouse.name, state_dir=state_dir, select=select)

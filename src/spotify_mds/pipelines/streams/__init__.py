@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from spotify_mds.pipelines import Pipeline
 from spotify_mds.transform import models_in
+from spotify_mds.warehouse.base import RawTable
 
 # The dbt folders it owns (tests/unit/test_pipelines.py checks that every folder named here exists).
 DBT_FOLDERS = ("streams",)
@@ -20,3 +21,10 @@ PIPELINE = Pipeline(
     marts=models_in("streams/marts"),
     dag_ids=("spotify_pipeline",),
 )
+
+
+def raw_table(topic: str) -> RawTable:
+    """The raw table the events load into, its columns the event schema's (`events.COLUMNS`)."""
+    from spotify_mds.events import COLUMNS
+
+    return RawTable(name="raw.listening_events", ledger="raw.loaded_files", topic=topic, columns=COLUMNS)
