@@ -517,18 +517,12 @@ def metabase_provision(
     mb_settings = mb.MetabaseSettings()
     if not mb_settings.admin_email or not mb_settings.admin_password.get_secret_value():
         raise ConfigError("set MB_ADMIN_EMAIL and MB_ADMIN_PASSWORD (environment or .env)")
-    if settings.warehouse == "snowflake":
-        database = mb.DatabaseSpec.snowflake(
-            mb_settings.database_name, account=settings.snowflake_account, user=settings.snowflake_user,
-            password=settings.snowflake_password.get_secret_value(), warehouse=settings.snowflake_warehouse,
-            db=settings.snowflake_database, role=settings.snowflake_role,
-        )
-    else:  # PostgreSQL by default: Metabase has no built-in DuckDB driver
-        database = mb.DatabaseSpec.postgres(
-            mb_settings.database_name, host=mb_settings.warehouse_host or settings.postgres_host,
-            port=settings.postgres_port, dbname=settings.postgres_db, user=settings.postgres_user,
-            password=settings.postgres_password.get_secret_value(),
-        )
+    from spotify_mds.warehouse import warehouse_from
+
+    warehouse = warehouse_from(settings)
+    if warehouse.name not in mb.WAREHOUSES:  # PostgreSQL by default: Metabase has no built-in DuckDB driver
+        warehouse = warehouse_from(settings.model_copy(update={"warehouse": "postgres"}))
+    database = mb.database_spec(mb_settings.database_name, warehouse, host=mb_settings.warehouse_host)
     admin = mb.Admin(mb_settings.admin_email, mb_settings.admin_password.get_secret_value(), site_name=mb_settings.site_name)
     with httpx2.Client(base_url=url or mb_settings.url, timeout=30) as http:
         result = mb.provision(mb.MetabaseClient(http), mb.load_definitions(definitions), database=database,

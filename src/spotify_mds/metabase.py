@@ -262,6 +262,24 @@ class DatabaseSpec:
         return cls(name, "snowflake", details)
 
 
+WAREHOUSES = ("postgres", "snowflake")
+"""The warehouses Metabase connects to (it has no DuckDB driver)."""
+
+
+def database_spec(name: str, warehouse: Any, *, host: str = "") -> DatabaseSpec:
+    """Metabase's connection to `warehouse` (a `Warehouse` of WAREHOUSES, from `warehouse_from`);
+    `host` replaces the PostgreSQL host (the name Metabase's container reaches it by)."""
+    p = warehouse.params
+    build = {
+        "postgres": lambda: DatabaseSpec.postgres(name, host=host or p["host"], port=p["port"], dbname=p["dbname"],
+                                                  user=p["user"], password=p["password"]),
+        "snowflake": lambda: DatabaseSpec.snowflake(name, account=p["account"], user=p["user"],
+                                                    password=p.get("password", ""), warehouse=p["warehouse"],
+                                                    db=p["database"], role=p.get("role", "")),
+    }  # fmt: skip
+    return build[warehouse.name]()
+
+
 SECRET_DETAILS = {"password", "private-key-value"}
 
 

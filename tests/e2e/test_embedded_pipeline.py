@@ -106,7 +106,7 @@ def test_gold_equals_the_ground_truth(first_run):
 def test_a_second_load_loads_nothing_and_a_second_run_gives_the_same_gold(first_run):
     settings, _ = first_run
     summary = RunSummary()
-    load(settings, summary, Console(quiet=True))
+    summary.add(load(settings))
     assert (summary.files_loaded, summary.loaded) == (0, 0)
     before = read_gold(settings)
     again = run_pipeline(settings, Console(quiet=True), **SIM)

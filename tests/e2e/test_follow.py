@@ -10,7 +10,8 @@ import pytest
 from rich.console import Console
 
 from spotify_mds.follow import committed_offset
-from spotify_mds.runner import follow_pipeline, lake_from
+from spotify_mds.follow import follow_pipeline
+from spotify_mds.runner import lake_from
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -14,7 +14,8 @@ from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
 from spotify_mds import transform
 from spotify_mds.land import land_batches
 from spotify_mds.lake import LocalLake
-from spotify_mds.load import duckdb as duck
+from spotify_mds.warehouse import duckdb as duck
+from warehouses import duck_forget, duck_load
 from spotify_mds.runner import dbt_env
 from spotify_mds.settings import load_settings
 
@@ -38,10 +39,10 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     env, state = dbt_env(settings), tmp_path / "dbt"
 
     land_batches(batches(data.first, 0), lake, TOPIC, max_records=2000)
-    first = duck.load(lake, db, TOPIC)
+    first = duck_load(lake, db, TOPIC)
     assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded  # models only; tests run below
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
-    second = duck.load(lake, db, TOPIC)
+    second = duck_load(lake, db, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
     built = transform.build(env=env, target="duckdb", state_dir=state, unit_tests=True)  # incremental silver
     assert built.unit_tests >= 10 and not built.failures
@@ -53,9 +54,9 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
 
     # Load again (nothing to load), reload one hour (late events and duplicates live there too),
     # transform again: gold identical.
-    assert duck.load(lake, db, TOPIC).files_loaded == 0
-    assert duck.forget(db, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
-    assert duck.load(lake, db, TOPIC).files_loaded > 0
+    assert duck_load(lake, db, TOPIC).files_loaded == 0
+    assert duck_forget(db, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
+    assert duck_load(lake, db, TOPIC).files_loaded > 0
     con = duck.connect(db)
     assert con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0] == len(data.first) + len(data.second)
     con.close()

@@ -19,11 +19,11 @@ from spotify_mds.export import DBAPIGold, export_gold, mart_key
 from spotify_mds.quality import run_checks
 from spotify_mds.land import land_batches
 from spotify_mds.lake import LocalLake
-from spotify_mds.runner import dbt_env, postgres_conninfo, query_function
+from spotify_mds.runner import dbt_env, postgres_conninfo, warehouse_from
 from spotify_mds.settings import load_settings
 
 psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
-from spotify_mds.load import postgres  # noqa: E402
+from warehouses import pg_forget, pg_load, postgres  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 TOPIC = "spotify.streams"
@@ -47,7 +47,7 @@ def pg_settings(tmp_path):
 
 
 def read_gold(conninfo: str) -> dict[str, set[tuple]]:
-    with postgres.connect(conninfo) as con:
+    with postgres(conninfo).connect() as con:
         return {mart: set(con.execute(f"SELECT * FROM gold.{mart}").fetchall()) for mart in MARTS}
 
 
@@ -58,10 +58,10 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
     env, state = dbt_env(pg_settings), tmp_path / "dbt"
 
     land_batches(batches(data.first, 0), lake, TOPIC, max_records=2000)
-    first = postgres.load(lake, conninfo, TOPIC)
+    first = pg_load(lake, conninfo, TOPIC)
     assert transform.run_dbt(["run"], env=env, target="postgres", state_dir=state).succeeded  # models only; tests run below
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
-    second = postgres.load(lake, conninfo, TOPIC)
+    second = pg_load(lake, conninfo, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
     built = transform.build(env=env, target="postgres", state_dir=state, unit_tests=True)  # incremental silver
     assert built.unit_tests >= 10 and not built.failures
@@ -70,18 +70,18 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
     assert mismatches(truth(data.unique), gold) == {}
 
     # The quality checks and the gold export run on PostgreSQL too.
-    with postgres.connect(conninfo) as con:
-        checks = {r.check: r for r in run_checks(query_function("postgres", con), as_of=datetime(2026, 11, 10, tzinfo=timezone.utc))}
+    with postgres(conninfo).connect() as con:
+        checks = {r.check: r for r in run_checks(warehouse_from(pg_settings).query_function(con), as_of=datetime(2026, 11, 10, tzinfo=timezone.utc))}
         assert checks["reconciliation"].status == "pass", checks["reconciliation"]
         assert checks["freshness"].status == "pass", checks["freshness"]
         export = export_gold(DBAPIGold(con, "postgres"), lake)
     assert {mart: export.rows[mart] for mart in MARTS} == {mart: len(gold[mart]) for mart in MARTS}
     assert pq.read_table(lake.url(mart_key("sessions_daily"))).schema.field("sessions_per_user").type == "double"
 
-    assert postgres.load(lake, conninfo, TOPIC).files_loaded == 0
-    assert postgres.forget(conninfo, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
-    assert postgres.load(lake, conninfo, TOPIC).files_loaded > 0
-    with postgres.connect(conninfo) as con:
+    assert pg_load(lake, conninfo, TOPIC).files_loaded == 0
+    assert pg_forget(conninfo, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
+    assert pg_load(lake, conninfo, TOPIC).files_loaded > 0
+    with postgres(conninfo).connect() as con:
         raw_rows = con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0]
     assert raw_rows == len(data.first) + len(data.second)
     assert transform.run_dbt(["run"], env=env, target="postgres", state_dir=state).succeeded

@@ -24,11 +24,12 @@ from spotify_mds.export import DBAPIGold
 from spotify_mds.land import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.runner import dbt_env, snowflake_params
+from spotify_mds.pipelines.streams import raw_table
 from spotify_mds.settings import load_settings
 
 pytest.importorskip("snowflake.connector", reason="the `snowflake` extra is not installed")
 pytest.importorskip("fakesnow", reason="fakesnow is not installed (the `dev` extra)")
-from spotify_mds.load import snowflake  # noqa: E402
+from warehouses import sf_load, snowflake  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TOPIC = "spotify.streams"
@@ -75,19 +76,19 @@ def test_gold_equals_ground_truth_on_fakesnow(tmp_path, fakesnow_port):
     params, env, state = snowflake_params(settings), dbt_env(settings), tmp_path / "dbt"
 
     land_batches(batches(data.first, 0), lake, TOPIC, max_records=2000)
-    first = snowflake.load(lake, params, TOPIC, files_per_transaction=8)
+    first = sf_load(lake, params, TOPIC, files_per_transaction=8)
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
-    second = snowflake.load(lake, params, TOPIC)
+    second = sf_load(lake, params, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
-    assert snowflake.load(lake, params, TOPIC).files_loaded == 0  # the ledger says: nothing new
+    assert sf_load(lake, params, TOPIC).files_loaded == 0  # the ledger says: nothing new
     # Reloading one hour replaces its rows: raw keeps one row per line landed.
-    assert snowflake.forget(params, TOPIC, datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
-    assert snowflake.load(lake, params, TOPIC).files_loaded > 0
+    assert snowflake(params).forget(raw_table(TOPIC), datetime(2026, 11, 3, 18), datetime(2026, 11, 3, 19)) > 0
+    assert sf_load(lake, params, TOPIC).files_loaded > 0
 
     result = transform.run_dbt(RUN, env=env, target="snowflake", state_dir=state)
     assert result.succeeded, result.failures
 
-    con = snowflake.connect(params)
+    con = snowflake(params).connect()
     try:
         (raw_rows,) = con.cursor().execute("SELECT count(*) FROM RAW.LISTENING_EVENTS").fetchone()
         assert raw_rows == len(data.first) + len(data.second)

@@ -15,7 +15,7 @@ pytest.importorskip("snowflake.connector", reason="the `snowflake` extra is not 
 pytest.importorskip("fakesnow", reason="fakesnow is not installed (the `dev` extra)")
 from test_gold_truth_snowflake import fakesnow_port  # noqa: E402, F401 - the server fixture
 
-from spotify_mds.load import snowflake  # noqa: E402
+from warehouses import sf_load, snowflake  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TOPIC = "spotify.streams"
@@ -44,14 +44,14 @@ def test_a_refused_file_is_set_aside_on_snowflake(tmp_path, fakesnow_port):  # n
     bad = put(lake, 5, [line(3)[:-1] + b', "song_name": "again"}'])  # a repeated key: DuckDB refuses it
     put(lake, 9, [line(4)])
 
-    stats = snowflake.load(lake, params, TOPIC, files_per_transaction=8)
+    stats = sf_load(lake, params, TOPIC, files_per_transaction=8)
     assert (stats.files_loaded, stats.rows_loaded) == (2, 3)
     assert [key for key, _ in stats.failures] == [bad]
-    con = snowflake.connect(params)
+    con = snowflake(params).connect()
     try:
         assert con.cursor().execute("SELECT FILE_KEY FROM RAW.FAILED_FILES").fetchall() == [(bad,)]
         put(lake, 5, [line(3)])  # repaired
-        again = snowflake.load(lake, params, TOPIC)
+        again = sf_load(lake, params, TOPIC)
         assert (again.files_loaded, again.rows_loaded, again.failures) == (1, 1, [])
         assert con.cursor().execute("SELECT count(*) FROM RAW.FAILED_FILES").fetchone() == (0,)
         assert con.cursor().execute("SELECT count(*) FROM RAW.LISTENING_EVENTS").fetchone() == (4,)

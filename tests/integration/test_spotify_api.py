@@ -99,15 +99,14 @@ def play_lines(lake) -> list[dict]:
 def test_extract_load_and_model_real_listening_beside_the_simulated_stream(fake, clean_env, close_dbt_log, tmp_path):
     settings = settings_for(fake, tmp_path)
     lake = runner.lake_from(settings)
-    quiet = Console(stderr=True, quiet=True)
 
     # the simulated pipeline's raw table, small
     summary = runner.RunSummary()
-    runner.land_embedded(settings, summary, quiet, runner.sim_config(settings, max_events=5000))
-    runner.load(settings, summary, quiet)
+    summary.add(runner.land_embedded(settings, runner.sim_config(settings, max_events=5000)))
+    summary.add(runner.load(settings))
     assert summary.loaded == 5000
     # its silver, built by its own pipeline: the Spotify build reads it and never rebuilds it
-    runner.transform(settings, summary, quiet, pipelines=named(["streams"]))
+    summary.add(runner.transform(settings, pipelines=named(["streams"])))
     assert summary.pipelines == ["streams"]
 
     # day 1: a rate limit on the first request; the editorial playlists are gone
@@ -222,13 +221,13 @@ def test_spotify_token_prints_the_authorize_url_and_exchanges_the_pasted_redirec
 
 @pytest.mark.slow
 def test_before_any_extract_the_spotify_models_build_empty_so_the_project_build_keeps_passing(clean_env, close_dbt_log, tmp_path):
-    from spotify_mds.load.duckdb import connect, create_schemas
+    from spotify_mds.pipelines.streams import raw_table
+    from spotify_mds.warehouse.duckdb import DuckDBWarehouse
     from spotify_mds.transform import run_dbt
 
     settings = Settings(_env_file=None, data_dir=tmp_path / "data")
-    con = connect(settings.duckdb_file)
-    create_schemas(con)  # the simulated pipeline's empty raw table; no Spotify table at all
-    con.close()
+    # the simulated pipeline's empty raw table; no Spotify table at all
+    DuckDBWarehouse(settings.duckdb_file).create_schemas([raw_table(settings.kafka_topic)])
     result = run_dbt(
         ["build", "--indirect-selection", "cautious"],  # leave out tests that reach unselected models
         env=runner.dbt_env(settings),

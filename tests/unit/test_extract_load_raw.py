@@ -8,7 +8,7 @@ from datetime import date, datetime
 from spotify_mds.pipelines.spotify_api import load_raw
 from spotify_mds.pipelines.spotify_api.spotify import recently_played_key, snapshot_key
 from spotify_mds.lake import LocalLake
-from spotify_mds.load.duckdb import connect
+from spotify_mds.warehouse.duckdb import DuckDBWarehouse, connect
 
 DAY = date(2026, 11, 21)
 
@@ -38,7 +38,7 @@ def test_load_types_the_envelope_and_keeps_the_item_as_json(tmp_path):
     lake.put(recently_played_key("2026-11-21", 0), ndjson(play))
     lake.put("state/spotify_api/recently_played.json", b'{"after": "1"}')  # state is not bronze
 
-    stats = load_raw.load(lake, db)
+    stats = load_raw.load(lake, DuckDBWarehouse(db))
 
     assert (stats.files_loaded, stats.rows_loaded) == (2, 3)
     assert rows(db) == [
@@ -52,13 +52,13 @@ def test_loading_again_is_a_no_op_and_a_rewritten_snapshot_replaces_its_rows(tmp
     lake, db = LocalLake(tmp_path / "lake"), tmp_path / "w.duckdb"
     key = snapshot_key("user_top_tracks_st", DAY)
     lake.put(key, ndjson(top(1, "a"), top(2, "b")))
-    load_raw.load(lake, db)
+    load_raw.load(lake, DuckDBWarehouse(db))
 
-    again = load_raw.load(lake, db)
+    again = load_raw.load(lake, DuckDBWarehouse(db))
     assert (again.files_seen, again.files_loaded) == (1, 0)
 
     lake.put(key, ndjson(top(1, "c")))  # the same day re-extracted after the user's taste changed
-    replaced = load_raw.load(lake, db)
+    replaced = load_raw.load(lake, DuckDBWarehouse(db))
     assert (replaced.files_loaded, replaced.files_replaced) == (1, 1)
     assert [r[-1] for r in rows(db)] == ["c"]
 
@@ -67,9 +67,9 @@ def test_a_snapshot_that_left_the_lake_takes_its_rows_along(tmp_path):
     lake, db = LocalLake(tmp_path / "lake"), tmp_path / "w.duckdb"
     key = snapshot_key("user_saved_tracks", DAY)
     lake.put(key, ndjson({"stream": "user_saved_tracks", "snapshot_date": DAY.isoformat(), "rank": 1, "item": {"id": "s"}}))
-    load_raw.load(lake, db)
+    load_raw.load(lake, DuckDBWarehouse(db))
     lake.delete(key)
-    load_raw.load(lake, db)
+    load_raw.load(lake, DuckDBWarehouse(db))
     assert rows(db) == []
 
 
@@ -80,9 +80,9 @@ def test_the_dbt_source_describes_the_raw_table_the_loader_creates(tmp_path):
 
     sources = yaml.safe_load((project_dir() / "models/spotify_api/staging/_spotify_api__sources.yml").read_text())
     table = next(t for t in sources["sources"][0]["tables"] if t["name"] == "spotify_api_records")
+    DuckDBWarehouse(tmp_path / "w.duckdb").create_schemas([load_raw.TABLE])
     con = connect(tmp_path / "w.duckdb")
     try:
-        load_raw.create_tables(con)
         actual = con.execute(
             "SELECT column_name, lower(data_type) FROM information_schema.columns"
             " WHERE table_schema = 'raw' AND table_name = 'spotify_api_records' ORDER BY ordinal_position"
@@ -97,7 +97,7 @@ def test_a_file_duckdb_refuses_is_set_aside_and_the_others_load(tmp_path):
     lake.put(snapshot_key("user_top_tracks_st", DAY), ndjson(top(1, "a")))
     bad = snapshot_key("user_top_artists_st", DAY)
     lake.put(bad, b'{"stream": "user_top_artists_st", "rank": "first", "item": {}}\n')  # rank is not a number
-    stats = load_raw.load(lake, db)
+    stats = load_raw.load(lake, DuckDBWarehouse(db))
     assert (stats.files_loaded, stats.rows_loaded) == (1, 1)
     assert [key for key, _ in stats.failures] == [bad]
     con = connect(db)
@@ -106,4 +106,4 @@ def test_a_file_duckdb_refuses_is_set_aside_and_the_others_load(tmp_path):
     finally:
         con.close()
     lake.put(bad, ndjson({"stream": "user_top_artists_st", "rank": 1, "item": {"id": "x"}}))
-    assert load_raw.load(lake, db).failures == []
+    assert load_raw.load(lake, DuckDBWarehouse(db)).failures == []

@@ -137,26 +137,21 @@ def test_puts_without_a_rule_still_replace(tmp_path):
 
 
 def test_embedded_runs_of_two_configs_both_stay_and_a_rerun_changes_nothing(tmp_path, monkeypatch):
-    import io
-
-    from rich.console import Console
-
     from spotify_mds.runner import RunSummary, land_embedded, lake_from
     from spotify_mds.settings import load_settings
     from spotify_mds.simulate import SimConfig
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     settings = load_settings()
-    quiet = Console(file=io.StringIO())
     landed = []
     for seed in (1, 2):
         summary = RunSummary()
-        land_embedded(settings, summary, quiet, SimConfig(seed=seed, users=50, max_events=400))
+        summary.add(land_embedded(settings, SimConfig(seed=seed, users=50, max_events=400)))
         landed.append(summary.landed)
     lake = lake_from(settings)
     before = lake.list("bronze/")
     assert len(bronze_ids(lake)) == sum(landed)  # the second seed's stream did not replace the first's
-    land_embedded(settings, RunSummary(), quiet, SimConfig(seed=1, users=50, max_events=400))
+    land_embedded(settings, SimConfig(seed=1, users=50, max_events=400))
     assert lake.list("bronze/") == before
 
 

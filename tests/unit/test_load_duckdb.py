@@ -6,7 +6,8 @@ from datetime import datetime
 
 from spotify_mds.lake import LocalLake
 from spotify_mds.land import land_batches
-from spotify_mds.load import duckdb as duck
+from spotify_mds.warehouse import bronze_files, duckdb as duck
+from warehouses import duck_forget, duck_load
 from spotify_mds.simulate import SimConfig, simulate
 
 TOPIC = "spotify.streams"
@@ -30,10 +31,10 @@ def count(db, sql="SELECT count(*) FROM raw.listening_events"):
 def test_load_is_incremental_and_idempotent(tmp_path):
     lake = landed_lake(tmp_path)
     db = tmp_path / "w.duckdb"
-    first = duck.load(lake, db, TOPIC)
+    first = duck_load(lake, db, TOPIC)
     assert first.rows_loaded == 3000 == count(db)
     assert first.files_loaded == first.files_seen > 1
-    again = duck.load(lake, db, TOPIC)
+    again = duck_load(lake, db, TOPIC)
     assert (again.files_loaded, again.rows_loaded) == (0, 0)
     assert count(db) == 3000
     assert count(db, "SELECT sum(row_count) FROM raw.loaded_files") == 3000
@@ -42,7 +43,7 @@ def test_load_is_incremental_and_idempotent(tmp_path):
 def test_timestamps_are_typed_utc(tmp_path):
     lake = landed_lake(tmp_path, 200)
     db = tmp_path / "w.duckdb"
-    duck.load(lake, db, TOPIC)
+    duck_load(lake, db, TOPIC)
     con = duck.connect(db)
     kind = con.execute("SELECT typeof(\"timestamp\") FROM raw.listening_events LIMIT 1").fetchone()[0]
     first = con.execute("SELECT min(\"timestamp\") FROM raw.listening_events").fetchone()[0]
@@ -53,11 +54,11 @@ def test_timestamps_are_typed_utc(tmp_path):
 def test_a_changed_file_replaces_its_rows(tmp_path):
     lake = landed_lake(tmp_path)
     db = tmp_path / "w.duckdb"
-    duck.load(lake, db, TOPIC)
-    info = duck.bronze_files(lake, TOPIC)[0]
+    duck_load(lake, db, TOPIC)
+    info = bronze_files(lake, TOPIC)[0]
     lines = lake.get(info.key).splitlines()
     lake.put(info.key, b"\n".join(lines[:1]) + b"\n")  # the file shrank to one record
-    stats = duck.load(lake, db, TOPIC)
+    stats = duck_load(lake, db, TOPIC)
     assert (stats.files_loaded, stats.files_replaced, stats.rows_loaded) == (1, 1, 1)
     assert count(db) == 3000 - len(lines) + 1
 
@@ -65,10 +66,10 @@ def test_a_changed_file_replaces_its_rows(tmp_path):
 def test_reloading_an_hour_changes_nothing(tmp_path):
     lake = landed_lake(tmp_path)
     db = tmp_path / "w.duckdb"
-    duck.load(lake, db, TOPIC)
+    duck_load(lake, db, TOPIC)
     before = count(db, "SELECT sum(hash(event_id)) FROM raw.listening_events")
-    forgotten = duck.forget(db, TOPIC, datetime(2026, 11, 2, 3), datetime(2026, 11, 2, 4))
+    forgotten = duck_forget(db, TOPIC, datetime(2026, 11, 2, 3), datetime(2026, 11, 2, 4))
     assert forgotten >= 1
-    stats = duck.load(lake, db, TOPIC)
+    stats = duck_load(lake, db, TOPIC)
     assert stats.files_loaded == forgotten
     assert count(db, "SELECT sum(hash(event_id)) FROM raw.listening_events") == before

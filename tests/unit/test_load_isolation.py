@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from spotify_mds.lake import LocalLake
-from spotify_mds.load import duckdb as duck
+from spotify_mds.warehouse import duckdb as duck
+from warehouses import duck_load
 
 TOPIC = "spotify.streams"
 
@@ -38,17 +39,17 @@ def test_a_bad_file_is_isolated_recorded_and_retried(tmp_path):
     for n in range(6):
         put(lake, n * 10, [line(n * 10 + k) for k in range(3)])
     bad = put(lake, 25, [line(100), line(101)[:-1] + b', "song_name": "again"}'])  # a repeated key
-    stats = duck.load(lake, db, TOPIC)
+    stats = duck_load(lake, db, TOPIC)
     assert (stats.files_seen, stats.files_loaded, stats.rows_loaded) == (7, 6, 18)
     assert [key for key, _ in stats.failures] == [bad] and "duplicate" in stats.failures[0][1].lower()
     assert query(db, "SELECT file_key FROM raw.failed_files") == [(bad,)]
     assert query(db, "SELECT count(*) FROM raw.listening_events")[0][0] == 18
 
-    again = duck.load(lake, db, TOPIC)  # not in the ledger: tried again, and still refused
+    again = duck_load(lake, db, TOPIC)  # not in the ledger: tried again, and still refused
     assert [key for key, _ in again.failures] == [bad] and again.files_loaded == 0
 
     put(lake, 25, [line(100), line(101)])  # repaired
-    fixed = duck.load(lake, db, TOPIC)
+    fixed = duck_load(lake, db, TOPIC)
     assert (fixed.files_loaded, fixed.rows_loaded, fixed.failures) == (1, 2, [])
     assert query(db, "SELECT count(*) FROM raw.failed_files")[0][0] == 0
 
@@ -56,7 +57,7 @@ def test_a_bad_file_is_isolated_recorded_and_retried(tmp_path):
 def test_rfc3339_timestamps_in_lower_case_load(tmp_path):
     lake, db = LocalLake(tmp_path / "lake"), tmp_path / "w.duckdb"
     put(lake, 0, [line(1, "2026-11-02t10:15:00.5z"), line(2, "2026-11-02T12:15:00+02:00")])
-    stats = duck.load(lake, db, TOPIC)
+    stats = duck_load(lake, db, TOPIC)
     assert stats.failures == [] and stats.rows_loaded == 2
     assert [str(t) for (t,) in query(db, 'SELECT "timestamp" FROM raw.listening_events ORDER BY 1')] == [
         "2026-11-02 10:15:00",
@@ -84,7 +85,7 @@ def test_a_corrupt_compressed_file_is_set_aside_too(tmp_path):
     put(lake, 0, [line(1)])
     bad = f"bronze/{TOPIC}/date=2026-11-02/hour=10/{TOPIC}+0+{5:020d}.ndjson.gz"
     lake.put(bad, b"\x1f\x8b\x08\x00 not gzip at all")
-    stats = duck.load(lake, db, TOPIC)
+    stats = duck_load(lake, db, TOPIC)
     assert [key for key, _ in stats.failures] == [bad] and stats.rows_loaded == 1
 
 
@@ -106,5 +107,5 @@ def test_a_lake_that_does_not_serve_its_files_stops_the_load_instead(tmp_path):
     for n in range(3):
         put(lake, n, [line(n)])
     with pytest.raises(WarehouseError, match="the lake did not serve"):
-        duck.load(lake, db, TOPIC)
+        duck_load(lake, db, TOPIC)
     assert query(db, "SELECT count(*) FROM raw.failed_files")[0][0] == 0

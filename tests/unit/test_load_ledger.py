@@ -13,7 +13,10 @@ import pytest
 
 from spotify_mds.land import land_batches
 from spotify_mds.lake import LocalLake
-from spotify_mds.load import bronze_files, bronze_to_file, duckdb as duck, file_hour, in_range, pending_files
+from spotify_mds.events import COLUMNS
+from spotify_mds.warehouse import bronze_files, duckdb as duck, file_hour, in_range, pending_files
+from spotify_mds.warehouse.files import bronze_to_file
+from warehouses import duck_forget, duck_load
 from spotify_mds.simulate import SimConfig, simulate
 
 TOPIC = "spotify.streams"
@@ -47,13 +50,13 @@ def _count(db: Path, sql: str = "SELECT count(*) FROM raw.listening_events") -> 
 
 def test_forget_reloads_only_the_hours_asked(tmp_path, lake, events):
     db = tmp_path / "w.duckdb"
-    duck.load(lake, db, TOPIC)
+    duck_load(lake, db, TOPIC)
     hours = {file_hour(info.key) for info in bronze_files(lake, TOPIC)}
     since = sorted(hours)[1]
     until = since.replace(hour=since.hour + 1)
     expected = [info for info in bronze_files(lake, TOPIC) if in_range(info.key, since, until)]
-    assert duck.forget(db, TOPIC, since, until) == len(expected)
-    stats = duck.load(lake, db, TOPIC)
+    assert duck_forget(db, TOPIC, since, until) == len(expected)
+    stats = duck_load(lake, db, TOPIC)
     assert stats.files_loaded == len(expected)
     assert _count(db) == len(events)
 
@@ -63,7 +66,7 @@ def test_compressed_bronze_loads(tmp_path, events, compression):
     lake = LocalLake(tmp_path / "lake")
     land_batches([_batch(events)], lake, TOPIC, max_records=1000, compression=compression)
     assert all(info.key.endswith(".gz" if compression == "gzip" else ".zst") for info in bronze_files(lake, TOPIC))
-    assert duck.load(lake, tmp_path / "w.duckdb", TOPIC).rows_loaded == len(events)
+    assert duck_load(lake, tmp_path / "w.duckdb", TOPIC).rows_loaded == len(events)
 
 
 def test_pending_files_are_new_or_changed():
@@ -83,7 +86,7 @@ def test_csv_for_copy_keeps_empty_strings_nulls_and_quotes_apart(tmp_path):
     source.write_bytes(gzip.compress(line + b"\n"))
     out = tmp_path / "out.csv"
     con = duck.connect(":memory:")
-    bronze_to_file(con, [str(source)], ["k1"], out, loaded_at=datetime(2026, 11, 3, 1, 2, 3))
+    bronze_to_file(con, [str(source)], ["k1"], out, COLUMNS, loaded_at=datetime(2026, 11, 3, 1, 2, 3))
     (row,) = list(csv.reader(io.StringIO(out.read_text())))
     assert row[4] == 'Hello, "world"'  # song_name
     assert row[5] == ""  # artist_id: NULL is an empty, unquoted field

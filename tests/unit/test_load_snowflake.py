@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from spotify_mds.load.snowflake import setup_statements
-from spotify_mds.runner import snowflake_params
+from spotify_mds.warehouse.snowflake import setup_statements
+from spotify_mds.warehouse import snowflake_params
 from spotify_mds.settings import load_settings
 
 
@@ -33,3 +33,34 @@ def test_key_pair_auth_replaces_the_password(monkeypatch):
 def test_secrets_stay_masked_in_the_settings_repr():
     settings = load_settings(snowflake_password="pw-123", snowflake_private_key_passphrase="pp-456", postgres_password="pg-789")
     assert not {"pw-123", "pp-456", "pg-789"} & set(repr(settings).replace("'", " ").split())
+
+
+def test_the_health_probe_logs_in_with_the_key_s_passphrase(monkeypatch):
+    """health built its own Snowflake arguments and dropped the key's passphrase: an encrypted key failed."""
+    connector = __import__("pytest").importorskip("snowflake.connector")
+    from spotify_mds import health
+
+    seen = {}
+
+    class Con:
+        def cursor(self):
+            return self
+
+        def execute(self, sql):
+            return self
+
+        def fetchone(self):
+            return (1,)
+
+        def close(self):
+            pass
+
+    def connect(**kwargs):
+        seen.update(kwargs)
+        return Con()
+
+    monkeypatch.setattr(connector, "connect", connect)
+    settings = load_settings(warehouse="snowflake", snowflake_account="acme", snowflake_user="u",
+                             snowflake_private_key_path="/keys/rsa.p8", snowflake_private_key_passphrase="secret")  # fmt: skip
+    assert health.probe_warehouse(settings, timeout=2) == f"Snowflake {settings.snowflake_database} answers"
+    assert seen["private_key_file"] == "/keys/rsa.p8" and seen["private_key_file_pwd"] == "secret"

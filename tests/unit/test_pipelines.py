@@ -8,7 +8,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rich.console import Console
 
 from spotify_mds import runner
 from spotify_mds.export import export_gold, read_manifest
@@ -113,7 +112,7 @@ def settings(tmp_path, monkeypatch):
 def test_without_data_the_runner_builds_nothing(settings):
     settings.data_dir.mkdir()
     summary = runner.RunSummary()
-    runner.transform(settings, summary, Console(quiet=True))
+    summary.add(runner.transform(settings))
     assert summary.pipelines == [] and "transform" not in summary.seconds  # dbt was not started
 
 
@@ -128,7 +127,7 @@ def test_the_runner_exports_only_the_marts_of_pipelines_with_data(settings):
     con.execute("CREATE TABLE gold.spotify_api_plays AS SELECT 1 AS plays WHERE false")  # an empty mart of old
     con.close()
     summary = runner.RunSummary()
-    runner.export(settings, summary, Console(quiet=True))
+    summary.add(runner.export(settings))
     assert summary.marts == {streams_mart: 1}
 
 
@@ -149,7 +148,7 @@ def test_a_dag_s_transform_builds_only_the_pipelines_declaring_it(settings, monk
     from spotify_mds import orchestrate
 
     built = []
-    monkeypatch.setattr(runner, "transform", lambda _s, _sum, _con, pipelines=None: built.append(pipelines))
+    monkeypatch.setattr(runner, "transform", lambda _s, pipelines=None: built.append(pipelines) or runner.TransformResult())
     orchestrate.transform(settings, dag_id="spotify_pipeline")
     orchestrate.transform(settings)
     assert [p.name for p in built[0]] == ["streams"] and built[1] is None

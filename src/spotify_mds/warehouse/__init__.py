@@ -23,8 +23,9 @@ def warehouse_from(settings: Settings) -> Warehouse:
     if settings.warehouse == "postgres":
         from spotify_mds.warehouse.postgres import PostgresWarehouse
 
-        return PostgresWarehouse(postgres_conninfo(settings), env, host=settings.postgres_host,
-                                 port=settings.postgres_port, dbname=settings.postgres_db)  # fmt: skip
+        params = {"host": settings.postgres_host, "port": settings.postgres_port, "user": settings.postgres_user,
+                  "password": settings.postgres_password.get_secret_value(), "dbname": settings.postgres_db}  # fmt: skip
+        return PostgresWarehouse(postgres_conninfo(settings), env, params=params)
     if settings.warehouse == "snowflake":
         from spotify_mds.warehouse.snowflake import SnowflakeWarehouse
 

@@ -258,9 +258,10 @@ class Warehouse(ABC):
         *,
         keys: Iterable[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        files_per_transaction: int | None = None,
     ) -> LoadStats:
         """Load the table's bronze files (only `keys`, when given) that the ledger lacks or holds at
-        another version; return what was done."""
+        another version, `files_per_transaction` at a time (the back end's default); return what was done."""
         with self.connection(lake) as con:
             self.create_schemas([table], con)
             files = bronze_files(lake, table.topic)
@@ -278,7 +279,7 @@ class Warehouse(ABC):
             with tempfile.TemporaryDirectory(prefix=f"spotify-mds-{self.name}-") as folder:
                 load_isolating(
                     todo,
-                    self.files_per_transaction,
+                    files_per_transaction or self.files_per_transaction,
                     lambda chunk: self._load_chunk(con, lake, table, chunk, Path(folder)),
                     lambda info, error: self._record_failure(con, info, error),
                     stats,

@@ -31,13 +31,14 @@ class PostgresWarehouse(Warehouse):
              "date": "date", "json": "jsonb"}  # fmt: skip
     dbt_adapter = "dbt.adapters.postgres"
 
-    def __init__(self, conninfo: str, dbt_env: dict[str, str] | None = None, *, host: str = "", port: int = 5432,
-                 dbname: str = "") -> None:  # fmt: skip
+    def __init__(self, conninfo: str, dbt_env: dict[str, str] | None = None, *, params: dict[str, Any] | None = None) -> None:
         super().__init__(dbt_env or {"WAREHOUSE": "postgres"})
         self.conninfo = conninfo
         """A libpq connection string (holds the password: never log it)."""
-        self.host, self.port, self.dbname = host, port, dbname
-        self._duck: Any = None
+        self.params = dict(params or {})
+        """host, port, user, password, dbname (what Metabase's connection takes; never log)."""
+        self.host, self.port = self.params.get("host", ""), self.params.get("port", 5432)
+        self.dbname = self.params.get("dbname", "")
 
     def connect(self, lake: Lake | None = None) -> Any:
         """A connection whose session time zone is UTC (timestamps are stored as UTC wall time)."""
