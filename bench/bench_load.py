@@ -5,8 +5,8 @@
 
 PostgreSQL comes from POSTGRES_HOST/PORT/USER/PASSWORD/DB (skipped when unreachable); its schemas
 raw/silver/gold in that database are dropped first. Methods measured on the same bronze files:
-- duckdb read_json: `spotify_mds.load.duckdb.load` (the DuckDB loader);
-- postgres COPY (DuckDB → CSV): `spotify_mds.load.postgres.load` (the PostgreSQL loader);
+- duckdb read_json: `DuckDBWarehouse.load` (the DuckDB warehouse);
+- postgres COPY (DuckDB → CSV): `PostgresWarehouse.load` (the PostgreSQL warehouse);
 - postgres COPY (msgspec rows): the alternative, rows parsed in Python and sent with `copy.write_row`;
 - postgres INSERT per row / executemany: the seed's design, on a sample (`--sample`).
 """
@@ -26,8 +26,8 @@ from spotify_mds import transform
 from spotify_mds.events import COLUMNS, ListenEvent
 from spotify_mds.land import land_batches
 from spotify_mds.lake import LocalLake
-from spotify_mds.load import bronze_files
-from spotify_mds.load import duckdb as duck
+from spotify_mds.warehouse import bronze_files
+from bench.warehouses import duck_load, pg_load
 from spotify_mds.runner import dbt_env, postgres_conninfo
 from spotify_mds.settings import load_settings
 from spotify_mds.simulate import SimConfig, simulate
@@ -49,12 +49,13 @@ def timed(fn):
 
 
 def reset_postgres(conninfo: str) -> None:
-    from spotify_mds.load import postgres
+    from spotify_mds.pipelines.streams import raw_table
+    from bench.warehouses import postgres
 
-    with postgres.connect(conninfo) as con:
+    with postgres(conninfo).connect() as con:
         for schema in ("raw", "silver", "gold"):
             con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        postgres.create_schemas(con)
+    postgres(conninfo).create_schemas([raw_table(TOPIC)])
 
 
 def lines_of(lake: LocalLake) -> list[bytes]:
@@ -63,12 +64,12 @@ def lines_of(lake: LocalLake) -> list[bytes]:
 
 def copy_msgspec_rows(lake: LocalLake, conninfo: str) -> int:
     """COPY with rows parsed in Python (msgspec) and sent through psycopg's write_row."""
-    from spotify_mds.load import postgres
+    from bench.warehouses import postgres
 
     decoder = msgspec.json.Decoder(ListenEvent)
     names = ", ".join(f'"{name}"' for name in COLUMNS) + ", _source_file"
     rows = 0
-    with postgres.connect(conninfo) as con, con.transaction(), con.cursor() as cur:
+    with postgres(conninfo).connect() as con, con.transaction(), con.cursor() as cur:
         with cur.copy(f"COPY raw.listening_events ({names}) FROM STDIN") as copy:
             for info in bronze_files(lake, TOPIC):
                 for line in lake.get(info.key).splitlines():
@@ -84,12 +85,12 @@ def insert_per_row(lines: list[bytes], conninfo: str, *, many: bool) -> int:
     """The seed's design: one INSERT per event (executemany batches them in psycopg's pipeline)."""
     import json
 
-    from spotify_mds.load import postgres
+    from bench.warehouses import postgres
 
     names = ", ".join(f'"{name}"' for name in COLUMNS) + ", _source_file"
     sql = f"INSERT INTO raw.listening_events ({names}) VALUES ({', '.join(['%s'] * (len(COLUMNS) + 1))})"
     rows = [(*(json.loads(line).get(name) for name in COLUMNS), "sample") for line in lines]
-    with postgres.connect(conninfo) as con, con.transaction(), con.cursor() as cur:
+    with postgres(conninfo).connect() as con, con.transaction(), con.cursor() as cur:
         if many:
             cur.executemany(sql, rows)
         else:
@@ -120,12 +121,12 @@ def main() -> None:
         size = sum(info.size for info in bronze_files(lake, TOPIC))
         print(f"{landed:,} events in {len(bronze_files(lake, TOPIC))} bronze files, {size / 1e6:.0f} MB", file=sys.stderr)
 
-        stats, seconds = timed(lambda: duck.load(lake, Path(tmp, "w.duckdb"), TOPIC))
+        stats, seconds = timed(lambda: duck_load(lake, Path(tmp, "w.duckdb"), TOPIC))
         results.append(("duckdb read_json (loader)", stats.rows_loaded, seconds))
         if has_postgres:
-            from spotify_mds.load import postgres
+            from bench.warehouses import postgres
 
-            stats, seconds = timed(lambda: postgres.load(lake, conninfo, TOPIC))
+            stats, seconds = timed(lambda: pg_load(lake, conninfo, TOPIC))
             results.append(("postgres COPY, DuckDB → CSV (loader)", stats.rows_loaded, seconds))
             reset_postgres(conninfo)
             rows, seconds = timed(lambda: copy_msgspec_rows(lake, conninfo))
@@ -150,12 +151,12 @@ def main() -> None:
             for target in targets:
                 target_settings = load_settings(data_dir=tmp, warehouse=target, duckdb_path=Path(tmp, "w.duckdb"))
                 if target == "postgres":
-                    from spotify_mds.load import postgres
+                    from bench.warehouses import postgres
 
                     reset_postgres(conninfo)
-                    _, load_seconds = timed(lambda: postgres.load(lake, conninfo, TOPIC))
+                    _, load_seconds = timed(lambda: pg_load(lake, conninfo, TOPIC))
                 else:
-                    _, load_seconds = timed(lambda: duck.load(lake, Path(tmp, "w.duckdb"), TOPIC))
+                    _, load_seconds = timed(lambda: duck_load(lake, Path(tmp, "w.duckdb"), TOPIC))
                 env = dbt_env(target_settings)
                 _, full = timed(lambda: transform.build(env=env, target=target, state_dir=Path(tmp, f"dbt-{target}")))
                 _, again = timed(lambda: transform.build(env=env, target=target, state_dir=Path(tmp, f"dbt-{target}")))

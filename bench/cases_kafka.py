@@ -152,9 +152,9 @@ def pipeline_kafka(volume: int, workdir: Path) -> int:
                on_status=lambda s: s.writer.records >= produced and stop.set(), status_every_s=0.05)  # fmt: skip
     writer.close()
     summary = runner.RunSummary()
-    runner.load(settings, summary, quiet)
-    runner.transform(settings, summary, quiet)
-    runner.export(settings, summary, quiet)
+    summary.add(runner.load(settings))
+    summary.add(runner.transform(settings))
+    summary.add(runner.export(settings))
     assert summary.loaded == produced, (summary.loaded, produced)
     return produced
 
@@ -169,7 +169,7 @@ def follow_freshness(volume: int, workdir: Path) -> dict:
     """`spotify-mds run --follow` for BENCH_FOLLOW_SECONDS: event time → in gold, p50 and p95."""
     from rich.console import Console
 
-    from spotify_mds.runner import follow_pipeline
+    from spotify_mds.follow import follow_pipeline
     from spotify_mds.settings import Settings
 
     seconds = float(os.environ.get("BENCH_FOLLOW_SECONDS", "90"))

@@ -69,9 +69,9 @@ def loaded_warehouse(volume: int, workdir: Path) -> Path:
     db = workdir / f"warehouse-{volume}.duckdb"
     if not db.exists():
         from spotify_mds.lake import LocalLake
-        from spotify_mds.load import duckdb as duck
+        from bench.warehouses import duck_load
 
-        duck.load(LocalLake(landed_lake(volume, workdir)), db, TOPIC)
+        duck_load(LocalLake(landed_lake(volume, workdir)), db, TOPIC)
     return db
 
 
@@ -166,13 +166,13 @@ def land_seed_style(volume: int, workdir: Path) -> int:
 # -- load -----------------------------------------------------------------------------------------
 def load_ours(volume: int, workdir: Path) -> int:
     from spotify_mds.lake import LocalLake
-    from spotify_mds.load import duckdb as duck
+    from bench.warehouses import duck_load
 
     lake = LocalLake(landed_lake(volume, workdir))
     db = workdir / "load-bench.duckdb"
     db.unlink(missing_ok=True)
     started()
-    rows = duck.load(lake, db, TOPIC).rows_loaded
+    rows = duck_load(lake, db, TOPIC).rows_loaded
     _keep_as(db, workdir / f"warehouse-{volume}.duckdb")
     return rows
 
@@ -236,7 +236,7 @@ def transform_dbt(volume: int, workdir: Path) -> int:
 def export_gold(volume: int, workdir: Path) -> int:
     from spotify_mds.export import export_gold as export
     from spotify_mds.lake import LocalLake
-    from spotify_mds.load import duckdb as duck
+    from spotify_mds.warehouse import duckdb as duck
 
     db = workdir / "transform-bench.duckdb"
     if not db.exists():
@@ -316,12 +316,12 @@ def _postgres_ready() -> str:
 def load_postgres_ours(volume: int, workdir: Path) -> int:
     """The PostgreSQL loader: DuckDB turns NDJSON into CSV, psycopg streams it into COPY."""
     from spotify_mds.lake import LocalLake
-    from spotify_mds.load import postgres
+    from bench.warehouses import pg_load
 
     lake = LocalLake(landed_lake(volume, workdir))
     conninfo = _postgres_ready()
     started()
-    return postgres.load(lake, conninfo, TOPIC).rows_loaded
+    return pg_load(lake, conninfo, TOPIC).rows_loaded
 
 
 def load_postgres_seed_row_by_row(volume: int, workdir: Path) -> int:
