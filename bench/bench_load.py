@@ -151,8 +151,6 @@ def main() -> None:
             for target in targets:
                 target_settings = load_settings(data_dir=tmp, warehouse=target, duckdb_path=Path(tmp, "w.duckdb"))
                 if target == "postgres":
-                    from bench.warehouses import postgres
-
                     reset_postgres(conninfo)
                     _, load_seconds = timed(lambda: pg_load(lake, conninfo, TOPIC))
                 else:

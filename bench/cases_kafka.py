@@ -142,7 +142,6 @@ def pipeline_kafka(volume: int, workdir: Path) -> int:
     settings = Settings(_env_file=None, data_dir=data, kafka_topic=topic)
     ensure_topic(bootstrap(), topic, PARTITIONS)
     config = sim_config(volume)
-    quiet = Console(quiet=True)
     started()
     produced = produce(simulate(config), producer_config(bootstrap()), topic).produced
     stop = threading.Event()

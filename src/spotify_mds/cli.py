@@ -16,17 +16,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from spotify_mds.commands import _settings, _stage_settings, app, console
 from spotify_mds.errors import SpotifyMdsError
-from spotify_mds.settings import Settings, load_settings
-
-app = typer.Typer(
-    name="spotify-mds",
-    help="A Modern Data Stack for music-streaming analytics: simulate → land → load → transform → export → dashboard.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console(stderr=True)
+from spotify_mds.settings import Settings
 
 Seed = Annotated[Optional[int], typer.Option(help="Random seed (SIM_SEED); the same seed gives the same bytes.")]
 Users = Annotated[Optional[int], typer.Option(help="Simulated users (USER_COUNT).")]
@@ -46,17 +38,6 @@ def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log deb
     configure_logging(verbose)
 
 
-def _settings(**overrides: object) -> Settings:
-    return load_settings(**overrides)
-
-
-def _stage_settings(**overrides: object) -> Settings:
-    """Settings for a stage that writes under DATA_DIR, the lake or the DuckDB file: checked first."""
-    from spotify_mds.runner import check_paths
-
-    settings = _settings(**overrides)
-    check_paths(settings)
-    return settings
 
 
 @app.command()
@@ -150,9 +131,9 @@ def produce(
     import threading
     from datetime import timezone
 
+    from spotify_mds.console import progress_bar
     from spotify_mds.produce import ProduceError, ensure_topic, producer_config
     from spotify_mds.produce import produce as send
-    from spotify_mds.console import progress_bar
     from spotify_mds.runner import expected_events, sim_config
     from spotify_mds.simulate import simulate as generate
 
@@ -327,213 +308,6 @@ def _status_line(status) -> str:
 
 
 @app.command()
-def load(
-    reload_since: Annotated[Optional[datetime], typer.Option(help="Reload bronze files of event hours from this time (UTC)…")] = None,
-    reload_until: Annotated[Optional[datetime], typer.Option(help="…until this time (exclusive).")] = None,
-) -> None:
-    """Bulk-load new or changed bronze files into the warehouse's raw table (WAREHOUSE=duckdb|postgres|snowflake)."""
-    from spotify_mds import runner
-
-    settings = _stage_settings()
-    if reload_since or reload_until:
-        forgotten = runner.forget(settings, reload_since, reload_until)
-        console.print(f"{forgotten} files will be reloaded")
-    summary = runner.RunSummary()
-    runner.load_stage(settings, summary, console)
-    console.print(f"loaded {summary.loaded:,} rows from {summary.files_loaded:,} files")
-
-
-warehouse_app = typer.Typer(help="Set up the warehouse (WAREHOUSE=duckdb|postgres|snowflake).", no_args_is_help=True)
-app.add_typer(warehouse_app, name="warehouse")
-
-
-@warehouse_app.command("init")
-def warehouse_init(
-    snowflake_setup: Annotated[
-        str,
-        typer.Option(help="Snowflake only: 'print' the account setup (warehouse, database, role, grants), 'apply' it, or 'skip'."),
-    ] = "print",
-) -> None:
-    """Create schemas RAW, SILVER, GOLD, the raw table and the ledger of loaded files."""
-    from spotify_mds import runner
-
-    settings = _stage_settings()
-    warehouse = runner.warehouse_from(settings)
-    statements = warehouse.setup_statements() if snowflake_setup != "skip" else []  # Snowflake's account setup
-    if statements and snowflake_setup == "apply":
-        warehouse.apply(statements)
-        console.print(f"applied {len(statements)} setup statements")
-    elif statements:
-        sys.stdout.write("".join(f"{statement};\n" for statement in statements))
-    runner.init_warehouse(settings)
-    console.print(f"{warehouse.name}: schemas raw, silver, gold and the raw tables are ready")
-
-
-@app.command()
-def quality(
-    as_of: Annotated[Optional[datetime], typer.Option(help="Judge freshness at this time (UTC; QUALITY_AS_OF; default now).")] = None,
-) -> None:
-    """Check silver: freshness, volume against the previous day, raw ↔ silver reconciliation."""
-    from spotify_mds import runner
-
-    settings = _stage_settings()
-    if as_of is not None and as_of.tzinfo is None:
-        from datetime import timezone
-
-        as_of = as_of.replace(tzinfo=timezone.utc)
-    runner.require_loaded(settings)
-    from spotify_mds.console import show_quality
-
-    result = runner.quality(settings, as_of=as_of)
-    show_quality(Console(), result)
-    failed = [check for check in result.checks if not check.ok]
-    if failed:
-        reasons = "; ".join(f"{check.check}: {check.detail}" for check in failed)
-        console.print(f"quality failed: {reasons}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
-
-
-@app.command()
-def transform() -> None:
-    """Build silver and gold with dbt (models, tests and unit tests)."""
-    from spotify_mds import runner
-
-    settings = _stage_settings()
-    runner.require_loaded(settings)
-    from spotify_mds.console import show_transform
-
-    with console.status("dbt build (silver, gold, tests)…"):
-        result = runner.transform(settings)
-    show_transform(console, result)
-
-
-@app.command()
-def export() -> None:
-    """Write the gold marts to the lake as Parquet (gold/<mart>/<mart>.parquet)."""
-    from spotify_mds import runner
-
-    settings = _stage_settings()
-    runner.require_loaded(settings, gold=True)
-    summary = runner.RunSummary()
-    with console.status("export gold → lake…"):
-        summary.add(runner.export(settings))
-    console.print(summary.table("spotify-mds export"))
-
-
-@app.command()
-def dashboard(
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on (DASHBOARD_HOST).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (DASHBOARD_PORT).")] = None,
-) -> None:
-    """Serve the web dashboard over the gold export (read-only) until Ctrl-C."""
-    settings = _settings(dashboard_host=host, dashboard_port=port)
-    _serve(settings, _bind(settings))
-
-
-def _bind(settings: Settings):
-    """A socket listening on DASHBOARD_HOST:DASHBOARD_PORT, or a one-line error (port in use, bad host).
-
-    Bound before anything says "serving", so the message is true when it is printed.
-    """
-    import errno
-    import socket
-
-    from spotify_mds.errors import ComponentUnavailable, ConfigError
-    from spotify_mds.extras import require_extra
-
-    require_extra("dashboard")
-    host, port = settings.dashboard_host, settings.dashboard_port
-    try:
-        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        family, kind, proto, _, address = addresses[0]
-    except socket.gaierror as exc:
-        raise ConfigError(f"DASHBOARD_HOST={host} cannot be listened on: {exc.strerror}") from exc
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise ComponentUnavailable(
-                f"port {port} is in use on {host}: stop what holds it, or choose another (--port, DASHBOARD_PORT)"
-            ) from exc
-        raise ConfigError(f"cannot listen on {host}:{port} (DASHBOARD_HOST, DASHBOARD_PORT): {exc.strerror}") from exc
-    return sock
-
-
-def _serve(settings: Settings, sock) -> None:
-    from spotify_mds.dashboard import serve
-    from spotify_mds.runner import lake_from
-
-    host, port = settings.dashboard_host, settings.dashboard_port
-    console.print(f"dashboard on [bold]http://{host}:{port}[/] — Ctrl-C to stop")
-    serve(lake_from(settings), host=host, port=port, sock=sock)
-
-
-@app.command()
-def report(
-    out: Annotated[Path, typer.Option(help="Local folder for the PNGs and index.html.")] = Path("reports"),
-    start: Annotated[Optional[str], typer.Option(help="First day (YYYY-MM-DD), default: all.")] = None,
-    end: Annotated[Optional[str], typer.Option(help="Last day (YYYY-MM-DD), inclusive.")] = None,
-    country: Annotated[Optional[str], typer.Option(help="Two-letter country code.")] = None,
-    to_lake: Annotated[bool, typer.Option("--lake/--no-lake", help="Also write to the lake's gold/report/.")] = True,
-) -> None:
-    """Draw the key charts as PNGs plus an HTML page, into a folder and the lake's gold/report/."""
-    from spotify_mds.extras import require_extra
-
-    require_extra("dashboard")  # the report draws with matplotlib, and reads gold as the dashboard does
-    from spotify_mds.dashboard.queries import parse_filters
-    from spotify_mds.report import build_report
-    from spotify_mds.runner import lake_from
-
-    filters = parse_filters(start, end, country)
-    result = build_report(lake_from(_settings()), out, filters=filters, to_lake=to_lake)
-    for name, mart in result.missing.items():
-        console.print(f"{name}: no data yet for {mart}")
-    for name, message in result.empty.items():
-        console.print(f"{name}: {message}")
-    console.print(f"{len(result.charts)} charts → [bold]{result.index}[/]" + (" and gold/report/ in the lake" if to_lake else ""))
-
-
-metabase_app = typer.Typer(help="Metabase dashboards as code (metabase/dashboards.yml).", no_args_is_help=True)
-app.add_typer(metabase_app, name="metabase")
-
-
-@metabase_app.command("provision")
-def metabase_provision(
-    url: Annotated[Optional[str], typer.Option(help="Metabase's address (MB_URL).")] = None,
-    definitions: Annotated[Optional[Path], typer.Option(help="Definitions file (default metabase/dashboards.yml).")] = None,
-) -> None:
-    """Create or update the admin, warehouse connection, collection, questions and dashboard (idempotent)."""
-    from spotify_mds import metabase as mb
-    from spotify_mds.errors import ConfigError
-    from spotify_mds.extras import require
-
-    httpx2 = require("httpx2")
-
-    settings = _settings()
-    mb_settings = mb.MetabaseSettings()
-    if not mb_settings.admin_email or not mb_settings.admin_password.get_secret_value():
-        raise ConfigError("set MB_ADMIN_EMAIL and MB_ADMIN_PASSWORD (environment or .env)")
-    from spotify_mds.warehouse import warehouse_from
-
-    warehouse = warehouse_from(settings)
-    if warehouse.name not in mb.WAREHOUSES:  # PostgreSQL by default: Metabase has no built-in DuckDB driver
-        warehouse = warehouse_from(settings.model_copy(update={"warehouse": "postgres"}))
-    database = mb.database_spec(mb_settings.database_name, warehouse, host=mb_settings.warehouse_host)
-    admin = mb.Admin(mb_settings.admin_email, mb_settings.admin_password.get_secret_value(), site_name=mb_settings.site_name)
-    with httpx2.Client(base_url=url or mb_settings.url, timeout=30) as http:
-        result = mb.provision(mb.MetabaseClient(http), mb.load_definitions(definitions), database=database,
-                              admin=admin, ready_timeout=mb_settings.ready_timeout)
-    console.print(f"created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}")
-    for name, dashboard_id in result.dashboard_ids.items():
-        console.print(f"{name}: {(url or mb_settings.url).rstrip('/')}/dashboard/{dashboard_id}")
-
-
-
-@app.command()
 def health(
     only: Annotated[Optional[str], typer.Option(help="Check only these components (comma-separated); all of them are required.")] = None,
     require: Annotated[Optional[str], typer.Option(help="Also require these (e.g. airflow,metabase).")] = None,
@@ -608,11 +382,14 @@ def demo(
     settings = base.model_copy(
         update={"broker": "embedded", "warehouse": "duckdb", "lake_url": str(base.data_dir / "lake")}
     )
-    sock = _bind(settings) if serve else None  # a port in use is said now, not after the pipeline
+    from spotify_mds.commands.present import bind
+    from spotify_mds.commands.present import serve as serve_dashboard
+
+    sock = bind(settings) if serve else None  # a port in use is said now, not after the pipeline
     summary = run_pipeline(settings, console, seed=seed, users=users, days=days, max_events=events)
     Console().print(summary.table())
     if sock is not None:
-        _serve(settings, sock)
+        serve_dashboard(settings, sock)
 
 
 def _one_line(exc: Exception) -> str:
@@ -627,78 +404,8 @@ def _one_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-extract_app = typer.Typer(help="Extract second sources into bronze: the Spotify Web API.", no_args_is_help=True)
-app.add_typer(extract_app, name="extract")
-
-
-def _spotify():
-    """The Spotify extract's edge modules (without the `spotify` extra: ComponentUnavailable, via require())."""
-    from spotify_mds.pipelines.spotify_api import auth, run
-
-    return auth, run
-
-
-@extract_app.command("spotify")
-def extract_spotify(
-    day: Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], help="Snapshot date (UTC; default today).")] = None,
-    stream: Annotated[Optional[list[str]], typer.Option("--stream", help="Only this stream (repeatable); default all.")] = None,
-    load_raw: Annotated[bool, typer.Option("--load/--no-load", help="Load the bronze files into RAW afterwards.")] = True,
-    build: Annotated[bool, typer.Option("--transform/--no-transform", help="Then build the Spotify dbt models.")] = False,
-) -> None:
-    """Extract the user's Spotify data (SPOTIFY_* settings) into bronze, then load it into RAW."""
-    from datetime import timezone
-
-    from rich.markup import escape
-
-    _, spotify = _spotify()
-    from spotify_mds.pipelines.spotify_api.spotify import SpotifyApiError
-
-    settings = _settings()
-    snapshot_date = (day or datetime.now(timezone.utc)).date()
-    report = spotify.extract_to_lake(settings, snapshot_date, stream)
-    for result in report.results:
-        style = {"ok": "green", "not_served": "yellow", "failed": "red"}[result.status]
-        note = f" — {result.message}" if result.message else ""
-        console.print(f"[{style}]{result.status:>10}[/] {result.stream}: {result.records:,} records{escape(note)}", highlight=False, soft_wrap=True)
-    if report.not_served:
-        console.print(f"{len(report.not_served)} endpoint(s) no longer served to this app; the run goes on without them")
-    if load_raw:
-        stats = spotify.load_to_raw(settings)
-        console.print(f"loaded {stats.rows_loaded:,} rows from {stats.files_loaded:,} Spotify files into RAW")
-        for key, error in stats.failures:  # the others loaded; these are tried again next load
-            console.print(f"not loaded (tried again next load): {key}: {error}", markup=False, style="red", soft_wrap=True)
-        if build:
-            spotify.transform(settings)
-            console.print("dbt build of the Spotify models: ok")
-    if report.failed:
-        raise SpotifyApiError(f"{len(report.failed)} stream(s) failed: " + "; ".join(f"{r.stream} ({r.message})" for r in report.failed))
-
-
-@extract_app.command("spotify-token")
-def extract_spotify_token(
-    code: Annotated[Optional[str], typer.Option(help="The code (or the whole redirect URL); asked for when omitted.")] = None,
-) -> None:
-    """Obtain SPOTIFY_REFRESH_TOKEN once: open the printed URL, approve, paste the redirect URL."""
-    from spotify_mds.errors import ConfigError
-
-    auth, _ = _spotify()
-    settings = _settings()
-    secret = settings.spotify_client_secret.get_secret_value()
-    missing = [name for name, value in (("SPOTIFY_CLIENT_ID", settings.spotify_client_id), ("SPOTIFY_CLIENT_SECRET", secret)) if not value]
-    if missing:
-        raise ConfigError(f"obtaining a refresh token needs {', '.join(missing)} (from your app at developer.spotify.com)")
-    url = auth.authorize_url(settings.spotify_client_id, settings.spotify_redirect_uri, accounts_base_url=settings.spotify_accounts_base_url)
-    console.print(f"Open this URL, approve the app, then paste the URL you are redirected to:\n{url}", highlight=False, soft_wrap=True)
-    pasted = code if code is not None else typer.prompt("redirect URL or code", err=True)
-    token = auth.exchange_code(
-        auth.code_from_input(pasted),
-        client_id=settings.spotify_client_id,
-        client_secret=secret,
-        redirect_uri=settings.spotify_redirect_uri,
-        accounts_base_url=settings.spotify_accounts_base_url,
-    )
-    console.print(f"granted scopes: {token.scope or '(none listed)'}; add this line to .env:", highlight=False)
-    typer.echo(f"SPOTIFY_REFRESH_TOKEN={token.refresh_token}")
+# The other rooms' commands register themselves on `app` (they import it from here).
+from spotify_mds.commands import extract, present, warehouse  # noqa: E402, F401
 
 
 def _refusals() -> tuple[type[BaseException], ...]:

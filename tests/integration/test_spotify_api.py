@@ -13,7 +13,6 @@ from datetime import date
 import duckdb
 import pytest
 from fakes.spotify_api import AUTH_CODE, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, FakeSpotify
-from rich.console import Console
 
 from spotify_mds import runner
 from spotify_mds.pipelines import named

@@ -15,6 +15,7 @@ from datetime import datetime
 from spotify_mds.errors import WarehouseError
 from spotify_mds.lake import Lake, ObjectInfo
 
+
 class FileRejected(WarehouseError):
     """The warehouse refused a bronze file's data (not a connection or a server failure)."""
 
