@@ -307,6 +307,10 @@ def _status_line(status) -> str:
     )
 
 
+# The warehouse's stages, then presentation, register themselves on `app` here (--help's order).
+from spotify_mds.commands import warehouse  # noqa: E402, F401, I001
+from spotify_mds.commands import present  # noqa: E402, F401, I001
+
 @app.command()
 def health(
     only: Annotated[Optional[str], typer.Option(help="Check only these components (comma-separated); all of them are required.")] = None,
@@ -404,8 +408,8 @@ def _one_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-# The other rooms' commands register themselves on `app` (they import it from here).
-from spotify_mds.commands import extract, present, warehouse  # noqa: E402, F401
+# The extract commands register themselves on `app` here, last in --help.
+from spotify_mds.commands import extract  # noqa: E402, F401
 
 
 def _refusals() -> tuple[type[BaseException], ...]:
