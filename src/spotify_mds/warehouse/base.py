@@ -27,7 +27,7 @@ import logging
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,6 +120,8 @@ class Warehouse(ABC):
     types: Mapping[str, str]
     """Column kind → this back end's type."""
     ledger_key = " PRIMARY KEY"
+    transactional_ddl = True
+    """Whether DDL runs inside a transaction (Snowflake commits each DDL statement on its own)."""
     dbt_adapter: str | None = None
     """The dbt adapter module an install must have (dbt-duckdb is a core dependency)."""
 
@@ -226,7 +228,7 @@ class Warehouse(ABC):
             with self.connection() as own:
                 return self.create_schemas(tables, own)
         t = self.types
-        with self.transaction(con):
+        with self.transaction(con) if self.transactional_ddl else nullcontext():
             for schema in SCHEMAS:
                 self.execute(con, f"CREATE SCHEMA IF NOT EXISTS {schema}")
             self.execute(con, f"CREATE TABLE IF NOT EXISTS {FAILURES_TABLE} (file_key {t['varchar']}{self.ledger_key},"

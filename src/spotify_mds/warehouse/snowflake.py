@@ -67,6 +67,7 @@ class SnowflakeWarehouse(Warehouse):
     types = {"varchar": "VARCHAR", "timestamp": "TIMESTAMP_NTZ", "bigint": "NUMBER(19, 0)",
              "integer": "NUMBER(10, 0)", "date": "DATE", "json": "VARIANT"}  # fmt: skip
     ledger_key = " NOT NULL"
+    transactional_ddl = False
     dbt_adapter = "dbt.adapters.snowflake"
 
     def __init__(self, params: Mapping[str, Any], dbt_env: dict[str, str] | None = None) -> None:
