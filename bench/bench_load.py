@@ -24,7 +24,7 @@ import msgspec
 
 from spotify_mds import transform
 from spotify_mds.events import COLUMNS, ListenEvent
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.load import bronze_files
 from spotify_mds.load import duckdb as duck

@@ -165,7 +165,8 @@ def land(
     compression: Annotated[Optional[str], typer.Option(help="none|gzip|zstd (LAND_COMPRESSION).")] = None,
 ) -> None:
     """Land records in bronze: from Kafka (a consumer group, commit after write), or from an NDJSON file."""
-    from spotify_mds.land import land_file
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.pipelines.streams.landing import land_file
     from spotify_mds.runner import lake_from
 
     overrides = {
@@ -181,16 +182,8 @@ def land(
     if from_file is None:
         _land_kafka(settings, stop_when_idle)
         return
-    stats = land_file(
-        from_file,
-        lake_from(settings),
-        settings.kafka_topic,
-        max_records=settings.land_max_records,
-        max_span_ms=settings.land_max_span_seconds * 1000,
-        max_bytes=settings.land_max_bytes,
-        compression=settings.land_compression,
-        validate_workers=settings.land_validate_workers,
-    )
+    options = LandingOptions.from_settings(settings).batch_kwargs()
+    stats = land_file(from_file, lake_from(settings), settings.kafka_topic, **options)
     console.print(f"landed {stats.landed:,}, quarantined {stats.quarantined:,}, files written {stats.files:,}")
 
 
@@ -200,20 +193,13 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
 
     from rich.live import Live
 
-    from spotify_mds.land import BronzeWriter
-    from spotify_mds.land_kafka import LandingIncomplete, consumer_config, land_kafka
+    from spotify_mds.errors import LandingIncomplete
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.landing.kafka_source import consumer_config, land_kafka
+    from spotify_mds.pipelines.streams.landing import landing_record
     from spotify_mds.runner import lake_from
 
-    writer = BronzeWriter(
-        lake_from(settings),
-        settings.kafka_topic,
-        max_records=settings.land_max_records,
-        max_span_ms=settings.land_max_span_seconds * 1000,
-        max_bytes=settings.land_max_bytes,
-        compression=settings.land_compression,
-        max_inflight=settings.land_max_inflight,
-        validate_workers=settings.land_validate_workers,
-    )
+    writer = LandingOptions.from_settings(settings).writer(lake_from(settings), settings.kafka_topic, landing_record)
     conf = consumer_config(
         settings.kafka_bootstrap_servers,
         settings.kafka_group_id,

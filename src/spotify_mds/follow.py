@@ -28,7 +28,8 @@ from datetime import datetime, timedelta, timezone
 import msgspec
 
 from spotify_mds.lake import Lake
-from spotify_mds.land import BronzeWriter, stream_partition
+from spotify_mds.landing.keys import stream_partition
+from spotify_mds.pipelines.streams.landing import bronze_writer
 from spotify_mds.simulate import Batch, SimConfig, simulate
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def ingest(
     def commit(_partition: int, next_offset: int) -> None:
         lake.put(state_key(topic), json.dumps({"next_offset": next_offset}).encode())
 
-    writer = BronzeWriter(lake, topic, max_records=max_records, max_span_ms=max_span_ms, on_flush=commit)
+    writer = bronze_writer(lake, topic, max_records=max_records, max_span_ms=max_span_ms, on_flush=commit)
     oldest: float | None = None
     try:
         for batch in paced(simulate(config), stop, clock):

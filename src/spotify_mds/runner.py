@@ -140,7 +140,9 @@ def land_embedded(settings: Settings, summary: RunSummary, console: Console, con
     The stream lands as the partition its config derives (`stream_partition`), offsets from 0: the
     same config rewrites the same keys with the same bytes, another config never shares a position.
     """
-    from spotify_mds.land import land_batches, stream_partition
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.landing.keys import stream_partition
+    from spotify_mds.pipelines.streams.landing import land_batches
     from spotify_mds.simulate import simulate
 
     lake = lake_from(settings)
@@ -157,12 +159,9 @@ def land_embedded(settings: Settings, summary: RunSummary, console: Console, con
             simulate(config),
             lake,
             settings.kafka_topic,
-            max_records=settings.land_max_records,
-            max_span_ms=settings.land_max_span_seconds * 1000,
-            compression=settings.land_compression,
             partition=stream_partition(config),
             progress=advance,
-            validate_workers=settings.land_validate_workers,
+            **LandingOptions.from_settings(settings).batch_kwargs(),
         )
         bar.update(task, total=generated, completed=generated)
     summary.generated = generated

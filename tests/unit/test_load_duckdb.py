@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from spotify_mds.lake import LocalLake
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.load import duckdb as duck
 from spotify_mds.simulate import SimConfig, simulate
 

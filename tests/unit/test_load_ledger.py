@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.load import bronze_files, bronze_to_file, duckdb as duck, file_hour, in_range, pending_files
 from spotify_mds.simulate import SimConfig, simulate

@@ -1,0 +1,1 @@
+"""The streaming pipeline: listening events from Kafka (or the simulator) to bronze and beyond."""
