@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -67,6 +66,7 @@ def simulate(
     """Generate listening events as NDJSON (to a file or standard output)."""
     from datetime import timezone
 
+    from spotify_mds.pacing import at_rate, paced
     from spotify_mds.runner import sim_config
     from spotify_mds.simulate import simulate as generate
     from spotify_mds.simulate import write_ndjson
@@ -84,19 +84,14 @@ def simulate(
     )  # fmt: skip
     sink = sys.stdout.buffer if str(out) == "-" else out.open("wb")
     written = 0
-    started = time.monotonic()
     try:
         if not rate:
             written = write_ndjson(config, sink)
-        for batch in generate(config) if rate else ():
-            for value in batch.values:
-                sink.write(value + b"\n")
-                written += 1
-                if written % max(int(rate / 20), 1) == 0:  # pace in steps of about 50 ms
-                    sink.flush()
-                    delay = started + written / rate - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
+        for batch in paced(generate(config), at_rate(rate)) if rate else ():
+            if batch.values:
+                sink.write(b"\n".join(batch.values) + b"\n")
+                sink.flush()
+                written += len(batch.values)
     except (KeyboardInterrupt, BrokenPipeError):
         pass
     finally:

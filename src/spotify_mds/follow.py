@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
@@ -29,6 +29,7 @@ import msgspec
 
 from spotify_mds.lake import Lake
 from spotify_mds.landing.keys import stream_partition
+from spotify_mds.pacing import paced
 from spotify_mds.pipelines.streams.landing import bronze_writer
 from spotify_mds.simulate import Batch, SimConfig, simulate
 
@@ -53,25 +54,9 @@ def committed_offset(lake: Lake, topic: str) -> int:
         return 0
 
 
-def paced(batches: Iterable[Batch], stop: threading.Event, clock: Callable[[], float] = time.time) -> Iterator[Batch]:
-    """Release each record once the wall clock reaches its event time (records keep their order)."""
-    for batch in batches:
-        due = [_stamp.decode(value).timestamp.timestamp() for value in batch.values]
-        i = 0
-        while i < len(batch):
-            now = clock()
-            j = i
-            while j < len(batch) and due[j] <= now:
-                j += 1
-            if j > i:
-                yield Batch(batch.first_offset + i, batch.keys[i:j], batch.values[i:j])
-                i = j
-            elif stop.wait(min(0.5, max(due[i] - now, 0.01))):
-                return
-            else:
-                yield Batch(batch.first_offset + i, [], [])  # a heartbeat: lets the lander flush when idle
-        if stop.is_set():
-            return
+def event_times(batch: Batch) -> list[float]:
+    """Each record's event time (Unix seconds): when continuous mode releases it (`pacing.paced`)."""
+    return [_stamp.decode(value).timestamp.timestamp() for value in batch.values]
 
 
 @dataclass
@@ -115,7 +100,7 @@ def ingest(
     writer = bronze_writer(lake, topic, max_records=max_records, max_span_ms=max_span_ms, on_flush=commit)
     oldest: float | None = None
     try:
-        for batch in paced(simulate(config), stop, clock):
+        for batch in paced(simulate(config), event_times, stop=stop, clock=clock):
             first = base + batch.first_offset
             writer.add_many(partition, range(first, first + len(batch)), batch.values, batch.keys)
             stats.released += len(batch)

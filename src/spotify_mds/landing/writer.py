@@ -139,7 +139,8 @@ class BronzeWriter:
             size = len(value) if value is not None else 0
         else:
             size = len(value)
-            buffer.take(ms // HOUR_MS, offset).append(_single_line(value) if b"\n" in value or b"\r" in value else value)
+            line = _single_line(value) if b"\n" in value or b"\r" in value else value
+            buffer.take(ms // HOUR_MS, offset).append(line)
         cut = first_cut(self.rules, buffer.count, buffer.bytes, buffer.first_ms, buffer.last_ms, (size,),
                         (ms,) if ms is not None else None)  # fmt: skip
         buffer.count += 1
