@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from spotify_mds.errors import InvalidEvent
@@ -95,6 +96,35 @@ def test_columns_and_json_schema_come_from_the_one_struct():
     definition = schema["$defs"]["ListenEvent"]
     assert set(definition["properties"]) == set(ListenEvent.__struct_fields__)
     assert set(definition["required"]) >= {"event_id", "user_id", "timestamp", "event_type"}
+
+
+def test_dbt_source_yaml_lists_exactly_the_struct_columns_with_their_types():
+    """`_sources.yml` promises its raw listening events table mirrors `ListenEvent`: this keeps it so."""
+    from pathlib import Path
+
+    import yaml
+
+    dbt_models = Path(__file__).resolve().parents[2] / "dbt" / "models"
+    tables = [
+        table
+        for path in sorted(dbt_models.glob("**/_*sources*.yml"))
+        for source in (yaml.safe_load(path.read_text()) or {}).get("sources", [])
+        for table in source.get("tables", [])
+        if table["name"] == "listening_events"
+    ]
+    assert len(tables) == 1, "exactly one dbt source declares the raw listening events table"
+    declared = {c["name"]: c.get("data_type") for c in tables[0]["columns"] if not c["name"].startswith("_")}
+    assert list(declared) == list(COLUMNS)  # the same columns, in table order
+    assert declared == COLUMNS  # with the same warehouse types
+
+
+def test_literal_values_come_from_the_struct_annotations():
+    from spotify_mds.events import EVENT_TYPES, LEVELS
+
+    assert EVENT_TYPES == ("play", "pause", "skip", "add_to_playlist")
+    assert LEVELS == ("free", "paid")
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(raw().replace(b'"play"', b'"rewind"'), type=ListenEvent)
 
 
 # -- What lands is what loads (issue 15) ---------------------------------------------------------
