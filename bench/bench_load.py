@@ -23,7 +23,7 @@ from pathlib import Path
 import msgspec
 
 from spotify_mds import transform
-from spotify_mds.events import COLUMNS, ListenEvent
+from spotify_mds.pipelines.streams.events import COLUMNS, ListenEvent
 from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.load import bronze_files

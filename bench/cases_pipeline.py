@@ -183,7 +183,7 @@ def load_duckdb_ceiling(volume: int, workdir: Path) -> int:
     """DuckDB's own read_json over the same files, no ledger, no lineage: the ceiling for loading."""
     import duckdb
 
-    from spotify_mds.events import COLUMNS
+    from spotify_mds.pipelines.streams.events import COLUMNS
 
     root = landed_lake(volume, workdir)
     types = {"timestamp": "TIMESTAMPTZ", "bigint": "BIGINT", "integer": "INTEGER", "varchar": "VARCHAR"}

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from spotify_mds.errors import InvalidEvent
-from spotify_mds.events import COLUMNS, ListenEvent, decode, encode, json_schema, landable
+from spotify_mds.pipelines.streams.events import COLUMNS, ListenEvent, decode, encode, json_schema, landable
 
 VALID = {
     "event_id": "6f1c1c1e-8a4e-4f55-9d7c-1c9b3a7b2f10",
@@ -119,7 +119,7 @@ def test_dbt_source_yaml_lists_exactly_the_struct_columns_with_their_types():
 
 
 def test_literal_values_come_from_the_struct_annotations():
-    from spotify_mds.events import EVENT_TYPES, LEVELS
+    from spotify_mds.pipelines.streams.events import EVENT_TYPES, LEVELS
 
     assert EVENT_TYPES == ("play", "pause", "skip", "add_to_playlist")
     assert LEVELS == ("free", "paid")
@@ -213,7 +213,7 @@ def test_nul_in_an_identifier_is_refused_by_the_identifier_rule():
 
 
 def test_check_passes_only_records_that_land_as_received():
-    from spotify_mds.events import NotAsReceived, check
+    from spotify_mds.pipelines.streams.events import NotAsReceived, check
 
     assert check(raw()) == decode(raw())
     with pytest.raises(NotAsReceived):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from spotify_mds.errors import WarehouseError
-from spotify_mds.events import COLUMNS
+from spotify_mds.pipelines.streams.events import COLUMNS
 from spotify_mds.lake import Lake, ObjectInfo
 
 _HOUR = re.compile(r"/date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/")

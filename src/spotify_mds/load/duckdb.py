@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_mds.events import COLUMNS
+from spotify_mds.pipelines.streams.events import COLUMNS
 from spotify_mds.lake import Lake, ObjectInfo
 from spotify_mds.load import (
     FAILURES_TABLE,

@@ -21,7 +21,7 @@ import duckdb
 import psycopg
 
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
-from spotify_mds.events import COLUMNS
+from spotify_mds.pipelines.streams.events import COLUMNS
 from spotify_mds.lake import Lake, ObjectInfo
 from spotify_mds.load import (
     FAILURES_TABLE,

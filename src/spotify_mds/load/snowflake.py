@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
-from spotify_mds.events import COLUMNS
+from spotify_mds.pipelines.streams.events import COLUMNS
 from spotify_mds.lake import Lake, ObjectInfo
 from spotify_mds.load import (
     FileRejected,
