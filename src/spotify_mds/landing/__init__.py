@@ -1,6 +1,6 @@
 """Landing: records with a (partition, offset) position become bronze files in the lake.
 
-The rules (ARCHITECTURE.md, "Bronze"), which make a replay rewrite the very same keys:
+The rules, which make a replay rewrite the very same keys:
 - each valid record's bytes go, as received, to the file of its **event-time** hour:
   `bronze/<topic>/date=YYYY-MM-DD/hour=HH/<topic>+<partition>+<first offset:020d>.ndjson[.gz|.zst]`
   (`keys`);
