@@ -3,16 +3,16 @@
     SpotifyMdsError                 anything this package raises on purpose
     ├── ConfigError                 a setting is missing or contradictory
     ├── LakeError                   the object store failed (key)
-    │   └── FlushFailed             (landing) a flush could not be written (key, added)
+    │   └── FlushFailed             a flush failed; its records stay buffered (key, added)
     ├── LakeConflict                a write would replace different bytes it was not allowed to (key)
     ├── InvalidEvent                an event failed validation (field, reason, position)
+    ├── LandingIncomplete           a Kafka batch landing ended before its group landed the topic (left)
     ├── WarehouseError              a load or query against the warehouse failed (file)
     │   └── FileRejected            (load) the warehouse refused a bronze file's data (file)
     ├── TransformError              dbt failed (which nodes)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
     │   └── KafkaUnavailable        Kafka not reachable in time; (kafka_local) no Java, jars or broker
     ├── ProduceError                (produce) Kafka refused or lost deliveries
-    ├── LandingIncomplete           (landing) a batch landing ended before its group landed the topic (left)
     ├── MetabaseError               (metabase) provisioning through Metabase's API failed (status)
     ├── InvalidFilter, MissingMart  (dashboard.queries) a bad query parameter; a gold mart not exported
     ├── SpotifyAuthError            (extract.auth) the accounts service refused a token request (status)
