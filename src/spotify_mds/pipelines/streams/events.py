@@ -243,8 +243,15 @@ class LandingValidator:
 
     @staticmethod
     def event_ms(value: bytes) -> int:
-        """The event time in ms of a record `check` passes (it lands as received); raises otherwise."""
-        return int(check(value).timestamp.timestamp() * 1000)
+        """The event time in ms of a record `check` passes (it lands as received); raises otherwise.
+
+        `check` written out (the lander's hot path: one Python call a record, not two).
+        """
+        event = _decode(value)
+        expected = _FULL_QUOTES if event.schema_version == SCHEMA_VERSION else _quotes_of(event)
+        if value.count(b'"') != expected:
+            raise _NOT_AS_RECEIVED
+        return int(event.timestamp.timestamp() * 1000)
 
 
 landing_record: Final = LandingValidator()
