@@ -68,5 +68,8 @@ def at_rate(rate: float, clock: Callable[[], float] = time.monotonic) -> Due:
 
 def _slice(batch, start: int, stop: int):
     return dataclasses.replace(
-        batch, first_offset=batch.first_offset + start, keys=batch.keys[start:stop], values=batch.values[start:stop]
+        batch,
+        first_offset=batch.first_offset + start,
+        keys=batch.keys[start:stop],
+        values=batch.values[start:stop],
     )

@@ -36,7 +36,12 @@ def records(path, **options) -> list[tuple[int, bytes]]:
 def test_line_i_is_record_i_crlf_and_blank_lines_included(tmp_path, chunk_bytes):
     path = tmp_path / "in.ndjson"
     path.write_bytes(b'{"t":1}\r\n\n{"t":2}\n{"t":3}')  # CRLF, a blank line, no final newline
-    assert records(path, chunk_bytes=chunk_bytes) == [(0, b'{"t":1}'), (1, b""), (2, b'{"t":2}'), (3, b'{"t":3}')]
+    assert records(path, chunk_bytes=chunk_bytes) == [
+        (0, b'{"t":1}'),
+        (1, b""),
+        (2, b'{"t":2}'),
+        (3, b'{"t":3}'),
+    ]
 
 
 def test_a_files_partition_comes_from_its_bytes_not_its_name(tmp_path):
@@ -56,7 +61,9 @@ def test_a_file_lands_through_any_validator_and_again_to_the_same_keys(tmp_path)
     partition = file_partition(path)
     bronze = f"bronze/ticks/date=1970-01-01/hour=00/ticks+{partition}+{0:020d}.ndjson"
     assert lake.objects[bronze] == b'{"t":1000}\n{"t":2000}\n'
-    quarantine = f"quarantine/ticks/date=1970-01-01/hour=00/ticks+{partition}+{2:020d}.ndjson"  # its first offset
+    quarantine = (
+        f"quarantine/ticks/date=1970-01-01/hour=00/ticks+{partition}+{2:020d}.ndjson"  # its first offset
+    )
     quarantined = [json.loads(line) for line in lake.objects[quarantine].splitlines()]
     assert [(q["offset"], q["field"], q["value"]) for q in quarantined] == [(2, "t", "not json")]
     before = dict(lake.objects)

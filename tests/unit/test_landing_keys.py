@@ -23,13 +23,20 @@ HOUR = int(datetime(2026, 11, 2, 10, tzinfo=timezone.utc).timestamp()) // 3600
 def test_a_bronze_key_names_the_hour_and_the_first_records_position(compression, suffix):
     key = bronze_key("spotify.streams", HOUR, 3, 42, compression)
     assert key == (
-        "bronze/spotify.streams/date=2026-11-02/hour=10/spotify.streams+3+00000000000000000042.ndjson" + suffix
+        "bronze/spotify.streams/date=2026-11-02/hour=10/spotify.streams+3+00000000000000000042.ndjson"
+        + suffix
     )
 
 
 def test_a_quarantine_key_is_never_compressed_and_has_an_unknown_hour_without_valid_records():
-    assert quarantine_key("t", HOUR, 0, 7) == "quarantine/t/date=2026-11-02/hour=10/t+0+00000000000000000007.ndjson"
-    assert quarantine_key("t", None, 0, 7) == "quarantine/t/date=unknown/hour=unknown/t+0+00000000000000000007.ndjson"
+    assert (
+        quarantine_key("t", HOUR, 0, 7)
+        == "quarantine/t/date=2026-11-02/hour=10/t+0+00000000000000000007.ndjson"
+    )
+    assert (
+        quarantine_key("t", None, 0, 7)
+        == "quarantine/t/date=unknown/hour=unknown/t+0+00000000000000000007.ndjson"
+    )
 
 
 def test_position_names_sort_in_offset_order():

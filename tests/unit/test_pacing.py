@@ -28,7 +28,11 @@ class FakeTime(threading.Event):
 
 
 def batch(first: int, n: int) -> Batch:
-    return Batch(first, [f"k{i}".encode() for i in range(first, first + n)], [f"v{i}".encode() for i in range(first, first + n)])
+    return Batch(
+        first,
+        [f"k{i}".encode() for i in range(first, first + n)],
+        [f"v{i}".encode() for i in range(first, first + n)],
+    )
 
 
 def test_at_rate_releases_records_at_the_rate_in_order_keeping_positions():
@@ -74,7 +78,9 @@ def test_simulate_rate_writes_every_event_paced(tmp_path):
 
     out = tmp_path / "events.ndjson"
     started = real_time.monotonic()
-    result = CliRunner().invoke(app, ["simulate", "--rate", "200", "--events", "40", "--users", "50", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["simulate", "--rate", "200", "--events", "40", "--users", "50", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert len(out.read_bytes().splitlines()) == 40
     assert real_time.monotonic() - started >= 0.19  # 40 events at 200/s

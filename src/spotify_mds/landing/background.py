@@ -98,7 +98,9 @@ class BackgroundWrites:
 
     def wait(self, partitions: Iterable[int] | None = None) -> None:
         """Wait until the flights of `partitions` (default: all) have finished, well or not."""
-        chosen = list(self._inflight) if partitions is None else [p for p in partitions if p in self._inflight]
+        chosen = (
+            list(self._inflight) if partitions is None else [p for p in partitions if p in self._inflight]
+        )
         futures = [f.future for p in chosen for f in self._inflight.get(p, ())]
         if futures:
             futures_wait(futures)

@@ -46,7 +46,9 @@ class LanderStatus:
 class Lander:
     """The consume → write → commit loop and its rebalance callbacks (one consumer, one thread)."""
 
-    def __init__(self, consumer, topic: str, writer: BronzeWriter, *, idle_flush_s: float, retry_max_s: float):
+    def __init__(
+        self, consumer, topic: str, writer: BronzeWriter, *, idle_flush_s: float, retry_max_s: float
+    ):
         self.consumer = consumer
         self.topic = topic
         self.writer = writer
@@ -128,7 +130,9 @@ class Lander:
                     partition, [m.offset() for m in run], values, [m.key() for m in run], checked
                 )
             except FlushFailed as exc:
-                rest = run[exc.added :] + [m for _, later, _, _ in [*runs[n + 1 :], *self.ahead] for m in later]
+                rest = run[exc.added :] + [
+                    m for _, later, _, _ in [*runs[n + 1 :], *self.ahead] for m in later
+                ]
                 self.ahead = []
                 for message in reversed(rest):  # not buffered: they must not count as redeliveries
                     self.next_expected[message.partition()] = message.offset()
@@ -247,7 +251,8 @@ class Lander:
 
         try:
             self.consumer.commit(
-                offsets=[TopicPartition(self.topic, p, o) for p, o in sorted(offsets.items())], asynchronous=False
+                offsets=[TopicPartition(self.topic, p, o) for p, o in sorted(offsets.items())],
+                asynchronous=False,
             )
         except KafkaException as exc:
             self.status.commit_failures += 1
@@ -263,7 +268,9 @@ class Lander:
         status = self.status
         status.elapsed_s = now - started
         status.assigned = sorted(self.assigned)
-        status.buffered = self.writer.pending() + len(self.waiting) + sum(len(run) for _, run, _, _ in self.ahead)
+        status.buffered = (
+            self.writer.pending() + len(self.waiting) + sum(len(run) for _, run, _, _ in self.ahead)
+        )
         status.buffered_bytes = self.writer.buffered_bytes()
         status.outage_s = now - self.outage_since if self.outage_since is not None else 0.0
         lag = 0
@@ -311,4 +318,3 @@ def shutdown(lander: Lander, timeout_s: float) -> None:
             return
         time.sleep(0.5)
     lander.to_commit.clear()
-

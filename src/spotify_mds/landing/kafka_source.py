@@ -140,7 +140,9 @@ def land_kafka(
         consumer.close()
         raise
     lander = Lander(consumer, topic, writer, idle_flush_s=idle_flush_s, retry_max_s=retry_max_s)
-    consumer.subscribe([topic], on_assign=lander.on_assign, on_revoke=lander.on_revoke, on_lost=lander.on_lost)
+    consumer.subscribe(
+        [topic], on_assign=lander.on_assign, on_revoke=lander.on_revoke, on_lost=lander.on_lost
+    )
     started = last_message_at = next_status = time.monotonic()
     stopped_idle = False
     try:
@@ -207,7 +209,9 @@ def _left_in_group(
             left = _left_now(consumer, topic, bootstrap, timeout_s)
         except KafkaException as exc:  # the coordinator loading or moving: transient, within a bound
             if time.monotonic() - failing_since > settle_s + timeout_s:
-                raise KafkaUnavailable(f"cannot read the group's committed offsets from {bootstrap}: {exc}") from None
+                raise KafkaUnavailable(
+                    f"cannot read the group's committed offsets from {bootstrap}: {exc}"
+                ) from None
             time.sleep(0.5)
             continue
         now = failing_since = time.monotonic()
@@ -239,7 +243,9 @@ def _left_now(consumer, topic: str, bootstrap: str, timeout_s: float) -> dict[in
 
 def _describe_left(consumer_conf: dict, topic: str, left: dict[int, tuple[int, int]]) -> str:
     total = sum(end - done for done, end in left.values())
-    parts = ", ".join(f"partition {p}: {end - done:,} (committed {done:,} of {end:,})" for p, (done, end) in left.items())
+    parts = ", ".join(
+        f"partition {p}: {end - done:,} (committed {done:,} of {end:,})" for p, (done, end) in left.items()
+    )
     return (
         f"group {consumer_conf.get('group.id')} has not landed {total:,} records of {topic}: {parts}; "
         "other members hold those partitions (landers still running, or killed ones until their session "

@@ -61,7 +61,9 @@ def _single_line(value: bytes) -> bytes:
     return msgspec.json.encode(msgspec.json.decode(value))
 
 
-def _quarantine_record(partition: int, offset: int, key: bytes | None, value: bytes | None, error: InvalidEvent):
+def _quarantine_record(
+    partition: int, offset: int, key: bytes | None, value: bytes | None, error: InvalidEvent
+):
     record = {"partition": partition, "offset": offset, "reason": error.reason, "field": error.field}
     record["key"] = key.decode("utf-8", "replace") if key is not None else None
     try:
@@ -157,7 +159,12 @@ class BronzeWriter:
         return self._validation.check_ahead(values)
 
     def add_many(
-        self, partition: int, offsets, values: list, keys: list | None = None, checked: list[Future] | None = None
+        self,
+        partition: int,
+        offsets,
+        values: list,
+        keys: list | None = None,
+        checked: list[Future] | None = None,
     ) -> int | None:
         """Buffer records of one partition in offset order: the same files as `add()` one by one.
 
@@ -178,7 +185,9 @@ class BronzeWriter:
                 if result is None:
                     for i in range(start, stop):
                         added = i + 1  # a record whose flush fails stays buffered
-                        offset = self.add(partition, offsets[i], values[i], keys[i] if keys is not None else None)
+                        offset = self.add(
+                            partition, offsets[i], values[i], keys[i] if keys is not None else None
+                        )
                         committed = offset if offset is not None else committed
                     continue
                 sizes, millis = result
@@ -203,12 +212,16 @@ class BronzeWriter:
             raise RuntimeError(f"partition {partition} has a failed flush pending: call retry() first")
         return buffer
 
-    def _buffer_run(self, partition: int, offsets, values, start: int, stop: int, sizes, millis) -> tuple[int, bool]:
+    def _buffer_run(
+        self, partition: int, offsets, values, start: int, stop: int, sizes, millis
+    ) -> tuple[int, bool]:
         """Buffer validated values[start:stop] up to the first record that completes a file:
         (records buffered, whether the buffer is due for a flush)."""
         buffer = self._buffer(partition)
         n = stop - start
-        cut = first_cut(self.rules, buffer.count, buffer.bytes, buffer.first_ms, buffer.last_ms, sizes, millis)
+        cut = first_cut(
+            self.rules, buffer.count, buffer.bytes, buffer.first_ms, buffer.last_ms, sizes, millis
+        )
         count = cut + 1 if cut < n else n
         if count < n:
             sizes, millis = sizes[:count], millis[:count]
@@ -308,7 +321,9 @@ class BronzeWriter:
             files.append((key, b"\n".join(rows), True))
             rows.pop()
         if buffer.bad:
-            key = quarantine_key(self.topic, min(buffer.hours, default=None), partition, buffer.bad[0]["offset"])
+            key = quarantine_key(
+                self.topic, min(buffer.hours, default=None), partition, buffer.bad[0]["offset"]
+            )
             files.append((key, b"".join(msgspec.json.encode(row) + b"\n" for row in buffer.bad), False))
         return files
 

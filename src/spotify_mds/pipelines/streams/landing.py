@@ -6,10 +6,10 @@ which lands a valid `ListenEvent` as received and quarantines anything else with
 
 from __future__ import annotations
 
-from spotify_mds.pipelines.streams.events import landing_record
 from spotify_mds.landing import file_source
 from spotify_mds.landing.files import LandStats
 from spotify_mds.landing.writer import BronzeWriter
+from spotify_mds.pipelines.streams.events import landing_record
 
 __all__ = ["bronze_writer", "land_batches", "land_file", "landing_record"]
 
