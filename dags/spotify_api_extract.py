@@ -1,9 +1,11 @@
 """spotify_api_extract: the user's real Spotify listening into bronze, RAW, silver and gold, daily.
 
 extract (the seed's ten streams + recently-played since the saved cursor; endpoints Spotify no
-longer serves are reported, not failed) → load into RAW → dbt build of the Spotify models.
+longer serves are reported, not failed) → load into RAW → dbt build of the Spotify pipeline's
+models (`spotify_mds.pipelines.spotify_api`: its own, plus the comparison with the simulated stream
+once those events are loaded too), never the streams pipeline's models.
 
-A declaration only: the tasks call `spotify_mds.extract.run`, the same edge the CLI's
+A declaration only: the tasks call `spotify_mds.pipelines.spotify_api.run`, the same edge the CLI's
 `spotify-mds extract spotify` uses; settings (SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,
 SPOTIFY_REFRESH_TOKEN, ...) come from the workers' environment or `.env`. The snapshot date is the
 day the run's data interval ends (the day the snapshot is taken), never the wall clock.
@@ -45,8 +47,8 @@ def spotify_api_extract():
         """Read every stream into bronze; fail only if a stream failed for a reason other than 'not served'."""
         from datetime import date
 
-        from spotify_mds.extract import run
-        from spotify_mds.extract.spotify import SpotifyApiError
+        from spotify_mds.pipelines.spotify_api import run
+        from spotify_mds.pipelines.spotify_api.spotify import SpotifyApiError
         from spotify_mds.settings import load_settings
 
         report = run.extract_to_lake(load_settings(), date.fromisoformat(_snapshot_day()))
@@ -61,7 +63,7 @@ def spotify_api_extract():
 
     @task(outlets=[SPOTIFY_RAW])
     def load_raw(extracted: dict) -> dict:
-        from spotify_mds.extract import run
+        from spotify_mds.pipelines.spotify_api import run
         from spotify_mds.settings import load_settings
 
         stats = run.load_to_raw(load_settings())
@@ -69,7 +71,7 @@ def spotify_api_extract():
 
     @task
     def transform(loaded: dict) -> dict:
-        from spotify_mds.extract import run
+        from spotify_mds.pipelines.spotify_api import run
         from spotify_mds.settings import load_settings
 
         result = run.transform(load_settings())

@@ -122,10 +122,10 @@ def spotify_pipeline():
 
     @task
     def dbt_build() -> dict:
-        """dbt build: silver and gold models, then their tests."""
+        """dbt build: silver and gold models, then their tests (this DAG's pipelines only)."""
         from spotify_mds.orchestrate import transform
 
-        return transform(_settings())
+        return transform(_settings(), dag_id=DAG_ID)
 
     @task
     def quality_checks(data_interval_end=None) -> dict:

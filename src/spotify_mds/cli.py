@@ -49,13 +49,22 @@ def _settings(**overrides: object) -> Settings:
     return load_settings(**overrides)
 
 
+def _stage_settings(**overrides: object) -> Settings:
+    """Settings for a stage that writes under DATA_DIR, the lake or the DuckDB file: checked first."""
+    from spotify_mds.runner import check_paths
+
+    settings = _settings(**overrides)
+    check_paths(settings)
+    return settings
+
+
 @app.command()
 def simulate(
     seed: Seed = None,
     users: Users = None,
     days: Days = None,
     events: Events = None,
-    rate: Annotated[Optional[float], typer.Option(help="Events per second in real time, continuous (like the seed's --rate 10).")] = None,
+    rate: Annotated[Optional[float], typer.Option(help="Events per second in real time, continuous (like the seed's --rate 10); default 1/EVENT_INTERVAL_SECONDS when that is set.")] = None,
     out: Annotated[Path, typer.Option(help="NDJSON file to write ('-' for standard output).")] = Path("-"),
     start: Annotated[Optional[datetime], typer.Option(help="Simulated start, UTC (SIM_START; with --rate: now).")] = None,
     end: Annotated[Optional[datetime], typer.Option(help="Simulated end, UTC: a backfill from --start to --end (instead of --days).")] = None,
@@ -72,6 +81,7 @@ def simulate(
     from spotify_mds.simulate import write_ndjson
 
     settings = _settings()
+    rate = _live_rate(settings, rate, events, days, end)
     if start is None and rate:
         start = datetime.now(timezone.utc).replace(microsecond=0)
     start = start.replace(tzinfo=start.tzinfo or timezone.utc) if start else None
@@ -100,10 +110,29 @@ def simulate(
     console.print(f"{written:,} events written")
 
 
+def _live_rate(settings: Settings, rate: float | None, *batch_options: object) -> float | None:
+    """Events per second in real time, or None for a batch as fast as possible.
+
+    `--rate` wins. Otherwise EVENT_INTERVAL_SECONDS, when set (environment or `.env`), paces one event
+    every that many seconds, continuously, as the seed's producer did, unless an option asks for a
+    batch (`--events`, `--days`, `--end`).
+    """
+    if rate:
+        return rate
+    if "event_interval_seconds" in settings.model_fields_set and all(option is None for option in batch_options):
+        console.print(
+            f"real time: one event every {settings.event_interval_seconds:g} s (EVENT_INTERVAL_SECONDS) until Ctrl-C;"
+            " --events N or --days D for a batch",
+            highlight=False,
+        )
+        return 1 / settings.event_interval_seconds
+    return None
+
+
 @app.command()
 def produce(
     topic: Annotated[Optional[str], typer.Option(help="Kafka topic (KAFKA_TOPIC).")] = None,
-    rate: Annotated[Optional[float], typer.Option(help="Events per second in real time, continuous until Ctrl-C.")] = None,
+    rate: Annotated[Optional[float], typer.Option(help="Events per second in real time, continuous until Ctrl-C; default 1/EVENT_INTERVAL_SECONDS when that is set.")] = None,
     partitions: Annotated[Optional[int], typer.Option(help="Partitions when the topic is created (KAFKA_PARTITIONS).")] = None,
     compression: Annotated[Optional[str], typer.Option(help="none|gzip|snappy|lz4|zstd (KAFKA_COMPRESSION).")] = None,
     seed: Seed = None,
@@ -114,6 +143,7 @@ def produce(
     """Simulate events into Kafka (KAFKA_BOOTSTRAP_SERVERS), keyed by user_id; --events N as fast as possible."""
     import signal
     import threading
+    from datetime import timezone
 
     from spotify_mds.produce import ProduceError, ensure_topic, producer_config
     from spotify_mds.produce import produce as send
@@ -121,9 +151,14 @@ def produce(
     from spotify_mds.simulate import simulate as generate
 
     settings = _settings(**({"kafka_compression": compression} if compression else {}))
+    rate = _live_rate(settings, rate, events, days)
     topic = topic or settings.kafka_topic
     bootstrap = settings.kafka_bootstrap_servers
-    config = sim_config(settings, seed=seed, users=users, days=days if days else (3650.0 if rate else None), max_events=events)
+    # In real time the simulated clock starts now, as `simulate --rate` does: the events are live data.
+    start = datetime.now(timezone.utc).replace(microsecond=0) if rate else None
+    config = sim_config(
+        settings, seed=seed, users=users, start=start, days=days if days else (3650.0 if rate else None), max_events=events
+    )
     timeout = settings.kafka_connect_timeout_seconds
     if ensure_topic(bootstrap, topic, partitions or settings.kafka_partitions, timeout=timeout):
         console.print(f"created topic {topic} with {partitions or settings.kafka_partitions} partitions")
@@ -173,7 +208,12 @@ def land(
         "land_idle_flush_seconds": idle_flush,
         "land_compression": compression,
     }
-    settings = _settings(**overrides)
+    if from_file is not None and not from_file.is_file():
+        from spotify_mds.errors import ConfigError
+
+        problem = "is a folder, not an NDJSON file" if from_file.is_dir() else "does not exist"
+        raise ConfigError(f"--from-file {from_file} {problem}")
+    settings = _stage_settings(**overrides)
     if from_file is None:
         _land_kafka(settings, stop_when_idle)
         return
@@ -189,11 +229,13 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     from rich.live import Live
 
     from spotify_mds.errors import LandingIncomplete
+    from spotify_mds.extras import require
     from spotify_mds.landing import LandingOptions
     from spotify_mds.landing.kafka_source import consumer_config, land_kafka
     from spotify_mds.pipelines.streams.landing import landing_record
     from spotify_mds.runner import lake_from
 
+    require("confluent_kafka")  # before the writer starts its workers
     writer = LandingOptions.from_settings(settings).writer(lake_from(settings), settings.kafka_topic, landing_record)
     conf = consumer_config(
         settings.kafka_bootstrap_servers,
@@ -272,7 +314,7 @@ def load(
     """Bulk-load new or changed bronze files into the warehouse's raw table (WAREHOUSE=duckdb|postgres|snowflake)."""
     from spotify_mds import runner
 
-    settings = _settings()
+    settings = _stage_settings()
     if reload_since or reload_until:
         forgotten = runner.forget(settings, reload_since, reload_until)
         console.print(f"{forgotten} files will be reloaded")
@@ -295,7 +337,7 @@ def warehouse_init(
     """Create schemas RAW, SILVER, GOLD, the raw table and the ledger of loaded files."""
     from spotify_mds import runner
 
-    settings = _settings()
+    settings = _stage_settings()
     if settings.warehouse == "snowflake" and snowflake_setup != "skip":
         from spotify_mds.load import snowflake
 
@@ -321,13 +363,17 @@ def quality(
     """Check silver: freshness, volume against the previous day, raw ↔ silver reconciliation."""
     from spotify_mds import runner
 
-    settings = _settings()
+    settings = _stage_settings()
     if as_of is not None and as_of.tzinfo is None:
         from datetime import timezone
 
         as_of = as_of.replace(tzinfo=timezone.utc)
+    runner.require_loaded(settings)
     results = runner.quality(settings, runner.RunSummary(), Console(), as_of=as_of)
-    if not all(result.ok for result in results):
+    failed = [result for result in results if not result.ok]
+    if failed:
+        reasons = "; ".join(f"{result.check}: {result.detail}" for result in failed)
+        console.print(f"quality failed: {reasons}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -336,7 +382,9 @@ def transform() -> None:
     """Build silver and gold with dbt (models, tests and unit tests)."""
     from spotify_mds import runner
 
-    runner.transform(_settings(), runner.RunSummary(), console)
+    settings = _stage_settings()
+    runner.require_loaded(settings)
+    runner.transform(settings, runner.RunSummary(), console)
 
 
 @app.command()
@@ -344,9 +392,11 @@ def export() -> None:
     """Write the gold marts to the lake as Parquet (gold/<mart>/<mart>.parquet)."""
     from spotify_mds import runner
 
+    settings = _stage_settings()
+    runner.require_loaded(settings, gold=True)
     summary = runner.RunSummary()
-    runner.export(_settings(), summary, console)
-    console.print(summary.table())
+    runner.export(settings, summary, console)
+    console.print(summary.table("spotify-mds export"))
 
 
 @app.command()
@@ -355,17 +405,50 @@ def dashboard(
     port: Annotated[Optional[int], typer.Option(help="Port (DASHBOARD_PORT).")] = None,
 ) -> None:
     """Serve the web dashboard over the gold export (read-only) until Ctrl-C."""
-    _serve(_settings(), host, port)
+    settings = _settings(dashboard_host=host, dashboard_port=port)
+    _serve(settings, _bind(settings))
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+def _bind(settings: Settings):
+    """A socket listening on DASHBOARD_HOST:DASHBOARD_PORT, or a one-line error (port in use, bad host).
+
+    Bound before anything says "serving", so the message is true when it is printed.
+    """
+    import errno
+    import socket
+
+    from spotify_mds.errors import ComponentUnavailable, ConfigError
+    from spotify_mds.extras import require_extra
+
+    require_extra("dashboard")
+    host, port = settings.dashboard_host, settings.dashboard_port
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = addresses[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"DASHBOARD_HOST={host} cannot be listened on: {exc.strerror}") from exc
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ComponentUnavailable(
+                f"port {port} is in use on {host}: stop what holds it, or choose another (--port, DASHBOARD_PORT)"
+            ) from exc
+        raise ConfigError(f"cannot listen on {host}:{port} (DASHBOARD_HOST, DASHBOARD_PORT): {exc.strerror}") from exc
+    return sock
+
+
+def _serve(settings: Settings, sock) -> None:
     from spotify_mds.dashboard import serve
     from spotify_mds.runner import lake_from
 
-    host = host or settings.dashboard_host
-    port = port or settings.dashboard_port
+    host, port = settings.dashboard_host, settings.dashboard_port
     console.print(f"dashboard on [bold]http://{host}:{port}[/] — Ctrl-C to stop")
-    serve(lake_from(settings), host=host, port=port)
+    serve(lake_from(settings), host=host, port=port, sock=sock)
 
 
 @app.command()
@@ -377,6 +460,9 @@ def report(
     to_lake: Annotated[bool, typer.Option("--lake/--no-lake", help="Also write to the lake's gold/report/.")] = True,
 ) -> None:
     """Draw the key charts as PNGs plus an HTML page, into a folder and the lake's gold/report/."""
+    from spotify_mds.extras import require_extra
+
+    require_extra("dashboard")  # the report draws with matplotlib, and reads gold as the dashboard does
     from spotify_mds.dashboard.queries import parse_filters
     from spotify_mds.report import build_report
     from spotify_mds.runner import lake_from
@@ -400,10 +486,11 @@ def metabase_provision(
     definitions: Annotated[Optional[Path], typer.Option(help="Definitions file (default metabase/dashboards.yml).")] = None,
 ) -> None:
     """Create or update the admin, warehouse connection, collection, questions and dashboard (idempotent)."""
-    import httpx2
-
     from spotify_mds import metabase as mb
     from spotify_mds.errors import ConfigError
+    from spotify_mds.extras import require
+
+    httpx2 = require("httpx2")
 
     settings = _settings()
     mb_settings = mb.MetabaseSettings()
@@ -466,10 +553,20 @@ def run(
     interval: Annotated[float, typer.Option(help="With --follow: seconds between micro-batches.")] = 30.0,
     backlog_minutes: Annotated[float, typer.Option(help="With --follow: start this many minutes in the past.")] = 0.0,
 ) -> None:
-    """Run every stage once on the configured components (or continuously with --follow)."""
+    """Run every stage once on the configured components (or continuously with --follow).
+
+    With BROKER=kafka the producer and the lander run as services: `run` is then the batch over what
+    has landed (load → transform → quality → export).
+    """
     from spotify_mds import runner
 
-    settings = _settings(sim_seed=seed, user_count=users)
+    settings = _stage_settings(sim_seed=seed, user_count=users)
+    if settings.broker == "kafka" and not follow and any(v is not None for v in (seed, users, days, events)):
+        from spotify_mds.errors import ConfigError
+
+        raise ConfigError(
+            "BROKER=kafka: `run` loads what has landed; --seed/--users/--days/--events belong to `spotify-mds produce`"
+        )
     if follow:
         stats = runner.follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
         console.print(f"stopped: {stats.landed:,} landed, {stats.quarantined:,} quarantined, {stats.loaded:,} loaded")
@@ -494,10 +591,11 @@ def demo(
     settings = base.model_copy(
         update={"broker": "embedded", "warehouse": "duckdb", "lake_url": str(base.data_dir / "lake")}
     )
+    sock = _bind(settings) if serve else None  # a port in use is said now, not after the pipeline
     summary = run_pipeline(settings, console, seed=seed, users=users, days=days, max_events=events)
     Console().print(summary.table())
-    if serve:
-        _serve(settings, None, None)
+    if sock is not None:
+        _serve(settings, sock)
 
 
 def _one_line(exc: Exception) -> str:
@@ -517,15 +615,9 @@ app.add_typer(extract_app, name="extract")
 
 
 def _spotify():
-    """The Spotify extract's edge module, or a one-line error when the `spotify` extra is missing."""
-    try:
-        from spotify_mds.extract import auth, run
-    except ModuleNotFoundError as exc:
-        if exc.name != "httpx":
-            raise
-        from spotify_mds.errors import ComponentUnavailable
+    """The Spotify extract's edge modules (without the `spotify` extra: ComponentUnavailable, via require())."""
+    from spotify_mds.pipelines.spotify_api import auth, run
 
-        raise ComponentUnavailable("the Spotify extract needs httpx: pip install 'spotify-mds[spotify]'") from exc
     return auth, run
 
 
@@ -542,7 +634,7 @@ def extract_spotify(
     from rich.markup import escape
 
     _, spotify = _spotify()
-    from spotify_mds.extract.spotify import SpotifyApiError
+    from spotify_mds.pipelines.spotify_api.spotify import SpotifyApiError
 
     settings = _settings()
     snapshot_date = (day or datetime.now(timezone.utc)).date()
@@ -592,12 +684,26 @@ def extract_spotify_token(
     typer.echo(f"SPOTIFY_REFRESH_TOKEN={token.refresh_token}")
 
 
+def _refusals() -> tuple[type[BaseException], ...]:
+    """What the environment raises when it refuses: evaluated only when an error reaches main()."""
+    import duckdb
+
+    return (OSError, duckdb.IOException)
+
+
 def main() -> None:
     from pydantic import ValidationError
 
     try:
         app()
     except (SpotifyMdsError, ValidationError) as exc:
+        console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
+        sys.exit(1)
+    except _refusals() as exc:
+        # The environment refused (a file, a folder, a permission, a socket, the DuckDB file's lock)
+        # somewhere the stages do not name the setting themselves: still one line, with the
+        # traceback in the debug log (-v).
+        logging.getLogger(__name__).debug("%s", exc, exc_info=True)
         console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -10,13 +10,14 @@
     ├── WarehouseError              a load or query against the warehouse failed (file)
     │   └── FileRejected            (load) the warehouse refused a bronze file's data (file)
     ├── TransformError              dbt failed (which nodes)
+    ├── NotReady                    an earlier stage has not run yet (the message says which to run)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
     │   └── KafkaUnavailable        Kafka not reachable in time; (kafka_local) no Java, jars or broker
     ├── ProduceError                (produce) Kafka refused or lost deliveries
     ├── MetabaseError               (metabase) provisioning through Metabase's API failed (status)
     ├── InvalidFilter, MissingMart  (dashboard.queries) a bad query parameter; a gold mart not exported
-    ├── SpotifyAuthError            (extract.auth) the accounts service refused a token request (status)
-    └── SpotifyApiError             (extract.spotify) the Web API failed after retries (endpoint, status)
+    ├── SpotifyAuthError            (spotify_api.auth) the accounts service refused a token request (status)
+    └── SpotifyApiError             (spotify_api.spotify) the Web API failed after retries (endpoint, status)
         └── EndpointNotServed       404/403: the API no longer serves an endpoint (reported, never fatal)
 
 The errors after KafkaUnavailable live beside the code that raises them.
@@ -90,6 +91,10 @@ class TransformError(SpotifyMdsError):
     def __init__(self, message: str, *, nodes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.nodes = nodes
+
+
+class NotReady(SpotifyMdsError):
+    """A stage found nothing to work on: an earlier stage has not run yet (the message says which)."""
 
 
 class ComponentUnavailable(SpotifyMdsError):

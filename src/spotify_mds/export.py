@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -126,15 +126,28 @@ class DBAPIGold:
             return None
 
 
-def export_gold(source: Any, lake: Lake, *, schema: str = "gold") -> ExportResult:
-    """Write every gold table to the lake as Parquet (zstd) plus a manifest.
+def export_gold(
+    source: Any,
+    lake: Lake,
+    *,
+    schema: str = "gold",
+    marts: Collection[str] | None = None,
+    contract: Mapping[str, Mapping[str, str]] | None = None,
+) -> ExportResult:
+    """Write the gold tables to the lake as Parquet (zstd) plus a manifest listing them.
 
-    `source` is a `GoldSource`, or a DuckDB connection (wrapped in `DuckDBGold`).
+    `source` is a `GoldSource`, or a DuckDB connection (wrapped in `DuckDBGold`). `marts` names the
+    tables to export (the marts of the pipelines that have data); a name gold lacks is skipped (its
+    pipeline has data but was not built yet). None exports every gold table. `contract` (mart →
+    column → type, the marts' dbt YAML) goes into the manifest for the exported marts, so a reader
+    with the lake but no dbt project knows the columns and types promised.
     """
     if not hasattr(source, "marts"):
         source = DuckDBGold(source, schema)
+    present = source.marts()
+    wanted = present if marts is None else [mart for mart in present if mart in set(marts)]
     rows: dict[str, int] = {}
-    for mart in source.marts():
+    for mart in wanted:
         table = source.read(mart)
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="zstd")
@@ -147,6 +160,8 @@ def export_gold(source: Any, lake: Lake, *, schema: str = "gold") -> ExportResul
         "newest_event_at": newest,
         "marts": {mart: {"key": mart_key(mart), "rows": count} for mart, count in rows.items()},
     }
+    if contract is not None:
+        manifest["contract"] = {mart: dict(contract[mart]) for mart in rows if mart in contract}
     lake.put(MANIFEST_KEY, json.dumps(manifest, indent=2).encode())
     logger.info("exported %d marts", len(rows))
     return ExportResult(rows, newest)

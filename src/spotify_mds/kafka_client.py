@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from spotify_mds.errors import KafkaUnavailable
+from spotify_mds.extras import require
 
 logger = logging.getLogger("spotify_mds.librdkafka")
 
@@ -30,7 +31,7 @@ LIBRDKAFKA_LOG = _DebugOnly()
 def check_reachable(client, bootstrap_servers: str, timeout_s: float):
     """The cluster's metadata, asked through `client` (Consumer, Producer, AdminClient) for all topics
     (asking for one by name may create it); KafkaUnavailable when no broker answered within `timeout_s`."""
-    from confluent_kafka import KafkaException
+    KafkaException = require("confluent_kafka").KafkaException
 
     try:
         return client.list_topics(timeout=timeout_s)

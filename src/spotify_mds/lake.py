@@ -44,6 +44,7 @@ from spotify_mds.errors import LakeConflict, LakeError
 
 MayReplace = Callable[[str, bytes, bytes], bool]
 """Asked (key, stored bytes, new bytes) before new bytes replace different stored ones: True allows it."""
+from spotify_mds.extras import require
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +183,7 @@ class S3Lake:
         max_attempts: int = 3,
         parallel_puts: int = 8,
     ) -> None:
-        import s3fs  # optional dependency: the `s3` extra
+        s3fs = require("s3fs")  # optional dependency: the `s3` extra
 
         self.root = root.rstrip("/")
         self._base = self.root.removeprefix("s3://")

@@ -35,6 +35,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from spotify_mds.errors import ConfigError, SpotifyMdsError
+from spotify_mds.extras import require
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class MetabaseClient:
         self.session: str | None = None
 
     def call(self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
-        import httpx2
+        httpx2 = require("httpx2")
 
         headers = {"X-Metabase-Session": self.session} if self.session else {}
         try:

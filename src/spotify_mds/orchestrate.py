@@ -164,15 +164,19 @@ def _quiet_console():
     return Console(file=io.StringIO(), force_terminal=False, width=120)
 
 
-def transform(settings: Settings) -> dict[str, float]:
-    """dbt build (silver, gold and their tests) through the runner's stage."""
+def transform(settings: Settings, dag_id: str | None = None) -> dict[str, float]:
+    """dbt build (silver, gold and their tests) through the runner's stage, of the pipelines with
+    data that declare `dag_id` among their DAGs (so a DAG never rebuilds another pipeline's
+    models), or of every pipeline with data."""
     from spotify_mds import runner
+    from spotify_mds.pipelines import registry
 
     summary = runner.RunSummary()
     # dbt resolves a relative --target-path against the dbt project, not the working directory: with
     # DATA_DIR=data its state would land inside the package. Make the data dir absolute first.
     absolute = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
-    runner.transform(absolute, summary, _quiet_console())
+    mine = None if dag_id is None else [pipeline for pipeline in registry() if dag_id in pipeline.dag_ids]
+    runner.transform(absolute, summary, _quiet_console(), mine)
     return dict(summary.seconds)
 
 

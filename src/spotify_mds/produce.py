@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from spotify_mds.errors import ComponentUnavailable, SpotifyMdsError
+from spotify_mds.extras import require
 from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
 from spotify_mds.pacing import at_rate, paced
 
@@ -97,8 +98,10 @@ def ensure_topic(
     An existing topic is left as it is (its partition count is logged when it differs). Raises
     KafkaUnavailable when no broker answered within `timeout` seconds.
     """
-    from confluent_kafka import KafkaError, KafkaException
-    from confluent_kafka.admin import AdminClient, NewTopic
+    KafkaError = require("confluent_kafka").KafkaError
+    KafkaException = require("confluent_kafka").KafkaException
+    AdminClient = require("confluent_kafka.admin").AdminClient
+    NewTopic = require("confluent_kafka.admin").NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, "logger": LIBRDKAFKA_LOG})
     # All topics (check_reachable), not one by name: that makes a broker with
@@ -136,7 +139,8 @@ def produce(
     Returns the counts; never raises for delivery failures (they are counted): the caller decides.
     `stop` ends the stream early (Ctrl-C in the CLI); what was produced is still flushed.
     """
-    from confluent_kafka import KafkaException, Producer
+    KafkaException = require("confluent_kafka").KafkaException
+    Producer = require("confluent_kafka").Producer
 
     stats = ProduceStats()
     if rate is not None and rate <= 0:

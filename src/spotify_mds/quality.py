@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 Query = Callable[[str], Sequence[tuple]]
 Status = Literal["pass", "fail", "skip", "error"]
 
-SILVER_EVENTS = "silver.stg_listening_events"
+SILVER_EVENTS = "silver.stg_streams__listening_events"
 RAW_EVENTS = "raw.listening_events"
 
 
@@ -58,8 +58,10 @@ def check_freshness(query: Query, *, as_of: datetime, max_age: timedelta) -> Che
     observed = f"newest event {newest:%Y-%m-%d %H:%M} UTC ({age.total_seconds() / 3600:.1f} h old)"
     if age > max_age:
         return CheckResult(
-            "freshness", "fail", observed, expected, f"silver is {(age - max_age).total_seconds() / 3600:.1f} h older than allowed at {as_of:%Y-%m-%d %H:%M}"
-        )
+            "freshness", "fail", observed, expected,
+            f"silver is {(age - max_age).total_seconds() / 3600:.1f} h older than allowed at {as_of:%Y-%m-%d %H:%M}"
+            " (a past run? judge it at its end: --as-of T or QUALITY_AS_OF)",
+        )  # fmt: skip
     return CheckResult("freshness", "pass", observed, expected)
 
 

@@ -95,8 +95,8 @@ def _date_axis(ax: object) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
-def plays_per_hour(reader: GoldReader, f: Filters) -> Figure:
-    data = require_rows(reader.plays_per_hour(f), f)
+def plays_hourly(reader: GoldReader, f: Filters) -> Figure:
+    data = require_rows(reader.plays_hourly(f), f)
     fig, ax = _figure()
     x = _dates(data["hour_at"])
     ax.fill_between(x, data["plays"], color=GREEN, alpha=0.15, linewidth=0)
@@ -157,7 +157,7 @@ def country_mix(reader: GoldReader, f: Filters) -> Figure:
 
 
 def active_users(reader: GoldReader, f: Filters) -> Figure:
-    data = require_rows(reader.daily_active_users(f), f)
+    data = require_rows(reader.active_users_daily(f), f)
     fig, ax = _figure()
     x = _dates(data["activity_date"])
     ax.plot(x, data["active_users"], color=GREEN, marker="o", markersize=3, linewidth=1.6, label="active")
@@ -225,15 +225,15 @@ def artist_skips(reader: GoldReader, f: Filters) -> Figure:
 
 # name → (title, first mart it reads, draw)
 CHARTS: dict[str, tuple[str, str, Callable[[GoldReader, Filters], Figure]]] = {
-    "plays_per_hour": ("Plays per hour", "plays_per_hour", plays_per_hour),
+    "plays_hourly": ("Plays per hour", "plays_hourly", plays_hourly),
     "top_tracks": ("Top tracks", "top_tracks_daily", top_tracks),
     "top_artists": ("Top artists", "top_artists_daily", top_artists),
-    "device_mix": ("Device mix (plays per day)", "device_mix_daily", device_mix),
-    "country_mix": ("Country mix (plays)", "country_mix_daily", country_mix),
-    "active_users": ("Daily active users", "daily_active_users", active_users),
+    "device_mix": ("Device mix (plays per day)", "plays_daily_by_device", device_mix),
+    "country_mix": ("Country mix (plays)", "plays_daily_by_country", country_mix),
+    "active_users": ("Daily active users", "active_users_daily", active_users),
     "sessions": ("Sessions per day and their length", "sessions_daily", sessions),
-    "retention": ("Retention cohorts", "retention_cohorts", retention),
-    "artist_skips": ("Skip and completion rates by artist (all time)", "artist_skip_rates", artist_skips),
+    "retention": ("Retention cohorts", "retention_weekly_by_cohort", retention),
+    "artist_skips": ("Skip and completion rates by artist (all time)", "artists", artist_skips),
 }
 
 

@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     # --- warehouses --------------------------------------------------------------------------------
     duckdb_path: Path | None = Field(None, validation_alias=_env("DUCKDB_PATH"))
     postgres_host: str = Field("localhost", validation_alias=_env("POSTGRES_HOST"))
-    postgres_port: int = Field(5432, validation_alias=_env("POSTGRES_PORT"))
+    postgres_port: int = Field(5432, ge=1, le=65535, validation_alias=_env("POSTGRES_PORT"))
     postgres_user: str = Field("postgres", validation_alias=_env("POSTGRES_USER"))
     postgres_password: SecretStr = Field(SecretStr(""), validation_alias=_env("POSTGRES_PASSWORD"))
     postgres_db: str = Field("spotify_mds", validation_alias=_env("POSTGRES_DB"))
@@ -157,12 +157,22 @@ class Settings(BaseSettings):
 
     # --- dashboard ---------------------------------------------------------------------------------
     dashboard_host: str = Field("127.0.0.1", validation_alias=_env("DASHBOARD_HOST"))
-    dashboard_port: int = Field(8050, validation_alias=_env("DASHBOARD_PORT"))
+    dashboard_port: int = Field(8050, ge=1, le=65535, validation_alias=_env("DASHBOARD_PORT"))
 
     @field_validator("quality_as_of", "duckdb_path", "snowflake_port", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("lake_url")
+    @classmethod
+    def _folder_or_s3(cls, value: str) -> str:
+        # Any other scheme would be taken for a folder name (`ftp:`) and written to silently.
+        if "://" in value and not value.startswith("s3://"):
+            raise ValueError(f"{value!r} is neither a folder nor s3://bucket/prefix (no other scheme is supported)")
+        if value.startswith("s3://") and not value.removeprefix("s3://").strip("/"):
+            raise ValueError(f"{value!r} names no bucket: use s3://bucket or s3://bucket/prefix")
+        return value
 
     @field_validator("sim_start")
     @classmethod

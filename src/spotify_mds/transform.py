@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from spotify_mds.errors import ComponentUnavailable, TransformError
 
@@ -28,6 +29,27 @@ def project_dir() -> Path:
     if (checkout / "dbt_project.yml").is_file():
         return checkout
     raise ComponentUnavailable("the dbt project was not found (expected dbt/dbt_project.yml)")
+
+
+def models_in(folder: str) -> tuple[str, ...]:
+    """The models of `models/<folder>` (its `.sql` files, sorted): a pipeline's marts, say."""
+    return tuple(sorted(path.stem for path in (project_dir() / "models" / folder).rglob("*.sql")))
+
+
+class Selectable(Protocol):
+    """What the transform needs of a pipeline's declaration (`spotify_mds.pipelines.Pipeline`)."""
+
+    name: str
+    selector: str
+
+
+def selection(pipelines: Iterable[Selectable]) -> str | None:
+    """One `--select` for several pipelines: the union of their selectors (dbt orders the models).
+
+    None when there is no pipeline: the caller builds nothing (a pipeline without data is not built),
+    never `dbt build` without a selection, which would build every pipeline's models.
+    """
+    return " ".join(pipeline.selector for pipeline in pipelines) or None
 
 
 @dataclass

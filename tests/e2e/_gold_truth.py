@@ -19,6 +19,7 @@ from spotify_mds.simulate import Batch, SimConfig, simulate
 
 START = datetime(2026, 11, 2, tzinfo=timezone.utc)  # a Monday
 SESSION_GAP_MS = 30 * 60 * 1000
+VALID_PLAY_MS = 30_000  # a listen of at least 30 s is a valid play (a stream)
 
 
 @dataclass
@@ -36,7 +37,7 @@ def make_dataset(*, users: int = 160, days: float = 8.0, seed: int = 11) -> Data
     config = SimConfig(seed=seed, users=users, days=days, start=START)
     lines = [value for batch in simulate(config) for value in batch.values]
     rng = random.Random(seed)
-    # Some users change level mid-way (free → paid, or back): level_conversions has something to count.
+    # Some users change level mid-way (free → paid, or back): level_conversions_daily has something to count.
     switch_at = (START + timedelta(days=days / 2)).replace(tzinfo=None)
     switchers = {json.loads(line)["user_id"] for line in rng.sample(lines, 40)}
     changed = []
@@ -101,8 +102,8 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
     hour = lambda e: e["at"].replace(minute=0, second=0, microsecond=0)  # noqa: E731
     day = lambda e: e["at"].date()  # noqa: E731
 
-    # plays_per_hour: plays and the users who played; time listened over plays and skips (one rule
-    # with listening_hourly), so an hour with only skips is a row with 0 plays.
+    # plays_hourly: plays and the users who played; time listened over plays and skips (one rule
+    # with listening_hourly_by_country_device), so an hour with only skips is a row with 0 plays.
     acc = defaultdict(lambda: [0, set(), 0])
     for e in starts:
         row = acc[hour(e)]
@@ -110,9 +111,9 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
             row[0] += 1
             row[1].add(e["user_id"])
         row[2] += e["ms_played"]
-    gold["plays_per_hour"] = {(h, n, len(u), ms) for h, (n, u, ms) in acc.items()}
+    gold["plays_hourly"] = {(h, n, len(u), ms) for h, (n, u, ms) in acc.items()}
 
-    # listening_hourly
+    # listening_hourly_by_country_device
     acc = defaultdict(lambda: {"play": 0, "skip": 0, "pause": 0, "add_to_playlist": 0, "users": set(), "ms": 0})
     for e in events:
         row = acc[(hour(e), e["country"], e["device_type"])]
@@ -120,7 +121,7 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
         if e["event_type"] in ("play", "skip"):
             row["users"].add(e["user_id"])
             row["ms"] += e["ms_played"]
-    gold["listening_hourly"] = {
+    gold["listening_hourly_by_country_device"] = {
         (*k, r["play"], r["skip"], r["pause"], r["add_to_playlist"], len(r["users"]), r["ms"]) for k, r in acc.items()
     }
 
@@ -147,21 +148,34 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
     }
     gold["top_artists_daily"] = {(d, rank, a, artist_name[a], n, u) for d, rank, a, n, u in _top(a_counts, a_users, 50, None)}
 
-    # track_skip_rates, artist_skip_rates
+    # tracks, artists: every entity listened to (a play or a skip), with its listens' figures
+    valid = lambda e: e["event_type"] in ("play", "skip") and e["ms_played"] >= VALID_PLAY_MS  # noqa: E731
     for mart, key_of, info in (
-        ("track_skip_rates", lambda e: e["song_id"], lambda k: track_info[k]),
-        ("artist_skip_rates", lambda e: e["artist_id"], lambda k: (artist_name[k],)),
+        ("tracks", lambda e: e["song_id"], lambda k, row: track_info[k]),
+        ("artists", lambda e: e["artist_id"], lambda k, row: (artist_name[k], len(row["tracks"]))),
     ):
-        acc = defaultdict(lambda: [0, 0, 0])
+        acc = defaultdict(lambda: {"at": [], "starts": 0, "plays": 0, "valid": 0, "skips": 0, "users": set(), "ms": 0, "done": 0, "tracks": set()})
         for e in starts:
             row = acc[key_of(e)]
-            row[0] += 1
-            row[1] += e["event_type"] == "skip"
-            row[2] += e["ms_played"] >= e["duration_ms"]
-        gold[mart] = {(k, *info(k), s, sk, sk / s, c / s) for k, (s, sk, c) in acc.items()}
+            row["tracks"].add(e["song_id"])
+            row["at"].append(e["at"])
+            row["starts"] += 1
+            row["plays"] += e["event_type"] == "play"
+            row["valid"] += valid(e)
+            row["skips"] += e["event_type"] == "skip"
+            row["users"].add(e["user_id"])
+            row["ms"] += e["ms_played"]
+            row["done"] += e["duration_ms"] is not None and e["ms_played"] >= e["duration_ms"]
+        gold[mart] = {
+            (
+                k, *info(k, r), min(r["at"]), max(r["at"]), r["starts"], r["plays"], r["valid"],
+                r["skips"], len(r["users"]), r["ms"], r["skips"] / r["starts"], r["done"] / r["starts"],
+            )
+            for k, r in acc.items()
+        }
 
-    # device_mix_daily, country_mix_daily
-    for mart, field in (("device_mix_daily", "device_type"), ("country_mix_daily", "country")):
+    # plays_daily_by_device, plays_daily_by_country
+    for mart, field in (("plays_daily_by_device", "device_type"), ("plays_daily_by_country", "country")):
         acc = defaultdict(lambda: [0, set()])
         for e in plays:
             row = acc[(day(e), e[field])]
@@ -169,7 +183,7 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
             row[1].add(e["user_id"])
         gold[mart] = {(*k, n, len(u)) for k, (n, u) in acc.items()}
 
-    # daily_active_users
+    # active_users_daily
     acc = defaultdict(lambda: [set(), set(), 0])
     for e in events:
         row = acc[day(e)]
@@ -177,9 +191,9 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
         if e["event_type"] == "play":
             row[1].add(e["user_id"])
         row[2] += 1
-    gold["daily_active_users"] = {(d, len(a), len(lst), n) for d, (a, lst, n) in acc.items()}
+    gold["active_users_daily"] = {(d, len(a), len(lst), n) for d, (a, lst, n) in acc.items()}
 
-    # daily_active_users_by_country: the country of each event
+    # active_users_daily_by_country: the country of each event
     acc = defaultdict(lambda: [set(), set(), 0])
     for e in events:
         row = acc[(day(e), e["country"])]
@@ -187,9 +201,9 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
         if e["event_type"] == "play":
             row[1].add(e["user_id"])
         row[2] += 1
-    gold["daily_active_users_by_country"] = {(*k, len(a), len(lst), n) for k, (a, lst, n) in acc.items()}
+    gold["active_users_daily_by_country"] = {(*k, len(a), len(lst), n) for k, (a, lst, n) in acc.items()}
 
-    # active_users
+    # active_users_by_period
     periods = {
         "day": lambda d: d,
         "week": _monday,
@@ -199,7 +213,7 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
     for e in events:
         for period, start_of in periods.items():
             acc[(period, start_of(day(e)))].add(e["user_id"])
-    gold["active_users"] = {(*k, len(u)) for k, u in acc.items()}
+    gold["active_users_by_period"] = {(*k, len(u)) for k, u in acc.items()}
 
     # sessions (30-minute gap) → sessions_daily
     by_user = defaultdict(list)
@@ -232,7 +246,21 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
             (d, len(rows), n_users, len(rows) / n_users, statistics.fmean(durations) / 60000, statistics.median(durations) / 60000)
         )
 
-    # retention_cohorts
+    # users: first event's country, latest level carried, sessions by the same 30-minute gap
+    sessions_of = defaultdict(int)
+    for user, *_ in sessions:
+        sessions_of[user] += 1
+    gold["users"] = set()
+    for user, evs in by_user.items():  # sorted by (event time, event id) above
+        levels = [e["level"] for e in evs if e.get("level") is not None]
+        listens = [e for e in evs if e["event_type"] in ("play", "skip")]
+        gold["users"].add((
+            user, evs[0]["at"], evs[-1]["at"], evs[0]["country"], levels[-1] if levels else None, len(evs),
+            sum(e["event_type"] == "play" for e in evs), sum(valid(e) for e in evs),
+            sum(e["ms_played"] for e in listens), sessions_of[user], len({day(e) for e in evs}),
+        ))
+
+    # retention_weekly_by_cohort
     weeks = defaultdict(set)
     for e in events:
         weeks[e["user_id"]].add(_monday(day(e)))
@@ -244,9 +272,9 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
     for user, ws in weeks.items():
         for w in ws:
             retained[(cohort[user], (w - cohort[user]).days // 7)].add(user)
-    gold["retention_cohorts"] = {(c, n, size[c], len(u), len(u) / size[c]) for (c, n), u in retained.items()}
+    gold["retention_weekly_by_cohort"] = {(c, n, size[c], len(u), len(u) / size[c]) for (c, n), u in retained.items()}
 
-    # level_conversions
+    # level_conversions_daily
     acc = defaultdict(lambda: [0, 0])
     for evs in by_user.values():  # already sorted by (event time, event id)
         previous = None
@@ -257,15 +285,15 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
             row[0] += previous == "free" and e["level"] == "paid"
             row[1] += previous == "paid" and e["level"] == "free"
             previous = e["level"]
-    gold["level_conversions"] = {(d, up, down) for d, (up, down) in acc.items()}
+    gold["level_conversions_daily"] = {(d, up, down) for d, (up, down) in acc.items()}
     return gold
 
 
 MARTS = (
-    "plays_per_hour", "listening_hourly", "top_tracks_daily", "top_tracks_daily_by_country", "top_artists_daily",
-    "track_skip_rates", "artist_skip_rates", "device_mix_daily", "country_mix_daily", "daily_active_users",
-    "daily_active_users_by_country", "active_users", "sessions_daily", "sessions_daily_by_country",
-    "retention_cohorts", "level_conversions",
+    "plays_hourly", "listening_hourly_by_country_device", "top_tracks_daily", "top_tracks_daily_by_country", "top_artists_daily",
+    "tracks", "artists", "users", "plays_daily_by_device", "plays_daily_by_country", "active_users_daily",
+    "active_users_daily_by_country", "active_users_by_period", "sessions_daily", "sessions_daily_by_country",
+    "retention_weekly_by_cohort", "level_conversions_daily",
 )  # fmt: skip
 
 

@@ -139,7 +139,7 @@ def test_every_panel_renders_and_filters_change_the_charts(browser: object, serv
             assert dated[panel.id] != before[panel.id], f"{panel.id} ignored the date filter"
         else:
             assert dated[panel.id] == before[panel.id], f"{panel.id} is all-time and should not change"
-    hours = json.loads(dated["plays_per_hour"])[0][0]
+    hours = json.loads(dated["plays_hourly"])[0][0]
     assert hours[0].startswith("2026-10-26") and hours[-1].startswith("2026-11-01")
 
     page.select_option("#country", "SE")
@@ -173,14 +173,14 @@ def test_an_empty_lake_says_no_data_yet_then_follows_the_first_export(
     _wait_refreshes(page, 1)
     assert page.locator("#no-data").is_visible()
     assert "No data yet." in page.locator("#no-data").inner_text()
-    assert page.locator("#empty-plays_per_hour").inner_text() == "no data yet for plays_per_hour"
-    assert page.locator("#empty-retention").inner_text() == "no data yet for retention_cohorts"
+    assert page.locator("#empty-plays_hourly").inner_text() == "no data yet for plays_hourly"
+    assert page.locator("#empty-retention").inner_text() == "no data yet for retention_weekly_by_cohort"
 
     # The pipeline exports for the first time: the page picks it up by itself.
-    write_synthetic_gold(lake, ["plays_per_hour", "top_tracks_daily", "daily_active_users"])
+    write_synthetic_gold(lake, ["plays_hourly", "top_tracks_daily", "active_users_daily"])
     _wait_refreshes(page, 2)
     assert page.locator("#no-data").is_hidden()
-    assert page.locator("#plot-plays_per_hour").get_attribute("data-state") == "ok"
+    assert page.locator("#plot-plays_hourly").get_attribute("data-state") == "ok"
     assert page.locator("#plot-top_tracks").get_attribute("data-state") == "ok"
     assert page.locator("#empty-sessions").inner_text() == "no data yet for sessions_daily"
     assert page.errors == []

@@ -27,15 +27,15 @@ def ground_truth(settings):
         for value in batch.values:
             record = json.loads(value)
             events[record["event_id"]] = record  # dedup on event_id, as silver does
-    plays_per_hour = defaultdict(lambda: [0, set(), 0])
+    plays_hourly = defaultdict(lambda: [0, set(), 0])
     daily_plays = defaultdict(Counter)
     daily_users = defaultdict(set)
     for record in events.values():
         moment = datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
         day = moment.date()
         daily_users[day].add(record["user_id"])
-        if record["event_type"] in ("play", "skip"):  # time listened: plays and skips (dbt/macros/listening.sql)
-            slot = plays_per_hour[moment.replace(minute=0, second=0, microsecond=0)]
+        if record["event_type"] in ("play", "skip"):  # time listened: plays and skips (dbt/macros/streams/listening.sql)
+            slot = plays_hourly[moment.replace(minute=0, second=0, microsecond=0)]
             slot[2] += record["ms_played"]
         if record["event_type"] == "play":
             slot[0] += 1
@@ -47,7 +47,7 @@ def ground_truth(settings):
     }
     return (
         len(events),
-        {hour: (n, len(users), ms) for hour, (n, users, ms) in plays_per_hour.items()},
+        {hour: (n, len(users), ms) for hour, (n, users, ms) in plays_hourly.items()},
         top,
         {day: len(users) for day, users in daily_users.items()},
     )
@@ -60,11 +60,11 @@ def read_gold(settings):
     def query(mart, sql):
         return con.execute(sql.replace("MART", f"read_parquet('{lake.url(mart_key(mart))}')")).fetchall()
 
-    plays = {row[0]: tuple(row[1:]) for row in query("plays_per_hour", "SELECT hour_at, plays, listeners, ms_played FROM MART")}
+    plays = {row[0]: tuple(row[1:]) for row in query("plays_hourly", "SELECT hour_at, plays, listeners, ms_played FROM MART")}
     top = defaultdict(list)
     for day, track in query("top_tracks_daily", "SELECT event_date, track_id FROM MART ORDER BY event_date, track_rank"):
         top[day].append(track)
-    dau = dict(query("daily_active_users", "SELECT activity_date, active_users FROM MART"))
+    dau = dict(query("active_users_daily", "SELECT activity_date, active_users FROM MART"))
     return plays, dict(top), dau
 
 
@@ -84,10 +84,13 @@ def test_counts_reconcile_through_every_stage(first_run):
     assert summary.generated == events == SIM["max_events"]
     assert summary.landed + summary.quarantined == summary.generated
     assert summary.quarantined == 0 and summary.loaded == summary.landed == events
-    assert set(summary.marts) >= {"plays_per_hour", "top_tracks_daily", "daily_active_users"}
-    # Every mart of the simulated stream holds rows (the Spotify API marts stay empty until an extract).
-    assert all(rows > 0 for mart, rows in summary.marts.items() if not mart.startswith("spotify_api"))
+    assert set(summary.marts) >= {"plays_hourly", "top_tracks_daily", "active_users_daily"}
+    # Every exported mart holds rows: without a Spotify extract its pipeline is neither built nor exported.
+    assert summary.pipelines == ["streams"]
+    assert all(rows > 0 for rows in summary.marts.values())
+    assert not any(mart.startswith("spotify_api") for mart in summary.marts)
     manifest = read_manifest(lake_from(settings))
+    assert set(manifest["marts"]) == set(summary.marts)
     assert manifest["newest_event_at"].startswith("2026-11-0")
 
 

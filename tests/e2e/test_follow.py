@@ -43,7 +43,7 @@ def test_follow_lands_loads_and_stops_cleanly_then_resumes(settings):
     assert first.freshness_seconds and first.percentile(0.95) < 120
     lake = lake_from(settings)
     assert committed_offset(lake, settings.kafka_topic) == first.released
-    assert lake.list("gold/plays_per_hour/")
+    assert lake.list("gold/plays_hourly/")
 
     second = follow_for(settings, 5.0)
     assert committed_offset(lake, settings.kafka_topic) == first.released + second.released

@@ -49,7 +49,7 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     expected = truth(data.unique)
     gold = read_gold(db)
     assert mismatches(expected, gold) == {}
-    assert sum(n for (_, _, _, n) in gold["daily_active_users"]) == len(data.unique)
+    assert sum(n for (_, _, _, n) in gold["active_users_daily"]) == len(data.unique)
 
     # Load again (nothing to load), reload one hour (late events and duplicates live there too),
     # transform again: gold identical.
@@ -69,11 +69,11 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     con = duck.connect(db)
     required = con.execute(
         "SELECT column_name FROM information_schema.columns"
-        " WHERE table_schema = 'gold' AND table_name = 'track_skip_rates' AND is_nullable = 'NO'"
+        " WHERE table_schema = 'gold' AND table_name = 'tracks' AND is_nullable = 'NO'"
     ).fetchall()
     assert {"track_id", "starts", "skips", "skip_rate", "completion_rate"} <= {c for (c,) in required}
-    con.execute("UPDATE gold.track_skip_rates SET skip_rate = 1.5 WHERE track_id = (SELECT min(track_id) FROM gold.track_skip_rates)")
+    con.execute("UPDATE gold.tracks SET skip_rate = 1.5 WHERE track_id = (SELECT min(track_id) FROM gold.tracks)")
     con.close()
-    broken = transform.run_dbt(["test"], env=env, target="duckdb", state_dir=state, select="track_skip_rates")
+    broken = transform.run_dbt(["test"], env=env, target="duckdb", state_dir=state, select="tracks")
     assert not broken.succeeded
-    assert [f for f in broken.failures if f.startswith("values_in_range_track_skip_rates")], broken.failures
+    assert [f for f in broken.failures if f.startswith("values_in_range_tracks_")], broken.failures

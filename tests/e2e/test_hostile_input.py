@@ -45,6 +45,6 @@ def test_hostile_file_lands_loads_and_transforms_on_duckdb(settings, monkeypatch
         assert con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0] == landed
         assert con.execute("SELECT count(*) FROM raw.failed_files").fetchone()[0] == 0
         distinct = con.execute("SELECT count(DISTINCT event_id) FROM raw.listening_events").fetchone()[0]
-        assert con.execute("SELECT count(*) FROM silver.stg_listening_events").fetchone()[0] == distinct
+        assert con.execute("SELECT count(*) FROM silver.stg_streams__listening_events").fetchone()[0] == distinct
     finally:
         con.close()

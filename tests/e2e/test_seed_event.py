@@ -56,14 +56,14 @@ def test_the_seeds_event_lands_and_gets_a_derived_session(settings, monkeypatch,
     con = duckdb.connect(str(settings.duckdb_file))
     try:
         silver = con.execute(
-            "SELECT event_id, client_session_id, ms_played, subscription_level FROM silver.stg_listening_events ORDER BY event_at"
+            "SELECT event_id, client_session_id, ms_played, subscription_level FROM silver.stg_streams__listening_events ORDER BY event_at"
         ).fetchall()
         assert [row[1:] for row in silver] == [(None, None, None)] * 3
         sessions = con.execute(
             "SELECT session_id, events FROM silver.int_sessions ORDER BY started_at"
         ).fetchall()
         assert [events for _, events in sessions] == [2, 1]
-        assert con.execute("SELECT sum(plays), sum(ms_played) FROM gold.plays_per_hour").fetchone() == (3, 0)
-        assert con.execute("SELECT count(*) FROM silver.int_valid_plays").fetchone()[0] == 3  # a seed play is a stream
+        assert con.execute("SELECT sum(plays), sum(ms_played) FROM gold.plays_hourly").fetchone() == (3, 0)
+        assert con.execute("SELECT count(*) FROM silver.int_events_classified WHERE is_valid_play").fetchone()[0] == 3  # a seed play is a stream
     finally:
         con.close()

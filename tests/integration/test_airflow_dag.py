@@ -195,7 +195,7 @@ def test_dags_test_matches_runner_and_reruns_duplicate_nothing(airflow, tmp_path
     log = _run([python, "-m", "airflow", "dags", "test", DAG_ID, logical], dag_env, tmp_path)
     assert "state=success" in log, log[-3000:]
     gold = _gold(by_dag / "lake")
-    assert set(gold) >= {"plays_per_hour", "daily_active_users", "top_tracks_daily"}
+    assert set(gold) >= {"plays_hourly", "active_users_daily", "top_tracks_daily"}
     assert gold == _gold(by_runner / "lake")
     first = _raw_counts(by_dag)
     assert first[0] == first[1] == events

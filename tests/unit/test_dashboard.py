@@ -9,10 +9,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from spotify_mds.dashboard import create_app
-from spotify_mds.dashboard.contract import PLANNED, dbt_contract, dbt_marts_dir, gold_contract
+from spotify_mds.dashboard import contract as contract_module
+from spotify_mds.dashboard.contract import dbt_contract, dbt_marts_dir, gold_contract
 from spotify_mds.dashboard.panels import PANELS
 from spotify_mds.dashboard.queries import Filters, GoldReader, InvalidFilter, parse_filters
 from spotify_mds.dashboard.synthetic import synthetic_marts, write_synthetic_gold
+from spotify_mds.errors import ConfigError
 from spotify_mds.export import mart_key
 from spotify_mds.lake import LocalLake
 
@@ -38,17 +40,35 @@ def test_synthetic_marts_follow_the_contract_including_dbts_yaml() -> None:
         assert table.num_rows > 0, mart
 
 
-def test_the_dbt_yaml_is_read_and_wins_over_the_planned_contract(tmp_path: Path) -> None:
+def test_the_contract_is_dbts_yaml_and_nothing_else(tmp_path: Path) -> None:
     marts_dir = dbt_marts_dir()
-    assert marts_dir is not None and (marts_dir / "plays_per_hour.sql").is_file()
-    assert "plays_per_hour" in dbt_contract(marts_dir)
+    assert marts_dir is not None and (marts_dir / "plays_hourly.sql").is_file()
+    contract = gold_contract()
+    assert contract == dbt_contract(marts_dir)
+    assert {"tracks", "artists", "users"} <= set(contract)
+    # every mart the dbt project builds in that folder is in the contract, with typed columns
+    assert set(contract) == {sql.stem for sql in marts_dir.glob("*.sql")}
+    assert all(kind for columns in contract.values() for kind in columns.values())
+    # no copy to drift: the module names no mart
+    source = Path(contract_module.__file__).read_text()
+    assert not [mart for mart in contract if f'"{mart}"' in source]
     (tmp_path / "_marts.yml").write_text(
-        "version: 2\nmodels:\n  - name: level_conversions\n    columns:\n"
+        "version: 2\nmodels:\n  - name: level_conversions_daily\n    columns:\n"
         "      - {name: event_date, data_type: date}\n      - {name: upgrades, data_type: bigint}\n"
     )
-    merged = gold_contract(tmp_path)
-    assert merged["level_conversions"] == {"event_date": "date", "upgrades": "bigint"}
-    assert merged["plays_per_hour"] == PLANNED["plays_per_hour"]
+    assert gold_contract(tmp_path) == {"level_conversions_daily": {"event_date": "date", "upgrades": "bigint"}}
+
+
+def test_without_the_dbt_project_the_contract_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(contract_module, "dbt_marts_dir", lambda: None)
+    contract_module._shipped_contract.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="no dbt project"):
+            gold_contract()
+    finally:
+        monkeypatch.undo()
+        contract_module._shipped_contract.cache_clear()
+    assert gold_contract()
 
 
 # -- filters --------------------------------------------------------------------------------------------
@@ -78,8 +98,8 @@ def test_bad_filters_name_the_field(args: tuple, field: str) -> None:
 # -- queries --------------------------------------------------------------------------------------------
 def test_kpis_reconcile_with_the_marts(gold_lake: LocalLake) -> None:
     reader = GoldReader(gold_lake)
-    hourly = pq.read_table(gold_lake.url(mart_key("listening_hourly"))).to_pylist()
-    per_hour = pq.read_table(gold_lake.url(mart_key("plays_per_hour"))).to_pylist()
+    hourly = pq.read_table(gold_lake.url(mart_key("listening_hourly_by_country_device"))).to_pylist()
+    per_hour = pq.read_table(gold_lake.url(mart_key("plays_hourly"))).to_pylist()
     assert reader.kpis(Filters())["plays"]["value"] == sum(r["plays"] for r in per_hour)
     sweden = reader.kpis(Filters(country="SE"))["plays"]["value"]
     assert sweden == sum(r["plays"] for r in hourly if r["country_code"] == "SE")
@@ -89,7 +109,7 @@ def test_kpis_reconcile_with_the_marts(gold_lake: LocalLake) -> None:
 
 def test_date_filter_narrows_the_hours(gold_lake: LocalLake) -> None:
     reader = GoldReader(gold_lake)
-    day = reader.plays_per_hour(parse_filters("2026-11-02", "2026-11-02"))
+    day = reader.plays_hourly(parse_filters("2026-11-02", "2026-11-02"))
     assert len(day["hour_at"]) == 24
     assert all(h.startswith("2026-11-02") for h in day["hour_at"])
     reader.close()
@@ -115,7 +135,7 @@ def test_country_filter_changes_country_aware_panels(client: TestClient) -> None
 def test_status_and_meta_describe_the_export(client: TestClient) -> None:
     status = client.get("/api/status").json()
     assert status["has_data"] and status["exported_at"] == "2026-11-09T06:00:00+00:00"
-    assert set(status["marts"]) == set(PLANNED)
+    assert set(status["marts"]) == set(gold_contract())
     meta = client.get("/api/meta").json()
     assert meta["min_date"] == "2026-10-12" and meta["max_date"] == "2026-11-08"
     assert "SE" in meta["countries"] and len(meta["panels"]) == len(PANELS)
@@ -147,17 +167,17 @@ def test_the_page_and_plotly_are_served_locally(client: TestClient) -> None:
 
 def test_a_missing_mart_says_no_data_yet(tmp_path: Path) -> None:
     lake = LocalLake(tmp_path)
-    write_synthetic_gold(lake, ["plays_per_hour", "top_tracks_daily", "daily_active_users"])
+    write_synthetic_gold(lake, ["plays_hourly", "top_tracks_daily", "active_users_daily"])
     with TestClient(create_app(lake)) as client:
-        assert client.get("/api/panels/plays_per_hour").json()["status"] == "ok"
+        assert client.get("/api/panels/plays_hourly").json()["status"] == "ok"
         missing = client.get("/api/panels/sessions").json()
         assert missing == {"id": "sessions", "status": "missing", "mart": "sessions_daily",
                            "message": "no data yet for sessions_daily"}
-        assert client.get("/api/kpis").json()["skip_rate"] == {"value": None, "mart": "listening_hourly",
-                                                               "message": "no data yet for listening_hourly",
+        assert client.get("/api/kpis").json()["skip_rate"] == {"value": None, "mart": "listening_hourly_by_country_device",
+                                                               "message": "no data yet for listening_hourly_by_country_device",
                                                                "scope": "all countries"}
-        # the country filter needs listening_hourly, which is not there yet
-        assert client.get("/api/panels/plays_per_hour", params={"country": "SE"}).json()["mart"] == "listening_hourly"
+        # the country filter needs listening_hourly_by_country_device, which is not there yet
+        assert client.get("/api/panels/plays_hourly", params={"country": "SE"}).json()["mart"] == "listening_hourly_by_country_device"
 
 
 def test_an_empty_lake_has_no_data(tmp_path: Path) -> None:
@@ -214,7 +234,7 @@ def test_an_empty_answer_says_no_data_for_what_was_asked(client: TestClient, que
     for panel in PANELS:
         body = client.get(f"/api/panels/{panel.id}?{query}").json()
         follows = "date" in panel.filters if query.startswith("start") else panel.id in {
-            "plays_per_hour", "top_tracks", "device_mix"}
+            "plays_hourly", "top_tracks", "device_mix"}
         if follows:
             assert (body["status"], body["message"]) == ("empty", message), panel.id
         else:
@@ -230,9 +250,9 @@ def test_every_kpi_follows_the_country_filter(gold_lake: LocalLake) -> None:
     assert {k["scope"] for k in sweden.values()} == {"SE"} and {k["scope"] for k in everyone.values()} == {"all countries"}
     for name in ("plays", "hours_played", "avg_daily_active_users", "avg_session_minutes", "skip_rate"):
         assert sweden[name]["value"] is not None and sweden[name]["value"] != everyone[name]["value"], name
-    assert sweden["avg_daily_active_users"]["mart"] == "daily_active_users_by_country"
+    assert sweden["avg_daily_active_users"]["mart"] == "active_users_daily_by_country"
     assert sweden["avg_session_minutes"]["mart"] == "sessions_daily_by_country"
-    dau = reader.query("select avg(active_users) as v from {daily_active_users_by_country} where country_code = 'SE'",
-                       marts=["daily_active_users_by_country"])["v"][0]
+    dau = reader.query("select avg(active_users) as v from {active_users_daily_by_country} where country_code = 'SE'",
+                       marts=["active_users_daily_by_country"])["v"][0]
     assert sweden["avg_daily_active_users"]["value"] == pytest.approx(dau)
     reader.close()

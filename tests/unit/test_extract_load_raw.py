@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from spotify_mds.extract import load_raw
-from spotify_mds.extract.spotify import recently_played_key, snapshot_key
+from spotify_mds.pipelines.spotify_api import load_raw
+from spotify_mds.pipelines.spotify_api.spotify import recently_played_key, snapshot_key
 from spotify_mds.lake import LocalLake
 from spotify_mds.load.duckdb import connect
 

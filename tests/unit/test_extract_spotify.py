@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from spotify_mds.errors import ConfigError
-from spotify_mds.extract import auth, load_extracted_catalog
-from spotify_mds.extract.spotify import (
+from spotify_mds.pipelines.spotify_api import auth, load_extracted_catalog
+from spotify_mds.pipelines.spotify_api.spotify import (
     STATE_KEY,
     STREAM_NAMES,
     EndpointNotServed,

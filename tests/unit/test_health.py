@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +164,42 @@ def test_cli_health_exits_non_zero_and_names_what_is_down(tmp_path, monkeypatch)
     result = CliRunner().invoke(app, ["health", "--timeout", "1"])
     assert result.exit_code == 1
     assert "kafka" in result.output and "down" in result.output
+
+
+# --- scripts/health_check.py run by a Python without the project (outside the venv) ------------------
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "health_check.py"
+
+
+def _checkout(tmp_path: Path, venv_python: str | None) -> Path:
+    """A checkout with the script and, optionally, a `.venv/bin/python` that is the real venv."""
+    root = tmp_path / "checkout"
+    (root / "scripts").mkdir(parents=True)
+    shutil.copy(SCRIPT, root / "scripts" / "health_check.py")
+    if venv_python:
+        python = root / ".venv" / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        python.write_text(f'#!/bin/sh\nexec "{venv_python}" "$@"\n')
+        python.chmod(0o755)
+    return root
+
+
+def _outside_the_venv(root: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    # `-S`: no site-packages, as a system Python without typer, rich, pydantic... sees the package.
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.environ.get("PYTHONPATH", ""), "DATA_DIR": str(tmp_path / "data")}
+    return subprocess.run(
+        [sys.executable, "-S", "scripts/health_check.py", *args], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_health_check_outside_the_venv_says_how_to_run_it(tmp_path):
+    done = _outside_the_venv(_checkout(tmp_path, None), tmp_path, "--only", "lake")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "run `make install`, then `.venv/bin/python scripts/health_check.py`" in lines[0]
+
+
+def test_health_check_outside_the_venv_reruns_itself_with_the_venv(tmp_path):
+    done = _outside_the_venv(_checkout(tmp_path, sys.executable), tmp_path, "--only", "lake", "--timeout", "2")
+    assert done.returncode == 0, done.stderr
+    assert "lake" in done.stdout and "Traceback" not in done.stderr

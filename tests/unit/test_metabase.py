@@ -306,7 +306,7 @@ def test_a_changed_question_and_layout_are_updated_in_place() -> None:
     _run(fake, definitions)
     dashcard_ids = {dc["id"] for dc in next(iter(fake.dashboards.values()))["dashcards"]}
     changed = copy.deepcopy(definitions)
-    plays = next(q for q in changed["questions"] if q["key"] == "plays_per_hour")
+    plays = next(q for q in changed["questions"] if q["key"] == "plays_hourly")
     plays["sql"] = plays["sql"].replace("select hour_at, plays, listeners", "select hour_at, plays, listeners, ms_played")
     changed["dashboards"][0]["cards"][-1]["size"] = [24, 9]
     fake.log.clear()

@@ -15,7 +15,7 @@ def con():
     con = duckdb.connect(":memory:")
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
     con.execute("CREATE TABLE raw.listening_events (event_id VARCHAR)")
-    con.execute("CREATE TABLE silver.stg_listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
+    con.execute("CREATE TABLE silver.stg_streams__listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
     yield con
     con.close()
 
@@ -25,13 +25,13 @@ def fill(con, per_day: dict[str, int], *, raw_extra: int = 0, silver_duplicates:
     for day, count in per_day.items():
         for i in range(count):
             at = datetime.fromisoformat(day) + timedelta(minutes=i)
-            con.execute("INSERT INTO silver.stg_listening_events VALUES (?, ?, ?)", [f"e{n}", at, at.date()])
+            con.execute("INSERT INTO silver.stg_streams__listening_events VALUES (?, ?, ?)", [f"e{n}", at, at.date()])
             con.execute("INSERT INTO raw.listening_events VALUES (?)", [f"e{n}"])
             n += 1
     for i in range(raw_extra):
         con.execute("INSERT INTO raw.listening_events VALUES (?)", [f"missing{i}"])
     for i in range(silver_duplicates):
-        con.execute("INSERT INTO silver.stg_listening_events SELECT * FROM silver.stg_listening_events LIMIT 1")
+        con.execute("INSERT INTO silver.stg_streams__listening_events SELECT * FROM silver.stg_streams__listening_events LIMIT 1")
 
 
 def query(con):
@@ -96,7 +96,7 @@ def test_the_quality_command_prints_every_check_and_fails_on_a_failed_one(tmp_pa
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
     con.execute("CREATE TABLE raw.listening_events AS SELECT 'e1' AS event_id UNION ALL SELECT 'e2'")
     con.execute(
-        "CREATE TABLE silver.stg_listening_events AS SELECT 'e1' AS event_id,"
+        "CREATE TABLE silver.stg_streams__listening_events AS SELECT 'e1' AS event_id,"
         " TIMESTAMP '2026-11-02 10:00:00' AS event_at, DATE '2026-11-02' AS event_date"
     )
     con.close()
@@ -106,3 +106,106 @@ def test_the_quality_command_prints_every_check_and_fails_on_a_failed_one(tmp_pa
     assert result.exit_code == 1
     assert "freshness" in result.output and "volume" in result.output and "reconciliation" in result.output
     assert "FAIL" in result.output  # reconciliation: e2 is in raw, not in silver
+
+
+def test_a_freshness_failure_says_how_to_check_a_past_run(con):
+    fill(con, {"2026-11-02": 3})
+    result = check_freshness(query(con), as_of=datetime(2026, 12, 2, tzinfo=timezone.utc), max_age=timedelta(hours=26))
+    assert result.status == "fail"
+    assert "--as-of T or QUALITY_AS_OF" in result.detail
+
+
+# --- the clock freshness is judged at, through the CLI ----------------------------------------------
+def _warehouse(path, newest: datetime) -> None:
+    """raw and silver as a load and a transform leave them: three days ending at `newest`."""
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA silver")
+    con.execute('CREATE TABLE raw.listening_events (event_id VARCHAR, "timestamp" TIMESTAMP)')
+    con.execute("CREATE TABLE silver.stg_streams__listening_events (event_id VARCHAR, event_at TIMESTAMP, event_date DATE)")
+    for i in range(72):
+        at = newest.replace(tzinfo=None) - timedelta(hours=i)
+        con.execute("INSERT INTO raw.listening_events VALUES (?, ?)", [f"e{i}", at])
+        con.execute("INSERT INTO silver.stg_streams__listening_events VALUES (?, ?, ?)", [f"e{i}", at, at.date()])
+    con.close()
+
+
+@pytest.fixture
+def quality_cli(tmp_path, monkeypatch, capsys):
+    """`spotify-mds quality` in this process on DATA_DIR=tmp_path/data: (exit status, stdout + stderr)."""
+    import sys
+
+    from spotify_mds.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("QUALITY_AS_OF", "WAREHOUSE", "DUCKDB_PATH", "LAKE_URL", "MINIO_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["spotify-mds", "quality", *args])
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        return done.value.code or 0, out.out + out.err
+
+    return run
+
+
+def _settings(tmp_path):
+    from spotify_mds.settings import Settings
+
+    return Settings(_env_file=None, data_dir=tmp_path / "data")
+
+
+SIM_END = datetime(2026, 11, 9, tzinfo=timezone.utc)
+
+
+def test_simulated_data_is_judged_at_its_simulated_clock(quality_cli, tmp_path):
+    from spotify_mds.runner import record_simulated_clock
+
+    _warehouse(tmp_path / "data" / "warehouse.duckdb", SIM_END - timedelta(minutes=3))
+    record_simulated_clock(_settings(tmp_path), SIM_END)  # what `run` and `demo` do after their load
+    status, out = quality_cli()
+    assert status == 0, out
+    assert "freshness judged at 2026-11-09 00:00 UTC (the simulated clock" in out
+
+
+def test_a_stale_live_warehouse_still_fails_freshness(quality_cli, tmp_path):
+    _warehouse(tmp_path / "data" / "warehouse.duckdb", datetime.now(timezone.utc) - timedelta(days=3))
+    status, out = quality_cli()
+    assert status == 1
+    assert "(now; --as-of T to judge a past run)" in out
+    assert "quality failed: freshness: " in out and "--as-of T" in out
+
+
+def test_data_arriving_after_a_simulated_run_is_judged_at_now(quality_cli, tmp_path):
+    from spotify_mds.runner import record_simulated_clock
+
+    path = tmp_path / "data" / "warehouse.duckdb"
+    _warehouse(path, SIM_END - timedelta(minutes=3))
+    record_simulated_clock(_settings(tmp_path), SIM_END)
+    con = duckdb.connect(str(path))  # a lander and a load brought newer (live) events since
+    con.execute("INSERT INTO raw.listening_events VALUES ('live', ?)", [datetime(2026, 11, 20, 12)])
+    con.execute("INSERT INTO silver.stg_streams__listening_events VALUES ('live', ?, ?)", [datetime(2026, 11, 20, 12), datetime(2026, 11, 20).date()])
+    con.close()
+    status, out = quality_cli()
+    assert status == 1 and "(now; --as-of T to judge a past run)" in out
+    status, out = quality_cli("--as-of", "2026-11-21T00:00:00")
+    assert status == 0, out
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_quality_passes_right_after_the_demo(quality_cli, tmp_path, monkeypatch, capsys):
+    import sys
+
+    from spotify_mds.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["spotify-mds", "demo", "--no-serve", "--users", "60", "--days", "3"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code in (0, None), capsys.readouterr().err
+    status, out = quality_cli()
+    assert status == 0, out
+    assert "the simulated clock" in out

@@ -55,18 +55,18 @@ def test_every_chart_is_a_real_image_in_the_folder_and_the_lake(full: tuple[Loca
 def test_filters_change_the_charts(full: tuple[LocalLake, Path], tmp_path: Path) -> None:
     lake, out = full
     build_report(lake, tmp_path, filters=Filters(country="SE"), to_lake=False)
-    assert (tmp_path / "plays_per_hour.png").read_bytes() != (out / "plays_per_hour.png").read_bytes()
+    assert (tmp_path / "plays_hourly.png").read_bytes() != (out / "plays_hourly.png").read_bytes()
     assert (tmp_path / "top_artists.png").read_bytes() == (out / "top_artists.png").read_bytes()  # all countries
 
 
 def test_missing_marts_are_named_not_drawn(tmp_path: Path) -> None:
     lake = LocalLake(tmp_path / "lake")
-    write_synthetic_gold(lake, ["plays_per_hour", "top_tracks_daily", "daily_active_users"])
+    write_synthetic_gold(lake, ["plays_hourly", "top_tracks_daily", "active_users_daily"])
     result = build_report(lake, tmp_path / "out")
-    assert result.charts == ["plays_per_hour", "top_tracks", "active_users"]
+    assert result.charts == ["plays_hourly", "top_tracks", "active_users"]
     assert result.missing["sessions"] == "sessions_daily"
     assert not (tmp_path / "out" / "sessions.png").exists()
-    assert "no data yet for retention_cohorts" in result.index.read_text()
+    assert "no data yet for retention_weekly_by_cohort" in result.index.read_text()
 
 
 def test_an_empty_lake_gives_a_page_that_says_so(tmp_path: Path) -> None:
@@ -77,12 +77,12 @@ def test_an_empty_lake_gives_a_page_that_says_so(tmp_path: Path) -> None:
 
 def test_the_cli_writes_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lake = LocalLake(tmp_path / "lake")
-    write_synthetic_gold(lake, ["plays_per_hour"])
+    write_synthetic_gold(lake, ["plays_hourly"])
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LAKE_URL", str(tmp_path / "lake"))
     result = CliRunner().invoke(app, ["report", "--out", "r", "--start", "2026-11-01"])
     assert result.exit_code == 0, result.output
-    _check_png((tmp_path / "r" / "plays_per_hour.png").read_bytes())
+    _check_png((tmp_path / "r" / "plays_hourly.png").read_bytes())
     assert lake.list(f"{REPORT_PREFIX}/")
     bad = CliRunner().invoke(app, ["report", "--country", "Sweden"])
     assert bad.exit_code != 0

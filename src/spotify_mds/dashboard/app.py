@@ -154,8 +154,12 @@ def _filter_args(request: Request) -> dict[str, str | None]:
     return {"start": query.get("start"), "end": query.get("end"), "country": query.get("country")}
 
 
-def serve(lake: Lake, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Serve the dashboard until interrupted."""
+def serve(lake: Lake, host: str = "127.0.0.1", port: int = 8050, *, sock: Any = None) -> None:
+    """Serve the dashboard until interrupted; on `sock` (a socket already bound and listening) if given.
+
+    The CLI binds first and only then says where it serves, so a port in use is one clear error.
+    """
     import uvicorn
 
-    uvicorn.run(create_app(lake), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(create_app(lake), host=host, port=port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)

@@ -94,8 +94,8 @@ def _daily_axis(days: list[str]) -> dict[str, Any]:
     return {"tickformat": "%d %b", "dtick": 86_400_000 * step, "tick0": min(days)} if days else {}
 
 
-def plays_per_hour(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.plays_per_hour(f)
+def plays_hourly(reader: GoldReader, f: Filters) -> Figure:
+    data = reader.plays_hourly(f)
     return {
         "data": [
             {
@@ -203,7 +203,7 @@ def country_mix(reader: GoldReader, f: Filters) -> Figure:
 
 
 def active_users(reader: GoldReader, f: Filters) -> Figure:
-    daily = reader.daily_active_users(f)
+    daily = reader.active_users_daily(f)
     traces = [{
         "type": "scatter", "mode": "lines+markers", "name": "daily", "x": daily["activity_date"],
         "y": daily["active_users"], "line": {"color": GREEN, "width": 2}, "marker": {"size": 4},
@@ -293,7 +293,7 @@ def retention(reader: GoldReader, f: Filters) -> Figure:
 
 
 def conversions(reader: GoldReader, f: Filters) -> Figure:
-    data = reader.level_conversions(f)
+    data = reader.level_conversions_daily(f)
     return {
         "data": [
             {"type": "bar", "name": "upgrades", "x": data["event_date"], "y": data["upgrades"],
@@ -308,28 +308,28 @@ def conversions(reader: GoldReader, f: Filters) -> Figure:
 
 
 PANELS: tuple[Panel, ...] = (
-    Panel("plays_per_hour", "Plays per hour", "Plays and distinct listeners per UTC hour",
-          ("plays_per_hour", "listening_hourly"), ("date", "country"), plays_per_hour, wide=True),
+    Panel("plays_hourly", "Plays per hour", "Plays and distinct listeners per UTC hour",
+          ("plays_hourly", "listening_hourly_by_country_device"), ("date", "country"), plays_hourly, wide=True),
     Panel("top_tracks", "Top tracks", "Most played tracks in the period",
           ("top_tracks_daily", "top_tracks_daily_by_country"), ("date", "country"), top_tracks),
     Panel("top_artists", "Top artists", "Most played artists in the period · all countries",
           ("top_artists_daily",), ("date",), top_artists),
     Panel("device_mix", "Device mix", "Plays per day by device",
-          ("device_mix_daily", "listening_hourly"), ("date", "country"), device_mix),
+          ("plays_daily_by_device", "listening_hourly_by_country_device"), ("date", "country"), device_mix),
     Panel("country_mix", "Country mix", "Plays by country in the period",
-          ("country_mix_daily",), ("date", "country"), country_mix),
+          ("plays_daily_by_country",), ("date", "country"), country_mix),
     Panel("active_users", "Active users", "Daily, weekly and monthly active users",
-          ("daily_active_users", "active_users"), ("date",), active_users),
+          ("active_users_daily", "active_users_by_period"), ("date",), active_users),
     Panel("sessions", "Sessions", "Sessions per day and their length",
           ("sessions_daily",), ("date",), sessions),
     Panel("track_skips", "Skip rates · tracks", "Most started tracks · all time",
-          ("track_skip_rates",), (), track_skips),
+          ("tracks",), (), track_skips),
     Panel("artist_skips", "Skip rates · artists", "Most started artists · all time",
-          ("artist_skip_rates",), (), artist_skips),
+          ("artists",), (), artist_skips),
     Panel("retention", "Retention cohorts", "Share of each weekly cohort still listening, by week",
-          ("retention_cohorts",), ("date",), retention),
+          ("retention_weekly_by_cohort",), ("date",), retention),
     Panel("conversions", "Free ↔ paid", "Upgrades and downgrades per day",
-          ("level_conversions",), ("date",), conversions),
+          ("level_conversions_daily",), ("date",), conversions),
 )
 
 PANELS_BY_ID = {panel.id: panel for panel in PANELS}

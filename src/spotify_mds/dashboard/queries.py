@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from spotify_mds.dashboard.contract import PLANNED
+from spotify_mds.dashboard.contract import gold_marts
 from spotify_mds.errors import SpotifyMdsError
 from spotify_mds.export import mart_key, read_manifest
 from spotify_mds.lake import Lake
@@ -154,10 +154,10 @@ class GoldReader:
         read_at, manifest = self._manifest
         if time.monotonic() - read_at > self._manifest_ttl:
             manifest = self.manifest()
-        return set((manifest or {}).get("marts", {})) & set(PLANNED)
+        return set((manifest or {}).get("marts", {})) & gold_marts()
 
     def _source(self, mart: str) -> str:
-        if mart not in PLANNED:
+        if mart not in gold_marts():
             raise ValueError(f"unknown mart {mart!r}")
         url = self.lake.url(mart_key(mart)).replace("'", "''")
         return f"read_parquet('{url}')"
@@ -185,14 +185,14 @@ class GoldReader:
     def bounds(self) -> dict[str, Any]:
         """The date range and the countries the export covers (for the filter controls)."""
         out: dict[str, Any] = {"min_date": None, "max_date": None, "countries": []}
-        for mart, expr in (("plays_per_hour", "cast(hour_at as date)"), ("daily_active_users", "activity_date")):
+        for mart, expr in (("plays_hourly", "cast(hour_at as date)"), ("active_users_daily", "activity_date")):
             try:
                 found = self.query(f"select min({expr}) as lo, max({expr}) as hi from {{{mart}}}", marts=[mart])
             except MissingMart:
                 continue
             out["min_date"], out["max_date"] = found["lo"][0], found["hi"][0]
             break
-        for mart in ("country_mix_daily", "listening_hourly"):
+        for mart in ("plays_daily_by_country", "listening_hourly_by_country_device"):
             try:
                 found = self.query(f"select distinct country_code from {{{mart}}} order by 1", marts=[mart])
             except MissingMart:
@@ -201,20 +201,20 @@ class GoldReader:
             break
         return out
 
-    def plays_per_hour(self, f: Filters) -> Columns:
+    def plays_hourly(self, f: Filters) -> Columns:
         if f.country:
             where, params = _where(f, "cast(hour_at as date)", "country_code")
             return self.query(
                 "select hour_at, sum(plays) as plays, sum(listeners) as listeners, sum(ms_played) as ms_played"
-                f" from {{listening_hourly}}{where} group by 1 order by 1",
+                f" from {{listening_hourly_by_country_device}}{where} group by 1 order by 1",
                 params,
-                marts=["listening_hourly"],
+                marts=["listening_hourly_by_country_device"],
             )
         where, params = _where(f, "cast(hour_at as date)")
         return self.query(
-            f"select hour_at, plays, listeners, ms_played from {{plays_per_hour}}{where} order by 1",
+            f"select hour_at, plays, listeners, ms_played from {{plays_hourly}}{where} order by 1",
             params,
-            marts=["plays_per_hour"],
+            marts=["plays_hourly"],
         )
 
     def top_tracks(self, f: Filters, limit: int = 10) -> Columns:
@@ -242,41 +242,41 @@ class GoldReader:
             where, params = _where(f, "cast(hour_at as date)", "country_code")
             return self.query(
                 "select cast(hour_at as date) as event_date, device_type, sum(plays) as plays"
-                f" from {{listening_hourly}}{where} group by 1, 2 order by 1, 2",
+                f" from {{listening_hourly_by_country_device}}{where} group by 1, 2 order by 1, 2",
                 params,
-                marts=["listening_hourly"],
+                marts=["listening_hourly_by_country_device"],
             )
         where, params = _where(f, "event_date")
         return self.query(
-            f"select event_date, device_type, plays from {{device_mix_daily}}{where} order by 1, 2",
+            f"select event_date, device_type, plays from {{plays_daily_by_device}}{where} order by 1, 2",
             params,
-            marts=["device_mix_daily"],
+            marts=["plays_daily_by_device"],
         )
 
     def country_mix(self, f: Filters) -> Columns:
         where, params = _where(f, "event_date")
         return self.query(
             "select country_code, sum(plays) as plays"
-            f" from {{country_mix_daily}}{where} group by 1 order by plays desc, country_code",
+            f" from {{plays_daily_by_country}}{where} group by 1 order by plays desc, country_code",
             params,
-            marts=["country_mix_daily"],
+            marts=["plays_daily_by_country"],
         )
 
-    def daily_active_users(self, f: Filters) -> Columns:
+    def active_users_daily(self, f: Filters) -> Columns:
         where, params = _where(f, "activity_date")
         return self.query(
             "select activity_date, active_users, listening_users, events"
-            f" from {{daily_active_users}}{where} order by 1",
+            f" from {{active_users_daily}}{where} order by 1",
             params,
-            marts=["daily_active_users"],
+            marts=["active_users_daily"],
         )
 
     def active_users(self, f: Filters) -> Columns:
         where, params = _where(f, "period_start")
         return self.query(
-            f"select period, period_start, active_users from {{active_users}}{where} order by 1, 2",
+            f"select period, period_start, active_users from {{active_users_by_period}}{where} order by 1, 2",
             params,
-            marts=["active_users"],
+            marts=["active_users_by_period"],
         )
 
     def sessions(self, f: Filters) -> Columns:
@@ -292,33 +292,33 @@ class GoldReader:
         where, params = _where(f, "cohort_week")
         return self.query(
             "select cohort_week, week_number, cohort_users, retained_users, retention_rate"
-            f" from {{retention_cohorts}}{where} order by 1, 2",
+            f" from {{retention_weekly_by_cohort}}{where} order by 1, 2",
             params,
-            marts=["retention_cohorts"],
+            marts=["retention_weekly_by_cohort"],
         )
 
     def track_skip_rates(self, limit: int = 12) -> Columns:
         return self.query(
             "select track_id, track_name, artist_name, starts, skips, skip_rate, completion_rate"
-            " from {track_skip_rates} order by starts desc, track_id limit ?",
+            " from {tracks} order by starts desc, track_id limit ?",
             [limit],
-            marts=["track_skip_rates"],
+            marts=["tracks"],
         )
 
     def artist_skip_rates(self, limit: int = 12) -> Columns:
         return self.query(
             "select artist_id, artist_name, starts, skips, skip_rate, completion_rate"
-            " from {artist_skip_rates} order by starts desc, artist_id limit ?",
+            " from {artists} order by starts desc, artist_id limit ?",
             [limit],
-            marts=["artist_skip_rates"],
+            marts=["artists"],
         )
 
-    def level_conversions(self, f: Filters) -> Columns:
+    def level_conversions_daily(self, f: Filters) -> Columns:
         where, params = _where(f, "event_date")
         return self.query(
-            f"select event_date, upgrades, downgrades from {{level_conversions}}{where} order by 1",
+            f"select event_date, upgrades, downgrades from {{level_conversions_daily}}{where} order by 1",
             params,
-            marts=["level_conversions"],
+            marts=["level_conversions_daily"],
         )
 
     def kpis(self, f: Filters) -> dict[str, dict[str, Any]]:
@@ -338,11 +338,11 @@ class GoldReader:
                          "scope": scope}
 
         # Every KPI follows the country filter, from a mart at country grain when one is chosen.
-        hourly = "listening_hourly" if f.country else "plays_per_hour"
+        hourly = "listening_hourly_by_country_device" if f.country else "plays_hourly"
         where, params = _where(f, "cast(hour_at as date)", "country_code" if f.country else None)
         kpi("plays", hourly, f"select sum(plays) as v from {{{hourly}}}{where}", params)
         kpi("hours_played", hourly, f"select sum(ms_played) / 3600000.0 as v from {{{hourly}}}{where}", params)
-        daily = "daily_active_users_by_country" if f.country else "daily_active_users"
+        daily = "active_users_daily_by_country" if f.country else "active_users_daily"
         where, params = _where(f, "activity_date", "country_code" if f.country else None)
         kpi("avg_daily_active_users", daily, f"select avg(active_users) as v from {{{daily}}}{where}", params)
         sessions = "sessions_daily_by_country" if f.country else "sessions_daily"
@@ -351,6 +351,6 @@ class GoldReader:
             f"select sum(avg_session_minutes * sessions) / nullif(sum(sessions), 0) as v from {{{sessions}}}{where}",
             params)
         where, params = _where(f, "cast(hour_at as date)", "country_code")
-        kpi("skip_rate", "listening_hourly",
-            f"select sum(skips) / nullif(sum(plays), 0) as v from {{listening_hourly}}{where}", params)
+        kpi("skip_rate", "listening_hourly_by_country_device",
+            f"select sum(skips) / nullif(sum(plays), 0) as v from {{listening_hourly_by_country_device}}{where}", params)
         return out

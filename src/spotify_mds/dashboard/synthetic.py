@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spotify_mds.dashboard.contract import PLANNED
+from spotify_mds.dashboard.contract import gold_contract
 from spotify_mds.export import MANIFEST_KEY, mart_key
 from spotify_mds.lake import Lake
 
@@ -68,13 +68,14 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
     popularity = 1.0 / np.arange(1, len(tracks) + 1) ** 0.8
     rng.shuffle(popularity)
 
-    marts: dict[str, dict[str, list]] = {name: {col: [] for col in cols} for name, cols in PLANNED.items()}
+    contract = gold_contract()
+    marts: dict[str, dict[str, list]] = {name: {col: [] for col in cols} for name, cols in contract.items()}
 
     def add(mart: str, *values: object) -> None:
-        for column, value in zip(PLANNED[mart], values, strict=True):
+        for column, value in zip(contract[mart], values, strict=True):
             marts[mart][column].append(value)
 
-    # listening_hourly drives the hourly, device and country marts.
+    # listening_hourly_by_country_device drives the hourly, device and country marts.
     daily_country: dict[tuple[date, str], int] = {}
     daily_device: dict[tuple[date, str], int] = {}
     growth = np.linspace(0.85, 1.15, len(hours))
@@ -91,19 +92,19 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
                 pauses = int(plays * rng.uniform(0.05, 0.12))
                 adds = int(plays * rng.uniform(0.01, 0.04))
                 ms = int(plays * rng.normal(170_000, 15_000))
-                add("listening_hourly", hour, country, device, plays, skips, pauses, adds, listeners, ms)
+                add("listening_hourly_by_country_device", hour, country, device, plays, skips, pauses, adds, listeners, ms)
                 total_plays += plays
                 total_listeners += listeners
                 total_ms += ms
                 day = hour.date()
                 daily_country[(day, country)] = daily_country.get((day, country), 0) + plays
                 daily_device[(day, device)] = daily_device.get((day, device), 0) + plays
-        add("plays_per_hour", hour, total_plays, int(total_listeners * 0.9), total_ms)
+        add("plays_hourly", hour, total_plays, int(total_listeners * 0.9), total_ms)
 
     for (day, country), plays in sorted(daily_country.items()):
-        add("country_mix_daily", day, country, plays, int(plays * 0.22))
+        add("plays_daily_by_country", day, country, plays, int(plays * 0.22))
     for (day, device), plays in sorted(daily_device.items()):
-        add("device_mix_daily", day, device, plays, int(plays * 0.25))
+        add("plays_daily_by_device", day, device, plays, int(plays * 0.25))
 
     # Daily track charts: global top 50, per-country top 20, artists.
     starts = np.zeros(len(tracks))
@@ -130,48 +131,68 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
         starts += plays
         skips += plays * rng.uniform(0.1, 0.45, len(tracks))
 
+    # Entity marts: every track and artist with its all-time figures (skip rates as before).
+    first_at, last_at = hours[0], hours[-1] + timedelta(minutes=59)
     artist_starts: dict[int, float] = {}
     artist_skips: dict[int, float] = {}
     for i, track in enumerate(tracks):
         skip_rate = skips[i] / starts[i] if starts[i] else 0.0
-        add("track_skip_rates", *track, int(starts[i]), int(skips[i]), round(skip_rate, 4),
+        plays = int(starts[i]) - int(skips[i])
+        add("tracks", *track, first_at, last_at, int(starts[i]), plays, int(plays * 0.93), int(skips[i]),
+            int(starts[i] * 0.4), int(starts[i] * 150_000), round(skip_rate, 4),
             round(1 - skip_rate - rng.uniform(0.05, 0.12), 4))
         a = i % len(artists)
         artist_starts[a] = artist_starts.get(a, 0) + starts[i]
         artist_skips[a] = artist_skips.get(a, 0) + skips[i]
     for a, name in enumerate(artists):
         rate = artist_skips[a] / artist_starts[a] if artist_starts[a] else 0.0
-        add("artist_skip_rates", f"art_{a:03d}", name, int(artist_starts[a]), int(artist_skips[a]),
-            round(rate, 4), round(1 - rate - 0.08, 4))
+        plays = int(artist_starts[a]) - int(artist_skips[a])
+        add("artists", f"art_{a:03d}", name, len(range(a, len(tracks), len(artists))), first_at, last_at,
+            int(artist_starts[a]), plays, int(plays * 0.93), int(artist_skips[a]), int(artist_starts[a] * 0.3),
+            int(artist_starts[a] * 150_000), round(rate, 4), round(1 - rate - 0.08, 4))
+    _add_users(add, np.random.default_rng(seed + 1), first_at, last_at)  # own draws: the rest stays as it was
 
     # Users, sessions, retention, conversions.
     for d, day in enumerate(dates):
         active = int(2400 * (0.9 + 0.2 * d / days) * (0.93 if day.weekday() < 5 else 1.08) + rng.normal(0, 40))
-        add("daily_active_users", day, active, int(active * 0.94), active * 28)
+        add("active_users_daily", day, active, int(active * 0.94), active * 28)
         sessions = int(active * rng.uniform(1.6, 1.9))
         avg_minutes = float(rng.normal(27, 2.5))
         add("sessions_daily", day, sessions, active, round(sessions / active, 3), round(avg_minutes, 2),
             round(avg_minutes * 0.78, 2))
-        add("active_users", "day", day, active)
+        add("active_users_by_period", "day", day, active)
         for c, country in enumerate(COUNTRIES):  # no extra draws: the other marts stay as they were
             users = max(1, int(active * COUNTRY_WEIGHTS[c]))
-            add("daily_active_users_by_country", day, country, users, int(users * 0.94), users * 28)
+            add("active_users_daily_by_country", day, country, users, int(users * 0.94), users * 28)
             add("sessions_daily_by_country", day, country, max(1, int(sessions * COUNTRY_WEIGHTS[c])), users,
                 round(avg_minutes * (0.9 + 0.03 * c), 2))
-        add("level_conversions", day, int(rng.poisson(14)), int(rng.poisson(5)))
+        add("level_conversions_daily", day, int(rng.poisson(14)), int(rng.poisson(5)))
     for w in range(0, days, 7):
-        add("active_users", "week", dates[w], int(5200 + 120 * w / 7 + rng.normal(0, 60)))
-    add("active_users", "month", date(start.year, start.month, 1), 8400)
-    add("active_users", "month", date(start.year, start.month % 12 + 1, 1), 8900)
+        add("active_users_by_period", "week", dates[w], int(5200 + 120 * w / 7 + rng.normal(0, 60)))
+    add("active_users_by_period", "month", date(start.year, start.month, 1), 8400)
+    add("active_users_by_period", "month", date(start.year, start.month % 12 + 1, 1), 8900)
     weeks = days // 7
     for cohort in range(weeks):
         cohort_users = int(1400 - 250 * cohort + rng.normal(0, 20))
         for week_number in range(weeks - cohort):
             rate = 1.0 if week_number == 0 else 0.62 * 0.84 ** (week_number - 1) + rng.normal(0, 0.01)
-            add("retention_cohorts", start + timedelta(weeks=cohort), week_number, cohort_users,
+            add("retention_weekly_by_cohort", start + timedelta(weeks=cohort), week_number, cohort_users,
                 int(cohort_users * rate), round(rate, 4))
 
-    return {name: _table(name, columns) for name, columns in marts.items()}
+    return {name: _table(name, columns, contract) for name, columns in marts.items()}
+
+
+def _add_users(add, rng: np.random.Generator, first_at: datetime, last_at: datetime, count: int = 240) -> None:
+    """The users mart: one row per user, first seen somewhere in the period, most still active."""
+    span = (last_at - first_at).total_seconds()
+    for u in range(count):
+        seen = first_at + timedelta(seconds=float(rng.uniform(0, span * 0.8)))
+        last = seen + timedelta(seconds=float(rng.uniform(0, (last_at - seen).total_seconds())))
+        events = int(rng.integers(5, 900))
+        plays = int(events * rng.uniform(0.5, 0.7))
+        country = COUNTRIES[int(rng.choice(len(COUNTRIES), p=COUNTRY_WEIGHTS))]
+        add("users", f"user_{u:05d}", seen, last, country, "paid" if rng.random() < 0.4 else "free", events,
+            plays, int(plays * 0.9), plays * 160_000, max(1, events // 25), max(1, (last - seen).days + 1))
 
 
 _ARROW = {
@@ -180,12 +201,13 @@ _ARROW = {
     "bigint": pa.int64(),
     "integer": pa.int32(),
     "double": pa.float64(),
+    "float8": pa.float64(),
     "varchar": pa.string(),
 }
 
 
-def _table(mart: str, columns: dict[str, list]) -> pa.Table:
-    schema = pa.schema([(col, _ARROW[kind]) for col, kind in PLANNED[mart].items()])
+def _table(mart: str, columns: dict[str, list], contract: dict[str, dict[str, str]]) -> pa.Table:
+    schema = pa.schema([(col, _ARROW[kind]) for col, kind in contract[mart].items()])
     return pa.table(columns, schema=schema)
 
 
@@ -206,7 +228,7 @@ def write_synthetic_gold(
         pq.write_table(tables[mart], buffer, compression="zstd")
         lake.put(mart_key(mart), buffer.getvalue())
         rows[mart] = tables[mart].num_rows
-    newest = max(tables["plays_per_hour"].column("hour_at").to_pylist()) + timedelta(minutes=59)
+    newest = max(tables["plays_hourly"].column("hour_at").to_pylist()) + timedelta(minutes=59)
     manifest = {
         "exported_at": exported_at,
         "newest_event_at": newest.isoformat() + "Z",

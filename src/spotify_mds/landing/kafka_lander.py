@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from spotify_mds.errors import ComponentUnavailable, FlushFailed, LakeError
+from spotify_mds.extras import require
 from spotify_mds.landing.files import LandStats
 from spotify_mds.landing.writer import BronzeWriter
 
@@ -170,7 +171,7 @@ class Lander:
         return runs
 
     def _client_error(self, error) -> None:
-        from confluent_kafka import KafkaError
+        KafkaError = require("confluent_kafka").KafkaError
 
         if error.code() == KafkaError._PARTITION_EOF:
             return
@@ -247,7 +248,8 @@ class Lander:
             self.next_commit_try = now + 1.0
 
     def _commit(self, offsets: dict[int, int], quiet: bool = False) -> bool:
-        from confluent_kafka import KafkaException, TopicPartition
+        KafkaException = require("confluent_kafka").KafkaException
+        TopicPartition = require("confluent_kafka").TopicPartition
 
         try:
             self.consumer.commit(
@@ -263,7 +265,7 @@ class Lander:
         return True
 
     def snapshot(self, now: float, started: float) -> LanderStatus:
-        from confluent_kafka import TopicPartition
+        TopicPartition = require("confluent_kafka").TopicPartition
 
         status = self.status
         status.elapsed_s = now - started

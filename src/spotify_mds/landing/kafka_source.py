@@ -52,6 +52,7 @@ import time
 from collections.abc import Callable
 
 from spotify_mds.errors import KafkaUnavailable, LandingIncomplete
+from spotify_mds.extras import require
 from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
 from spotify_mds.landing.kafka_lander import Lander, LanderStatus, shutdown
 from spotify_mds.landing.writer import BronzeWriter
@@ -130,7 +131,7 @@ def land_kafka(
     consumer from the config (default: confluent_kafka.Consumer; unit tests pass an in-memory twin).
     """
     if consumer_factory is None:
-        from confluent_kafka import Consumer as consumer_factory
+        consumer_factory = require("confluent_kafka").Consumer
 
     stop = stop or threading.Event()
     consumer = consumer_factory(consumer_conf)
@@ -200,7 +201,7 @@ def _left_in_group(
     """{partition: (committed, end)} of the partitions whose end the group has not committed, once
     that has stayed the same for `settle_s` (other members may still be committing); {} once none.
     A consumer that never subscribes reads the group's offsets without joining it."""
-    from confluent_kafka import KafkaException
+    KafkaException = require("confluent_kafka").KafkaException
 
     last: dict[int, tuple[int, int]] | None = None
     unchanged_since = failing_since = time.monotonic()
@@ -225,7 +226,7 @@ def _left_in_group(
 
 
 def _left_now(consumer, topic: str, bootstrap: str, timeout_s: float) -> dict[int, tuple[int, int]]:
-    from confluent_kafka import TopicPartition
+    TopicPartition = require("confluent_kafka").TopicPartition
 
     metadata = check_reachable(consumer, bootstrap, timeout_s)
     partitions = sorted(metadata.topics[topic].partitions) if topic in metadata.topics else []

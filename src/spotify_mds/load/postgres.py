@@ -18,7 +18,6 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import psycopg
 
 from spotify_mds.errors import ComponentUnavailable, WarehouseError
 from spotify_mds.pipelines.streams.events import COLUMNS
@@ -34,6 +33,9 @@ from spotify_mds.load import (
     pending_files,
     reading_error,
 )
+from spotify_mds.extras import require
+
+psycopg = require("psycopg")
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ A superset of the seed's event (same names, so the seed's SQL keeps working), ve
   the rest is optional (`session_id`, `artist_id`, `duration_ms`, `ms_played`, `level`). A record
   without `schema_version` is a version 1 record. Downstream derives what it lacks: sessions come
   from the 30-minute gap per user (dbt, `int_listens_sessionized`), never from `session_id`;
-  an unknown `ms_played` counts no listening time (see dbt's `int_valid_plays`).
+  an unknown `ms_played` counts no listening time (see dbt's `int_events_classified`).
 - **schema_version 2** (`SCHEMA_VERSION`, what the simulator writes) requires every field.
 
 The same definition validates the simulator's output and the lander's input, gives the warehouse

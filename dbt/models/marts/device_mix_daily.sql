@@ -1,9 +1,0 @@
--- Plays (events of type `play`) and distinct listeners per UTC day and device.
-select
-    cast(event_date as date) as event_date,
-    cast(device_type as {{ dbt.type_string() }}) as device_type,
-    cast(count(*) as bigint) as plays,
-    cast(count(distinct user_id) as bigint) as listeners
-from {{ ref('stg_listening_events') }}
-where event_type = 'play'
-group by 1, 2
