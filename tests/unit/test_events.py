@@ -247,3 +247,22 @@ def test_seed_000s_shorter_sample_is_quarantined_naming_what_it_lacks():
     sample = b'{\n  "user_id":"u_123",\n  "track_id":"t_456",\n  "played_at":"2025-11-06T12:34:56Z",\n  "device":"mobile",\n  "duration_ms":210000\n}'
     with pytest.raises(InvalidEvent, match="missing required field `event_id`"):
         landable(sample)
+
+
+def test_the_landers_validator_says_what_landable_says():
+    """`landing_record` (the landing core's validator) and its fast path agree with `landable`."""
+    import pickle
+
+    from spotify_mds.pipelines.streams.events import landing_record
+
+    valid = raw()
+    assert landing_record(valid) == (int(decode(valid).timestamp.timestamp() * 1000), valid)
+    assert landing_record.event_ms(valid) == landing_record(valid)[0]
+    repeated = valid[:-1] + b', "user_id": "u_999"}'  # a repeated key lands re-encoded, the last copy
+    ms, landed = landing_record(repeated)
+    assert landed == landable(repeated)[1] and landed != repeated and decode(landed).user_id == "u_999"
+    with pytest.raises(Exception):  # noqa: B017 - the fast path refuses it, whatever the exception
+        landing_record.event_ms(repeated)
+    with pytest.raises(InvalidEvent, match="event_type"):
+        landing_record(raw(event_type="rewind"))
+    assert pickle.loads(pickle.dumps(landing_record))(valid) == landing_record(valid)  # worker processes
