@@ -28,9 +28,10 @@ from datetime import datetime, timedelta, timezone
 import msgspec
 
 from spotify_mds.lake import Lake
+from spotify_mds.landing import LandingOptions
 from spotify_mds.landing.keys import stream_partition
 from spotify_mds.pacing import paced
-from spotify_mds.pipelines.streams.landing import bronze_writer
+from spotify_mds.pipelines.streams.landing import landing_record
 from spotify_mds.simulate import Batch, SimConfig, simulate
 
 logger = logging.getLogger(__name__)
@@ -84,11 +85,14 @@ def ingest(
     stats: FollowStats,
     *,
     idle_flush: float = 5.0,
-    max_records: int = 50_000,
-    max_span_ms: int = 3_600_000,
+    options: LandingOptions | None = None,
     clock: Callable[[], float] = time.time,
 ) -> None:
-    """Simulate in real time into bronze until `stop`; flush and record the offset on the way out."""
+    """Simulate in real time into bronze until `stop`; flush and record the offset on the way out.
+
+    `options` cut and compress the files; writes stay synchronous (the offset is recorded once a
+    flush is durable) and validation in this process (a real-time stream needs no workers).
+    """
     base = committed_offset(lake, topic)
     # A restart within the same minute must not replay the same stream: the seed moves with the offset.
     config = replace(config, seed=config.seed + base)
@@ -97,7 +101,8 @@ def ingest(
     def commit(_partition: int, next_offset: int) -> None:
         lake.put(state_key(topic), json.dumps({"next_offset": next_offset}).encode())
 
-    writer = bronze_writer(lake, topic, max_records=max_records, max_span_ms=max_span_ms, on_flush=commit)
+    options = options or LandingOptions()
+    writer = options.writer(lake, topic, landing_record, max_inflight=0, validate_workers=0, on_flush=commit)
     oldest: float | None = None
     try:
         for batch in paced(simulate(config), event_times, stop=stop, clock=clock):
@@ -125,6 +130,7 @@ def follow(
     *,
     interval: float = 30.0,
     idle_flush: float = 5.0,
+    options: LandingOptions | None = None,
     freshness: Callable[[float], list[float]] | None = None,
     on_cycle: Callable[[FollowStats], None] | None = None,
 ) -> FollowStats:
@@ -132,7 +138,10 @@ def follow(
     `interval` seconds until `stop` is set, then drain and run one last cycle."""
     stats = FollowStats()
     thread = threading.Thread(
-        target=ingest, args=(config, lake, topic, stop, stats), kwargs={"idle_flush": idle_flush}, daemon=True
+        target=ingest,
+        args=(config, lake, topic, stop, stats),
+        kwargs={"idle_flush": idle_flush, "options": options},
+        daemon=True,
     )
     thread.start()
 

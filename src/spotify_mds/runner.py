@@ -611,6 +611,7 @@ def follow_pipeline(
     import threading
 
     from spotify_mds.follow import follow, live_config
+    from spotify_mds.landing import LandingOptions
     from spotify_mds.pipelines import named
 
     if settings.broker != "embedded":
@@ -661,7 +662,8 @@ def follow_pipeline(
     console.print(f"following from {config.start:%Y-%m-%d %H:%M} UTC with {config.users:,} users; Ctrl-C to stop")
     try:
         return follow(config, lake, settings.kafka_topic, cycle, stop, interval=interval,
-                      idle_flush=settings.land_idle_flush_seconds, freshness=freshness, on_cycle=report)  # fmt: skip
+                      idle_flush=settings.land_idle_flush_seconds, options=LandingOptions.from_settings(settings),
+                      freshness=freshness, on_cycle=report)  # fmt: skip
     except KeyboardInterrupt:
         stop.set()
         raise

@@ -186,6 +186,28 @@ def test_a_follow_restart_after_a_crash_between_flush_and_commit_overwrites_noth
     assert len(bronze_ids(lake)) == first.landed + second.landed
 
 
+def test_continuous_mode_lands_with_the_landing_options_from_settings():
+    """`run --follow` cuts and compresses as `LAND_*` say (one place turns settings into options)."""
+    import threading
+    from datetime import datetime, timezone
+
+    from spotify_mds.follow import FollowStats, ingest
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.settings import Settings
+    from spotify_mds.simulate import SimConfig
+
+    settings = Settings(_env_file=None, land_compression="gzip", land_max_records=40, land_max_inflight=4)
+    options = LandingOptions.from_settings(settings)
+    assert (options.compression, options.max_records, options.max_inflight) == ("gzip", 40, 4)
+    lake, stats = MemoryLake(), FollowStats()
+    config = SimConfig(seed=4, users=50, start=datetime(2026, 11, 2, tzinfo=timezone.utc), max_events=300)
+    ingest(config, lake, TOPIC, threading.Event(), stats, options=options, clock=lambda: 4e9)
+    keys = [info.key for info in lake.list("bronze/")]
+    assert keys and all(key.endswith(".ndjson.gz") for key in keys)
+    assert all(len(gzip.decompress(lake.get(key)).splitlines()) <= 40 for key in keys)
+    assert stats.landed + stats.quarantined == stats.released
+
+
 @pytest.mark.parametrize("what", ["missing", "folder"])
 def test_land_from_a_file_that_cannot_be_read_is_one_line(tmp_path, what):
     import os
