@@ -21,49 +21,63 @@ def paced(
     due: Due,
     *,
     stop: threading.Event | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] | None = None,
 ) -> Iterator:
     """Yield each batch in slices released once `clock()` reaches their records' due times.
 
     A batch is a dataclass with `first_offset`, `keys` and `values` (the simulator's `Batch`); a
     slice keeps the positions of its records. While waiting, an empty slice is yielded at least
-    every half second (a heartbeat: a lander can flush when idle). Returns when `stop` is set.
+    every half second (a heartbeat: a lander can flush when idle). Returns when `stop` is set;
+    without one it waits with `time.sleep` (Ctrl-C interrupts it). `clock`: `time.monotonic`.
     """
-    stop = stop or threading.Event()
+    now_of = clock or _monotonic
+
+    def wait(seconds: float) -> bool:
+        if stop is None:
+            time.sleep(seconds)
+            return False
+        return stop.wait(seconds)
+
     for batch in batches:
         times = due(batch)
         n, i = len(batch.values), 0
         while i < n:
-            now = clock()
+            now = now_of()
             j = i
             while j < n and times[j] <= now:
                 j += 1
             if j > i:
                 yield _slice(batch, i, j)
                 i = j
-            elif stop.wait(min(0.5, max(times[i] - now, 0.01))):
+            elif wait(min(0.5, max(times[i] - now, 0.01))):
                 return
             else:
                 yield _slice(batch, i, i)
-        if stop.is_set():
+        if stop is not None and stop.is_set():
             return
 
 
-def at_rate(rate: float, clock: Callable[[], float] = time.monotonic) -> Due:
-    """Due times of a steady `rate` (records per second), counted from the first batch asked for."""
+def at_rate(rate: float, clock: Callable[[], float] | None = None) -> Due:
+    """Due times of a steady `rate` (records per second): the first record at once, the n-th
+    `n / rate` seconds after it (counted across batches)."""
     if rate <= 0:
         raise ValueError("rate must be positive")
+    now_of = clock or _monotonic
     state = {"start": None, "count": 0}
 
     def due(batch) -> list[float]:
         if state["start"] is None:
-            state["start"] = clock()
+            state["start"] = now_of()
         start, count = state["start"], state["count"]
         n = len(batch.values)
         state["count"] = count + n
-        return [start + (count + k + 1) / rate for k in range(n)]
+        return [start + (count + k) / rate for k in range(n)]
 
     return due
+
+
+def _monotonic() -> float:
+    return time.monotonic()  # looked up at each call, so a test's fake clock applies
 
 
 def _slice(batch, start: int, stop: int):
