@@ -32,22 +32,26 @@ def first_cut(
     last_ms: int | None,
     sizes: Sequence[int],
     millis: Sequence[int] | None,
+    totals: tuple[int, int, int] | None = None,
 ) -> int:
     """The index of the first of these records that completes a file, or len(sizes) if none does.
 
     The buffer holds `count` records of `size` bytes whose event times span first_ms..last_ms (None:
     no valid record yet); the new records have `sizes` and event times `millis` (None: records with
-    no event time, i.e. quarantined ones, which count and weigh but span nothing).
+    no event time, i.e. quarantined ones, which count and weigh but span nothing). `totals`, when
+    the caller has them: (sum of `sizes`, min and max of `millis`), so a run is summed only once.
     """
     n = len(sizes)
+    total, low, high = totals if totals is not None else (sum(sizes), None, None)
     room = rules.max_records - count
     cut = max(room - 1, 0) if room <= n else n
-    if size + sum(sizes) >= rules.max_bytes:
+    if size + total >= rules.max_bytes:
         cut = min(cut, bisect_left(list(accumulate(sizes, initial=size))[1:], rules.max_bytes))
     if millis:
         first = first_ms if first_ms is not None else millis[0]
         last = last_ms if last_ms is not None else first
-        if max(last, max(millis)) - min(first, min(millis)) >= rules.max_span_ms:
+        low, high = (min(millis), max(millis)) if low is None else (low, high)
+        if max(last, high) - min(first, low) >= rules.max_span_ms:
             cut = min(cut, span_cut(millis, first, last, rules.max_span_ms))
     return cut
 

@@ -219,13 +219,13 @@ class BronzeWriter:
         (records buffered, whether the buffer is due for a flush)."""
         buffer = self._buffer(partition)
         n = stop - start
-        cut = first_cut(
-            self.rules, buffer.count, buffer.bytes, buffer.first_ms, buffer.last_ms, sizes, millis
-        )
+        totals = run_bytes, run_low, run_high = sum(sizes), min(millis), max(millis)
+        rules = self.rules
+        cut = first_cut(rules, buffer.count, buffer.bytes, buffer.first_ms, buffer.last_ms, sizes, millis, totals)
         count = cut + 1 if cut < n else n
         if count < n:
             sizes, millis = sizes[:count], millis[:count]
-        run_bytes, run_low, run_high = sum(sizes), min(millis), max(millis)
+            run_bytes, run_low, run_high = sum(sizes), min(millis), max(millis)
         taken = values[start : start + count]
         joined = b"".join(taken)
         if b"\n" in joined or b"\r" in joined:  # a pretty-printed record: its line is compacted
