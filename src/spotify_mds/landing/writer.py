@@ -221,7 +221,9 @@ class BronzeWriter:
         n = stop - start
         totals = run_bytes, run_low, run_high = sum(sizes), min(millis), max(millis)
         rules = self.rules
-        cut = first_cut(rules, buffer.count, buffer.bytes, buffer.first_ms, buffer.last_ms, sizes, millis, totals)
+        cut = first_cut(
+            rules, buffer.count, buffer.bytes, buffer.first_ms, buffer.last_ms, sizes, millis, totals
+        )
         count = cut + 1 if cut < n else n
         if count < n:
             sizes, millis = sizes[:count], millis[:count]
