@@ -104,14 +104,15 @@ def bench_produce_seed(bootstrap: str, topic: str, n: int) -> float:
 # -- landers ----------------------------------------------------------------------------------------
 def bench_land_ours(bootstrap: str, topic: str, n: int, out: Path, compression: str = "none") -> float:
     from spotify_mds.lake import LocalLake
-    from spotify_mds.land import BronzeWriter
-    from spotify_mds.land_kafka import consumer_config, land_kafka
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.landing.kafka_source import consumer_config, land_kafka
+    from spotify_mds.pipelines.streams.landing import landing_record
 
     from spotify_mds.settings import Settings
 
     defaults = Settings(_env_file=None)  # the CLI's defaults: background writes, validation workers
-    writer = BronzeWriter(LocalLake(out), topic, compression=compression, max_inflight=defaults.land_max_inflight,
-                          validate_workers=defaults.land_validate_workers)  # fmt: skip
+    options = LandingOptions.from_settings(defaults)
+    writer = options.writer(LocalLake(out), topic, landing_record, compression=compression)
     stop = threading.Event()
 
     def watch(status) -> None:

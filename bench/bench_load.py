@@ -23,8 +23,8 @@ from pathlib import Path
 import msgspec
 
 from spotify_mds import transform
-from spotify_mds.events import COLUMNS, ListenEvent
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.events import COLUMNS, ListenEvent
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.warehouse import bronze_files
 from bench.warehouses import duck_load, pg_load

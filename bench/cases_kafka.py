@@ -130,8 +130,9 @@ def pipeline_kafka(volume: int, workdir: Path) -> int:
 
     from spotify_mds import runner
     from spotify_mds.lake import LocalLake
-    from spotify_mds.land import BronzeWriter
-    from spotify_mds.land_kafka import consumer_config, land_kafka
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.landing.kafka_source import consumer_config, land_kafka
+    from spotify_mds.pipelines.streams.landing import landing_record
     from spotify_mds.produce import ensure_topic, produce, producer_config
     from spotify_mds.settings import Settings
     from spotify_mds.simulate import simulate
@@ -145,8 +146,7 @@ def pipeline_kafka(volume: int, workdir: Path) -> int:
     started()
     produced = produce(simulate(config), producer_config(bootstrap()), topic).produced
     stop = threading.Event()
-    writer = BronzeWriter(LocalLake(settings.data_dir / "lake"), topic, max_inflight=settings.land_max_inflight,
-                          validate_workers=settings.land_validate_workers)  # fmt: skip
+    writer = LandingOptions.from_settings(settings).writer(LocalLake(settings.data_dir / "lake"), topic, landing_record)
     land_kafka(consumer_config(bootstrap(), f"bench-e2e-{topic}"), topic, writer, stop=stop,
                on_status=lambda s: s.writer.records >= produced and stop.set(), status_every_s=0.05)  # fmt: skip
     writer.close()

@@ -52,7 +52,8 @@ def landed_lake(volume: int, workdir: Path) -> Path:
     root = workdir / f"lake-{volume}"
     if not (root / "bronze").exists():
         from spotify_mds.lake import LocalLake
-        from spotify_mds.land import land_batches, ndjson_batches
+        from spotify_mds.landing.file_source import ndjson_batches
+        from spotify_mds.pipelines.streams.landing import land_batches
 
         land_batches(ndjson_batches(events_file(volume, workdir)), LocalLake(root), TOPIC)
     return root
@@ -60,7 +61,7 @@ def landed_lake(volume: int, workdir: Path) -> Path:
 
 def sample_lines(volume: int, workdir: Path, size: int = SEED_SAMPLE) -> list[bytes]:
     """The first `size` events of the shared file (row-by-row baselines run on a sample)."""
-    from spotify_mds.land import ndjson_batches
+    from spotify_mds.landing.file_source import ndjson_batches
 
     return next(ndjson_batches(events_file(volume, workdir), chunk_bytes=4 << 20)).values[: min(volume, size)]
 
@@ -121,7 +122,8 @@ def simulate_seed_style(volume: int, workdir: Path) -> int:
 def land_ours(volume: int, workdir: Path) -> int:
     """`spotify-mds land --from-file`: the NDJSON file streamed in 32 MiB chunks (reading included)."""
     from spotify_mds.lake import LocalLake
-    from spotify_mds.land import land_batches, ndjson_batches
+    from spotify_mds.landing.file_source import ndjson_batches
+    from spotify_mds.pipelines.streams.landing import land_batches
     from spotify_mds.settings import Settings
 
     path = events_file(volume, workdir)
@@ -143,7 +145,7 @@ def _keep_as(output: Path, prepared: Path) -> None:
 
 def land_seed_style(volume: int, workdir: Path) -> int:
     """The seeds' consumer: json.loads each record, batches of 1,000 written under the arrival time."""
-    from spotify_mds.land import ndjson_batches
+    from spotify_mds.landing.file_source import ndjson_batches
 
     path = events_file(volume, workdir)
     root = workdir / "lake-seed"
@@ -181,7 +183,7 @@ def load_duckdb_ceiling(volume: int, workdir: Path) -> int:
     """DuckDB's own read_json over the same files, no ledger, no lineage: the ceiling for loading."""
     import duckdb
 
-    from spotify_mds.events import COLUMNS
+    from spotify_mds.pipelines.streams.events import COLUMNS
 
     root = landed_lake(volume, workdir)
     types = {"timestamp": "TIMESTAMPTZ", "bigint": "BIGINT", "integer": "INTEGER", "varchar": "VARCHAR"}

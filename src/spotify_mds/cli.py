@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -57,6 +56,7 @@ def simulate(
     """Generate listening events as NDJSON (to a file or standard output)."""
     from datetime import timezone
 
+    from spotify_mds.pacing import at_rate, paced
     from spotify_mds.runner import sim_config
     from spotify_mds.simulate import simulate as generate
     from spotify_mds.simulate import write_ndjson
@@ -75,19 +75,14 @@ def simulate(
     )  # fmt: skip
     sink = sys.stdout.buffer if str(out) == "-" else out.open("wb")
     written = 0
-    started = time.monotonic()
     try:
         if not rate:
             written = write_ndjson(config, sink)
-        for batch in generate(config) if rate else ():
-            for value in batch.values:
-                sink.write(value + b"\n")
-                written += 1
-                if written % max(int(rate / 20), 1) == 0:  # pace in steps of about 50 ms
-                    sink.flush()
-                    delay = started + written / rate - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
+        for batch in paced(generate(config), at_rate(rate)) if rate else ():
+            if batch.values:
+                sink.write(b"\n".join(batch.values) + b"\n")
+                sink.flush()
+                written += len(batch.values)
     except (KeyboardInterrupt, BrokenPipeError):
         pass
     finally:
@@ -182,7 +177,8 @@ def land(
     compression: Annotated[Optional[str], typer.Option(help="none|gzip|zstd (LAND_COMPRESSION).")] = None,
 ) -> None:
     """Land records in bronze: from Kafka (a consumer group, commit after write), or from an NDJSON file."""
-    from spotify_mds.land import land_file
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.pipelines.streams.landing import land_file
     from spotify_mds.runner import lake_from
 
     overrides = {
@@ -203,16 +199,8 @@ def land(
     if from_file is None:
         _land_kafka(settings, stop_when_idle)
         return
-    stats = land_file(
-        from_file,
-        lake_from(settings),
-        settings.kafka_topic,
-        max_records=settings.land_max_records,
-        max_span_ms=settings.land_max_span_seconds * 1000,
-        max_bytes=settings.land_max_bytes,
-        compression=settings.land_compression,
-        validate_workers=settings.land_validate_workers,
-    )
+    options = LandingOptions.from_settings(settings).batch_kwargs()
+    stats = land_file(from_file, lake_from(settings), settings.kafka_topic, **options)
     console.print(f"landed {stats.landed:,}, quarantined {stats.quarantined:,}, files written {stats.files:,}")
 
 
@@ -222,22 +210,15 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
 
     from rich.live import Live
 
+    from spotify_mds.errors import LandingIncomplete
     from spotify_mds.extras import require
-    from spotify_mds.land import BronzeWriter
-    from spotify_mds.land_kafka import LandingIncomplete, consumer_config, land_kafka
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.landing.kafka_source import consumer_config, land_kafka
+    from spotify_mds.pipelines.streams.landing import landing_record
     from spotify_mds.runner import lake_from
 
     require("confluent_kafka")  # before the writer starts its workers
-    writer = BronzeWriter(
-        lake_from(settings),
-        settings.kafka_topic,
-        max_records=settings.land_max_records,
-        max_span_ms=settings.land_max_span_seconds * 1000,
-        max_bytes=settings.land_max_bytes,
-        compression=settings.land_compression,
-        max_inflight=settings.land_max_inflight,
-        validate_workers=settings.land_validate_workers,
-    )
+    writer = LandingOptions.from_settings(settings).writer(lake_from(settings), settings.kafka_topic, landing_record)
     conf = consumer_config(
         settings.kafka_bootstrap_servers,
         settings.kafka_group_id,

@@ -3,8 +3,10 @@
     SpotifyMdsError                 anything this package raises on purpose
     ├── ConfigError                 a setting is missing or contradictory
     ├── LakeError                   the object store failed (key)
+    │   └── FlushFailed             a flush failed; its records stay buffered (key, added)
     ├── LakeConflict                a write would replace different bytes it was not allowed to (key)
     ├── InvalidEvent                an event failed validation (field, reason, position)
+    ├── LandingIncomplete           a Kafka batch landing ended before its group landed the topic (left)
     ├── WarehouseError              a load or query against the warehouse failed (file)
     │   └── FileRejected            (warehouse) the warehouse refused a bronze file's data (file)
     ├── TransformError              dbt failed (which nodes)
@@ -12,7 +14,6 @@
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
     │   └── KafkaUnavailable        Kafka not reachable in time; (kafka_local) no Java, jars or broker
     ├── ProduceError                (produce) Kafka refused or lost deliveries
-    ├── LandingIncomplete           (land_kafka) a batch landing ended before its group landed the topic (left)
     ├── MetabaseError               (metabase) provisioning through Metabase's API failed (status)
     ├── InvalidFilter, MissingMart  (dashboard.queries) a bad query parameter; a gold mart not exported
     ├── SpotifyAuthError            (spotify_api.auth) the accounts service refused a token request (status)
@@ -41,6 +42,18 @@ class LakeError(SpotifyMdsError):
     def __init__(self, message: str, *, key: str | None = None) -> None:
         super().__init__(message)
         self.key = key
+
+
+class FlushFailed(LakeError):
+    """A flush could not be written to the lake: its records stay buffered, the partition is due.
+
+    `added` counts the records of the call that raised it which the writer buffered (the one that
+    completed the flush included); the caller keeps the rest and hands them over after `retry()`.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, added: int) -> None:
+        super().__init__(message, key=key)
+        self.added = added
 
 
 class LakeConflict(SpotifyMdsError):
@@ -90,3 +103,16 @@ class ComponentUnavailable(SpotifyMdsError):
 
 class KafkaUnavailable(ComponentUnavailable):
     """Kafka is not reachable (within the client's bounded wait), or a local broker cannot be started."""
+
+
+class LandingIncomplete(SpotifyMdsError):
+    """A batch landing ended while the group had not committed every record of the topic.
+
+    `left` maps each such partition to (committed offset, end offset); `status` is the lander's own
+    (a `landing.kafka_source.LanderStatus`).
+    """
+
+    def __init__(self, message: str, *, left: dict[int, tuple[int, int]], status: object) -> None:
+        super().__init__(message)
+        self.left = left
+        self.status = status

@@ -21,14 +21,17 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 import msgspec
 
 from spotify_mds.lake import Lake
-from spotify_mds.land import BronzeWriter, stream_partition
+from spotify_mds.landing import LandingOptions
+from spotify_mds.landing.keys import stream_partition
+from spotify_mds.pacing import paced
+from spotify_mds.pipelines.streams.landing import landing_record
 from spotify_mds.simulate import Batch, SimConfig, simulate
 
 logger = logging.getLogger(__name__)
@@ -52,25 +55,9 @@ def committed_offset(lake: Lake, topic: str) -> int:
         return 0
 
 
-def paced(batches: Iterable[Batch], stop: threading.Event, clock: Callable[[], float] = time.time) -> Iterator[Batch]:
-    """Release each record once the wall clock reaches its event time (records keep their order)."""
-    for batch in batches:
-        due = [_stamp.decode(value).timestamp.timestamp() for value in batch.values]
-        i = 0
-        while i < len(batch):
-            now = clock()
-            j = i
-            while j < len(batch) and due[j] <= now:
-                j += 1
-            if j > i:
-                yield Batch(batch.first_offset + i, batch.keys[i:j], batch.values[i:j])
-                i = j
-            elif stop.wait(min(0.5, max(due[i] - now, 0.01))):
-                return
-            else:
-                yield Batch(batch.first_offset + i, [], [])  # a heartbeat: lets the lander flush when idle
-        if stop.is_set():
-            return
+def event_times(batch: Batch) -> list[float]:
+    """Each record's event time (Unix seconds): when continuous mode releases it (`pacing.paced`)."""
+    return [_stamp.decode(value).timestamp.timestamp() for value in batch.values]
 
 
 @dataclass
@@ -98,11 +85,14 @@ def ingest(
     stats: FollowStats,
     *,
     idle_flush: float = 5.0,
-    max_records: int = 50_000,
-    max_span_ms: int = 3_600_000,
+    options: LandingOptions | None = None,
     clock: Callable[[], float] = time.time,
 ) -> None:
-    """Simulate in real time into bronze until `stop`; flush and record the offset on the way out."""
+    """Simulate in real time into bronze until `stop`; flush and record the offset on the way out.
+
+    `options` cut and compress the files; writes stay synchronous (the offset is recorded once a
+    flush is durable) and validation in this process (a real-time stream needs no workers).
+    """
     base = committed_offset(lake, topic)
     # A restart within the same minute must not replay the same stream: the seed moves with the offset.
     config = replace(config, seed=config.seed + base)
@@ -111,10 +101,11 @@ def ingest(
     def commit(_partition: int, next_offset: int) -> None:
         lake.put(state_key(topic), json.dumps({"next_offset": next_offset}).encode())
 
-    writer = BronzeWriter(lake, topic, max_records=max_records, max_span_ms=max_span_ms, on_flush=commit)
+    options = options or LandingOptions()
+    writer = options.writer(lake, topic, landing_record, max_inflight=0, validate_workers=0, on_flush=commit)
     oldest: float | None = None
     try:
-        for batch in paced(simulate(config), stop, clock):
+        for batch in paced(simulate(config), event_times, stop=stop, clock=clock):
             first = base + batch.first_offset
             writer.add_many(partition, range(first, first + len(batch)), batch.values, batch.keys)
             stats.released += len(batch)
@@ -139,6 +130,7 @@ def follow(
     *,
     interval: float = 30.0,
     idle_flush: float = 5.0,
+    options: LandingOptions | None = None,
     freshness: Callable[[float], list[float]] | None = None,
     on_cycle: Callable[[FollowStats], None] | None = None,
 ) -> FollowStats:
@@ -146,7 +138,10 @@ def follow(
     `interval` seconds until `stop` is set, then drain and run one last cycle."""
     stats = FollowStats()
     thread = threading.Thread(
-        target=ingest, args=(config, lake, topic, stop, stats), kwargs={"idle_flush": idle_flush}, daemon=True
+        target=ingest,
+        args=(config, lake, topic, stop, stats),
+        kwargs={"idle_flush": idle_flush, "options": options},
+        daemon=True,
     )
     thread.start()
 
@@ -228,7 +223,8 @@ def follow_pipeline(settings, console, *, interval: float, backlog_minutes: floa
     console.print(f"following from {config.start:%Y-%m-%d %H:%M} UTC with {config.users:,} users; Ctrl-C to stop")
     try:
         return follow(config, lake, settings.kafka_topic, cycle, stop, interval=interval,
-                      idle_flush=settings.land_idle_flush_seconds, freshness=freshness, on_cycle=report)  # fmt: skip
+                      idle_flush=settings.land_idle_flush_seconds, options=LandingOptions.from_settings(settings),
+                      freshness=freshness, on_cycle=report)  # fmt: skip
     except KeyboardInterrupt:
         stop.set()
         raise

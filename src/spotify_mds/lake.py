@@ -201,7 +201,7 @@ class S3Lake:
         )
         # s3fs retries each call 5 times around botocore's own `max_attempts`, which let a put
         # during an outage take ~15-30 s to fail and the lander notice. The lander retries with its
-        # own back-off (land_kafka.py), so one s3fs retry on top of botocore's is enough.
+        # own back-off (landing/kafka_lander.py), so one s3fs retry on top of botocore's is enough.
         self._fs.retries = 2
         self._parallel_puts = parallel_puts
         self._pool: ThreadPoolExecutor | None = None

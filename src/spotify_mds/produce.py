@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from spotify_mds.errors import ComponentUnavailable, SpotifyMdsError
-from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
 from spotify_mds.extras import require
+from spotify_mds.kafka_client import LIBRDKAFKA_LOG, check_reachable
+from spotify_mds.pacing import at_rate, paced
 
 logger = logging.getLogger(__name__)
 
@@ -157,25 +158,19 @@ def produce(
 
     producer = Producer({**config, "on_delivery": on_error_delivery, "error_cb": on_client_error})
     started = time.monotonic()
-    chunk = max(1, int(rate / 50)) if rate else 0  # paced in 20 ms steps
+    if rate:
+        batches = paced(batches, at_rate(rate), stop=stop)
     try:
         for batch in batches:
-            keys, values = batch.keys, batch.values
-            n = len(values)
-            i = 0
-            while i < n:
-                if stop is not None and stop.is_set():
-                    return stats
-                end = min(n, i + chunk) if chunk else n
-                _send(producer, topic, keys, values, i, end)
-                stats.produced += end - i
-                if progress is not None:
-                    progress(end - i)
-                i = end
-                if rate:
-                    delay = started + stats.produced / rate - time.monotonic()
-                    if delay > 0:
-                        producer.poll(delay)
+            if stop is not None and stop.is_set():
+                return stats
+            n = len(batch.values)
+            _send(producer, topic, batch.keys, batch.values, 0, n)
+            stats.produced += n
+            if progress is not None:
+                progress(n)
+            if rate:
+                producer.poll(0)  # serve delivery reports between paced slices
     except KafkaException as exc:
         raise ComponentUnavailable(f"Kafka producer failed: {exc}") from exc
     finally:

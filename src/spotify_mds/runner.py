@@ -172,7 +172,9 @@ def land_embedded(settings: Settings, config: SimConfig, progress: Callable[[int
     The stream lands as the partition its config derives (`stream_partition`), offsets from 0: the
     same config rewrites the same keys with the same bytes, another config never shares a position.
     """
-    from spotify_mds.land import land_batches, stream_partition
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.landing.keys import stream_partition
+    from spotify_mds.pipelines.streams.landing import land_batches
     from spotify_mds.simulate import simulate
 
     result = LandResult()
@@ -187,12 +189,9 @@ def land_embedded(settings: Settings, config: SimConfig, progress: Callable[[int
             simulate(config),
             lake_from(settings),
             settings.kafka_topic,
-            max_records=settings.land_max_records,
-            max_span_ms=settings.land_max_span_seconds * 1000,
-            compression=settings.land_compression,
             partition=stream_partition(config),
             progress=advance,
-            validate_workers=settings.land_validate_workers,
+            **LandingOptions.from_settings(settings).batch_kwargs(),
         )
     result.landed, result.quarantined = stats.landed, stats.quarantined
     return result
@@ -399,4 +398,3 @@ def simulated_now(settings: Settings) -> datetime | None:
     warehouse = warehouse_from(settings)
     (newest,) = warehouse.query(f"SELECT max({warehouse.quote('timestamp')}) FROM {events_table(settings).name}")[0]
     return newest.replace(tzinfo=timezone.utc) if newest is not None and newest.tzinfo is None else newest
-

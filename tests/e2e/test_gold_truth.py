@@ -12,7 +12,7 @@ import pytest
 from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
 
 from spotify_mds import transform
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.warehouse import duckdb as duck
 from warehouses import duck_forget, duck_load

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from spotify_mds import transform
 from spotify_mds.export import DBAPIGold, export_gold, mart_key
 from spotify_mds.quality import run_checks
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.runner import dbt_env, postgres_conninfo, warehouse_from
 from spotify_mds.settings import load_settings

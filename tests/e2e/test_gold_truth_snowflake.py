@@ -21,7 +21,7 @@ from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
 
 from spotify_mds import transform
 from spotify_mds.export import DBAPIGold
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.runner import dbt_env, snowflake_params
 from spotify_mds.pipelines.streams import raw_table

@@ -139,7 +139,7 @@ def test_dag_structure_and_light_import(airflow, tmp_path):
 # -- end to end: `airflow dags test` against the runner, for one seeded hour -----------------------
 def _seed_bronze(lake_dir: Path) -> int:
     """Simulate the seeded hour into a lake folder; keep only that hour's files (sessions spill over)."""
-    from spotify_mds.land import land_batches
+    from spotify_mds.pipelines.streams.landing import land_batches
     from spotify_mds.lake import LocalLake
     from spotify_mds.simulate import SimConfig, simulate
 

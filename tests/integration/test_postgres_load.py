@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.warehouse import bronze_files, file_hour
 from spotify_mds.runner import postgres_conninfo

@@ -121,6 +121,9 @@ def _compose_config(env_file: Path) -> subprocess.CompletedProcess:
         _missing("docker-compose is not installed (apt-get install -y docker-compose)")
     return subprocess.run(
         [binary, "--project-directory", str(REPO), "--env-file", str(env_file), "-f", str(COMPOSE), "config"],
+        # Only the env file speaks: a variable in the caller's environment (CI exports POSTGRES_*)
+        # would override it, as it does for a user.
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(env_file.parent)},
         capture_output=True,
         text=True,
         timeout=60,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from spotify_mds.errors import InvalidEvent
-from spotify_mds.events import COLUMNS, ListenEvent, decode, encode, json_schema, landable
+from spotify_mds.pipelines.streams.events import COLUMNS, ListenEvent, decode, encode, json_schema, landable
 
 VALID = {
     "event_id": "6f1c1c1e-8a4e-4f55-9d7c-1c9b3a7b2f10",
@@ -97,6 +98,35 @@ def test_columns_and_json_schema_come_from_the_one_struct():
     assert set(definition["required"]) >= {"event_id", "user_id", "timestamp", "event_type"}
 
 
+def test_dbt_source_yaml_lists_exactly_the_struct_columns_with_their_types():
+    """`_sources.yml` promises its raw listening events table mirrors `ListenEvent`: this keeps it so."""
+    from pathlib import Path
+
+    import yaml
+
+    dbt_models = Path(__file__).resolve().parents[2] / "dbt" / "models"
+    tables = [
+        table
+        for path in sorted(dbt_models.glob("**/_*sources*.yml"))
+        for source in (yaml.safe_load(path.read_text()) or {}).get("sources", [])
+        for table in source.get("tables", [])
+        if table["name"] == "listening_events"
+    ]
+    assert len(tables) == 1, "exactly one dbt source declares the raw listening events table"
+    declared = {c["name"]: c.get("data_type") for c in tables[0]["columns"] if not c["name"].startswith("_")}
+    assert list(declared) == list(COLUMNS)  # the same columns, in table order
+    assert declared == COLUMNS  # with the same warehouse types
+
+
+def test_literal_values_come_from_the_struct_annotations():
+    from spotify_mds.pipelines.streams.events import EVENT_TYPES, LEVELS
+
+    assert EVENT_TYPES == ("play", "pause", "skip", "add_to_playlist")
+    assert LEVELS == ("free", "paid")
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(raw().replace(b'"play"', b'"rewind"'), type=ListenEvent)
+
+
 # -- What lands is what loads (issue 15) ---------------------------------------------------------
 
 SEED_001_EXAMPLE = {  # the record of seed 001's README ("Event schema (Producer output)"), as it is
@@ -183,7 +213,7 @@ def test_nul_in_an_identifier_is_refused_by_the_identifier_rule():
 
 
 def test_check_passes_only_records_that_land_as_received():
-    from spotify_mds.events import NotAsReceived, check
+    from spotify_mds.pipelines.streams.events import NotAsReceived, check
 
     assert check(raw()) == decode(raw())
     with pytest.raises(NotAsReceived):
@@ -217,3 +247,22 @@ def test_seed_000s_shorter_sample_is_quarantined_naming_what_it_lacks():
     sample = b'{\n  "user_id":"u_123",\n  "track_id":"t_456",\n  "played_at":"2025-11-06T12:34:56Z",\n  "device":"mobile",\n  "duration_ms":210000\n}'
     with pytest.raises(InvalidEvent, match="missing required field `event_id`"):
         landable(sample)
+
+
+def test_the_landers_validator_says_what_landable_says():
+    """`landing_record` (the landing core's validator) and its fast path agree with `landable`."""
+    import pickle
+
+    from spotify_mds.pipelines.streams.events import landing_record
+
+    valid = raw()
+    assert landing_record(valid) == (int(decode(valid).timestamp.timestamp() * 1000), valid)
+    assert landing_record.event_ms(valid) == landing_record(valid)[0]
+    repeated = valid[:-1] + b', "user_id": "u_999"}'  # a repeated key lands re-encoded, the last copy
+    ms, landed = landing_record(repeated)
+    assert landed == landable(repeated)[1] and landed != repeated and decode(landed).user_id == "u_999"
+    with pytest.raises(Exception):  # noqa: B017 - the fast path refuses it, whatever the exception
+        landing_record.event_ms(repeated)
+    with pytest.raises(InvalidEvent, match="event_type"):
+        landing_record(raw(event_type="rewind"))
+    assert pickle.loads(pickle.dumps(landing_record))(valid) == landing_record(valid)  # worker processes

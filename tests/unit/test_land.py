@@ -8,7 +8,9 @@ import json
 import pytest
 
 from spotify_mds.lake import MemoryLake
-from spotify_mds.land import BronzeWriter, land_batches, ndjson_batches
+from spotify_mds.landing.file_source import ndjson_batches
+from spotify_mds.landing.writer import BronzeWriter
+from spotify_mds.pipelines.streams.landing import bronze_writer, land_batches
 from spotify_mds.simulate import Batch
 
 TOPIC = "spotify.streams"
@@ -44,7 +46,7 @@ def stream(n: int) -> list[bytes]:
 def land_all(lake, values, *, start=0, **options):
     options.setdefault("max_records", 25)
     options.setdefault("max_span_ms", 10 * 3_600_000)
-    writer = BronzeWriter(lake, TOPIC, **options)
+    writer = bronze_writer(lake, TOPIC, **options)
     commits = []
     for offset in range(start, len(values)):
         committed = writer.add(0, offset, values[offset], b"k")
@@ -79,7 +81,7 @@ def test_bad_records_go_to_quarantine_with_position_and_reason():
 
 def test_non_utf8_records_keep_their_bytes_in_quarantine():
     lake = MemoryLake()
-    writer = BronzeWriter(lake, TOPIC, max_records=10)
+    writer = bronze_writer(lake, TOPIC, max_records=10)
     writer.add(0, 0, b"\xff\xfe\x00garbage")
     writer.add(0, 1, None)
     writer.flush()
@@ -111,7 +113,7 @@ def test_rotation_by_event_time_span():
 
 def test_revoked_partitions_are_dropped_without_commit():
     lake = MemoryLake()
-    writer = BronzeWriter(lake, TOPIC, max_records=100)
+    writer = bronze_writer(lake, TOPIC, max_records=100)
     writer.add(0, 0, event(0, 10))
     writer.add(1, 0, event(1, 10))
     writer.drop([1])
@@ -145,7 +147,7 @@ def test_background_writes_cut_the_same_files_and_commit_in_order():
 
     sync, background = MemoryLake(), MemoryLake()
     land_all(sync, stream(100))
-    writer = BronzeWriter(background, TOPIC, max_records=25, max_span_ms=10 * 3_600_000, max_inflight=3)
+    writer = bronze_writer(background, TOPIC, max_records=25, max_span_ms=10 * 3_600_000, max_inflight=3)
     for offset, value in enumerate(stream(100)):
         assert writer.add(0, offset, value, b"k") is None  # offsets come from completed()
     assert writer.flush() == {0: 100}
@@ -155,7 +157,7 @@ def test_background_writes_cut_the_same_files_and_commit_in_order():
         def put(self, key, data, **options):
             raise LakeError("down", key=key)
 
-    failing = BronzeWriter(Down(), TOPIC, max_records=10, max_inflight=2)
+    failing = bronze_writer(Down(), TOPIC, max_records=10, max_inflight=2)
     for offset, value in enumerate([event(i, 10) for i in range(30)]):
         failing.add(0, offset, value)
     failing.wait()
@@ -205,7 +207,7 @@ def test_add_many_cuts_exactly_the_files_add_cuts(seed, limits):
     values = messy_stream(600, seed)
     one_by_one, batched = MemoryLake(), MemoryLake()
     _, commits = land_all(one_by_one, values, **{"max_records": 50_000, "max_span_ms": 3_600_000, **limits})
-    writer = BronzeWriter(batched, TOPIC, **{"max_records": 50_000, "max_span_ms": 3_600_000, **limits})
+    writer = bronze_writer(batched, TOPIC, **{"max_records": 50_000, "max_span_ms": 3_600_000, **limits})
     one_at_a_time = []
     writer.add = lambda *record: one_at_a_time.append(record) or BronzeWriter.add(writer, *record)
     rng, start, batched_commits = random.Random(seed), 0, []
@@ -227,18 +229,20 @@ def test_add_many_validates_here_the_runs_no_worker_has_started(monkeypatch):
     """Rather than wait for busy workers, add_many validates the runs still queued, from the far end."""
     from concurrent.futures import Future
 
-    from spotify_mds import land
+    from spotify_mds.landing import validation
 
-    monkeypatch.setattr(land, "_RUN", 100)
+    monkeypatch.setattr(validation, "RUN", 100)
     values, keys = messy_stream(1_000, seed=7), [b"k"] * 1_000
-    expected = BronzeWriter(MemoryLake(), TOPIC)
+    expected = bronze_writer(MemoryLake(), TOPIC)
     expected.add_many(0, range(1_000), values, keys)
     expected.flush()
-    original, validated = land._validate_run, []
-    monkeypatch.setattr(land, "_validate_run", lambda run: validated.append(run[0]) or original(run))
+    original, validated = validation.validate_run, []
+    monkeypatch.setattr(
+        validation, "validate_run", lambda check, run: validated.append(run[0]) or original(check, run)
+    )
     queued = [Future() for _ in range(10)]  # pending: as if the workers were busy with other runs
     handed = list(queued)
-    writer = BronzeWriter(MemoryLake(), TOPIC)
+    writer = bronze_writer(MemoryLake(), TOPIC)
     writer.add_many(0, range(1_000), values, keys, checked=queued)
     writer.flush()
     assert writer.lake.objects == expected.lake.objects
@@ -254,7 +258,7 @@ def test_add_many_reports_how_far_it_got_when_a_flush_fails():
         def put(self, key, data, **options):
             raise LakeError("down", key=key)
 
-    writer = BronzeWriter(Down(), TOPIC, max_records=10)
+    writer = bronze_writer(Down(), TOPIC, max_records=10)
     values = [event(i, 10) for i in range(30)]
     with pytest.raises(LakeError) as raised:
         writer.add_many(0, range(30), values)

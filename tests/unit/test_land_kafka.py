@@ -20,8 +20,8 @@ from confluent_kafka import KafkaError, KafkaException, TopicPartition  # noqa: 
 
 from spotify_mds.errors import LakeError  # noqa: E402
 from spotify_mds.lake import MemoryLake  # noqa: E402
-from spotify_mds.land import BronzeWriter  # noqa: E402
-from spotify_mds.land_kafka import consumer_config, land_kafka  # noqa: E402
+from spotify_mds.landing.kafka_source import consumer_config, land_kafka  # noqa: E402
+from spotify_mds.pipelines.streams.landing import bronze_writer  # noqa: E402
 
 TOPIC = "spotify.streams"
 
@@ -195,7 +195,7 @@ def landed_ids(lake: MemoryLake) -> list[str]:
 
 
 def run(consumer, lake, *, max_records=10, until=None, max_inflight=0, validate_workers=0, **options):
-    writer = BronzeWriter(lake, TOPIC, max_records=max_records, max_inflight=max_inflight,
+    writer = bronze_writer(lake, TOPIC, max_records=max_records, max_inflight=max_inflight,
                           validate_workers=validate_workers)  # fmt: skip
     stop = threading.Event()
 
@@ -344,7 +344,7 @@ def test_stop_when_idle_flushes_the_tail_and_exits():
 
 def test_a_batch_landing_that_got_only_some_partitions_says_what_is_left():
     """Stale members hold partitions 1 and 2: this lander lands partition 0, then must not say "lag 0"."""
-    from spotify_mds.land_kafka import LandingIncomplete
+    from spotify_mds.errors import LandingIncomplete
 
     data = logs(partitions=3, n=20)
     consumer, lake = FakeConsumer(data), MemoryLake()

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from spotify_mds.lake import LocalLake
-from spotify_mds.land import BronzeWriter
+from spotify_mds.pipelines.streams.landing import bronze_writer
 
 HOST = socket.gethostname()
 
@@ -46,10 +46,10 @@ def test_validation_workers_and_the_resource_tracker_die_with_a_killed_lander(tm
     script = textwrap.dedent(
         """
         from spotify_mds.lake import MemoryLake
-        from spotify_mds.land import BronzeWriter
+        from spotify_mds.pipelines.streams.landing import bronze_writer
 
         if __name__ == "__main__":
-            writer = BronzeWriter(MemoryLake(), "t", validate_workers=2)
+            writer = bronze_writer(MemoryLake(), "t", validate_workers=2)
             [future.result() for future in writer.check_ahead([b"{}"] * 10_000)]  # both workers started
             print("ready", flush=True)
             import time
@@ -96,7 +96,7 @@ def test_a_new_writer_removes_only_the_temporary_files_of_writers_that_are_gone(
     for name in ("another host, old", "unnamed, old"):
         os.utime(files[name], (time.time() - 7200, time.time() - 7200))
 
-    BronzeWriter(lake, "t")
+    bronze_writer(lake, "t")
     gone = sorted(name for name, path in files.items() if not path.exists())
     assert gone == ["another host, old", "dead here", "dead here, quarantine", "unnamed, old"]
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from spotify_mds.lake import MemoryLake
-from spotify_mds.land import BronzeWriter, land_batches
+from spotify_mds.pipelines.streams.landing import bronze_writer, land_batches
 from spotify_mds.simulate import Batch
 
 TOPIC = "spotify.streams"
@@ -56,7 +56,7 @@ def test_a_poison_record_is_quarantined_and_the_rest_lands(workers):
 
 def test_add_one_by_one_survives_the_same_records():
     lake = MemoryLake()
-    writer = BronzeWriter(lake, TOPIC)
+    writer = bronze_writer(lake, TOPIC)
     for offset, value in enumerate(poisoned(10)):
         writer.add(0, offset, value)
     writer.flush()
@@ -67,7 +67,7 @@ def test_a_record_over_several_lines_with_a_huge_unknown_number_lands_on_one_lin
     """Compacting it through a generic decode raised `Integer value out of range` in the lander."""
     value = event(1)[:-1] + b',\r\n "x":\n' + b"9" * 400 + b"\r\n}"
     lake = MemoryLake()
-    writer = BronzeWriter(lake, TOPIC)
+    writer = bronze_writer(lake, TOPIC)
     writer.add(0, 0, value)
     writer.flush()
     (line,) = landed_lines(lake)

@@ -10,7 +10,9 @@ import pytest
 
 from spotify_mds.errors import LakeConflict
 from spotify_mds.lake import LocalLake, MemoryLake
-from spotify_mds.land import FILE_PARTITIONS, BronzeWriter, file_partition, land_batches, land_file
+from spotify_mds.landing.file_source import file_partition
+from spotify_mds.landing.keys import FILE_PARTITIONS
+from spotify_mds.pipelines.streams.landing import bronze_writer, land_batches, land_file
 from spotify_mds.simulate import Batch
 
 TOPIC = "spotify.streams"
@@ -96,17 +98,17 @@ def test_a_replay_whose_idle_cut_moved_may_replace_its_file(compression, caplog)
     """Idle flush at 5 records written, crash before commit, replay cuts at 8 (then at 3): allowed."""
     values = [play(i, 0, i) for i in range(8)]
     lake = MemoryLake()
-    writer = BronzeWriter(lake, TOPIC, compression=compression)
+    writer = bronze_writer(lake, TOPIC, compression=compression)
     writer.add_many(0, range(5), values[:5])
     writer.flush()  # the idle flush; its commit is lost in the crash
-    replay = BronzeWriter(lake, TOPIC, compression=compression)
+    replay = bronze_writer(lake, TOPIC, compression=compression)
     replay.add_many(0, range(8), values)
-    with caplog.at_level(logging.WARNING, logger="spotify_mds.land"):
+    with caplog.at_level(logging.WARNING, logger="spotify_mds.landing.files"):
         replay.flush()
     assert replay.stats.replaced_files == 1 and "held 5 records, the replay's cut holds 8" in caplog.text
     assert len(bronze_ids(lake)) == 8
 
-    shorter = BronzeWriter(lake, TOPIC, compression=compression)
+    shorter = bronze_writer(lake, TOPIC, compression=compression)
     shorter.add_many(0, range(3), values[:3])
     shorter.flush()  # an earlier cut: records 3.. are in the file that starts at offset 3
     shorter.add_many(0, range(3, 8), values[3:])
@@ -118,7 +120,7 @@ def test_a_replay_whose_idle_cut_moved_may_replace_its_file(compression, caplog)
 def test_a_conflict_in_a_background_write_stops_the_writer_instead_of_retrying():
     lake = MemoryLake()
     land_batches([Batch(0, [None] * 2, [play(1, 0, 10), play(2, 0, 20)])], lake, TOPIC)
-    writer = BronzeWriter(lake, TOPIC, max_inflight=2)
+    writer = bronze_writer(lake, TOPIC, max_inflight=2)
     writer.add_many(0, range(1), [play(9, 0, 50)])
     with pytest.raises(LakeConflict):
         writer.flush()
@@ -177,6 +179,28 @@ def test_a_follow_restart_after_a_crash_between_flush_and_commit_overwrites_noth
     second = run(1)  # restarted a minute later: another stream at the same offsets
     assert all(lake.get(key) == data for key, data in stored.items())
     assert len(bronze_ids(lake)) == first.landed + second.landed
+
+
+def test_continuous_mode_lands_with_the_landing_options_from_settings():
+    """`run --follow` cuts and compresses as `LAND_*` say (one place turns settings into options)."""
+    import threading
+    from datetime import datetime, timezone
+
+    from spotify_mds.follow import FollowStats, ingest
+    from spotify_mds.landing import LandingOptions
+    from spotify_mds.settings import Settings
+    from spotify_mds.simulate import SimConfig
+
+    settings = Settings(_env_file=None, land_compression="gzip", land_max_records=40, land_max_inflight=4)
+    options = LandingOptions.from_settings(settings)
+    assert (options.compression, options.max_records, options.max_inflight) == ("gzip", 40, 4)
+    lake, stats = MemoryLake(), FollowStats()
+    config = SimConfig(seed=4, users=50, start=datetime(2026, 11, 2, tzinfo=timezone.utc), max_events=300)
+    ingest(config, lake, TOPIC, threading.Event(), stats, options=options, clock=lambda: 4e9)
+    keys = [info.key for info in lake.list("bronze/")]
+    assert keys and all(key.endswith(".ndjson.gz") for key in keys)
+    assert all(len(gzip.decompress(lake.get(key)).splitlines()) <= 40 for key in keys)
+    assert stats.landed + stats.quarantined == stats.released
 
 
 @pytest.mark.parametrize("what", ["missing", "folder"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from spotify_mds.lake import LocalLake
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.warehouse import bronze_files, duckdb as duck
 from warehouses import duck_forget, duck_load
 from spotify_mds.simulate import SimConfig, simulate

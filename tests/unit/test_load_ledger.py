@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spotify_mds.land import land_batches
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
-from spotify_mds.events import COLUMNS
+from spotify_mds.pipelines.streams.events import COLUMNS
 from spotify_mds.warehouse import bronze_files, duckdb as duck, file_hour, in_range, pending_files
 from spotify_mds.warehouse.files import bronze_to_file
 from warehouses import duck_forget, duck_load

@@ -53,6 +53,7 @@ def test_every_model_folder_belongs_to_exactly_one_pipeline():
 def test_declared_marts_are_the_models_of_the_marts_folders():
     assert SPOTIFY_API.marts == models_in("spotify_api/marts")
     assert VS_STREAMS.marts == models_in("spotify_api_vs_streams")
+    assert named(["streams"])[0].marts == models_in("streams/marts")
     marts = [mart for pipeline in registry() for mart in pipeline.marts]
     assert len(marts) == len(set(marts))
 

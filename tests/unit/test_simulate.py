@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 import pytest
 
-from spotify_mds.events import decode
+from spotify_mds.pipelines.streams.events import decode
 from spotify_mds.simulate import Batch, SimConfig, population, simulate, write_ndjson
 from spotify_mds.simulate.catalog import build_catalog
 from spotify_mds.simulate.sessions import WEEKLY_SHAPE, activity_clock
@@ -285,7 +285,7 @@ def test_device_mix_by_country(run):
     """Sessions' devices follow their country's DEVICE_MIX: within ± 0.05 per device in each country
     with ≥ 400 listening users (sessions cluster by user: 70% are on the user's usual device, so the
     noise is that of a few hundred users), and within ± 0.02 over all countries."""
-    from spotify_mds.events import DEVICE_TYPES
+    from spotify_mds.pipelines.streams.events import DEVICE_TYPES
 
     sessions = _sessions(run)
     country = sessions.column("country_min").to_pylist()

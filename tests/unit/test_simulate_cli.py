@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from spotify_mds.cli import app
-from spotify_mds.events import decode
+from spotify_mds.pipelines.streams.events import decode
 from spotify_mds.simulate import SimConfig, ground_truth
 
 

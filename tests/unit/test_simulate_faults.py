@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spotify_mds.errors import ConfigError, InvalidEvent
-from spotify_mds.events import decode
+from spotify_mds.pipelines.streams.events import decode
 from spotify_mds.simulate import GroundTruth, SimConfig, ground_truth, simulate
 from spotify_mds.simulate.faults import MALFORMED_KINDS
 

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spotify_mds.events import DEVICE_TYPES, SCHEMA_VERSION
+from spotify_mds.pipelines.streams.events import DEVICE_TYPES, SCHEMA_VERSION
 from spotify_mds.simulate.catalog import Catalog
 from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
 from spotify_mds.simulate.users import COUNTRY_CODES, Population

@@ -7,7 +7,7 @@ run with the same seed; only the delivery changes:
 - duplicate: an event is emitted a second time, the very same bytes, 1 second to
   `duplicate_max_minutes` after the first copy;
 - malformed: an extra record, made from a copy of a real event (with its own event_id) and broken in one
-  of `MALFORMED_KINDS` ways; it must fail `spotify_mds.events.decode`.
+  of `MALFORMED_KINDS` ways; it must fail `spotify_mds.pipelines.streams.events.decode`.
 
 Every fault that reaches the stream is recorded in `GroundTruth` with its offset.
 """
@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from spotify_mds.events import MAX_RECORD_BYTES
+from spotify_mds.pipelines.streams.events import MAX_RECORD_BYTES
 from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
 
 LATE, DUPLICATE, MALFORMED = 1, 2, 10

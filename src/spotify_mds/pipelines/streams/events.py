@@ -10,8 +10,9 @@ A superset of the seed's event (same names, so the seed's SQL keeps working), ve
 - **schema_version 2** (`SCHEMA_VERSION`, what the simulator writes) requires every field.
 
 The same definition validates the simulator's output and the lander's input, gives the warehouse
-column types (`COLUMNS`) and documents the topic (`json_schema()`); a test checks the dbt source
-YAML lists the same columns.
+columns and their types (`COLUMNS`, derived from the struct's annotations, in field order), the
+allowed values (`EVENT_TYPES`, `LEVELS`, from its `Literal` annotations), and documents the topic
+(`json_schema()`); a test checks the dbt source YAML lists the same columns with the same types.
 
 **What lands is what loads.** A record is valid only if every warehouse can store it as the lander
 read it, so the lander and the loaders never disagree:
@@ -31,18 +32,18 @@ read it, so the lander and the loaders never disagree:
 from __future__ import annotations
 
 import re
+import typing
 import uuid
 from datetime import datetime, timezone
 from typing import Annotated, Final, Literal
 
 import msgspec
+import msgspec.inspect
 
 from spotify_mds.errors import InvalidEvent
 
 SCHEMA_VERSION: Final = 2
-EVENT_TYPES: Final = ("play", "pause", "skip", "add_to_playlist")
 DEVICE_TYPES: Final = ("mobile", "desktop", "web", "tablet", "smart_speaker", "tv", "car")
-LEVELS: Final = ("free", "paid")
 MAX_RECORD_BYTES: Final = 16_384
 """A record larger than this is quarantined as oversize (a real event is about 400 bytes)."""
 MAX_DEPTH: Final = 32
@@ -52,10 +53,10 @@ EARLIEST: Final = datetime(2000, 1, 1, tzinfo=timezone.utc)
 LATEST: Final = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 # Constraints are checked without regular expressions: msgspec runs a pattern through Python's `re`
-# for every field of every record, which cost 3.1 of the 4.5 µs a record took to validate (the
-# lander's hot path). The UUID is msgspec's own type (C), lengths are msgspec constraints (C), and
-# the character rules below are one pass of string methods in `__post_init__` (the JSON Schema still
-# states them as patterns, for producers).
+# for every field of every record, and on the lander's hot path that would cost more than all the
+# rest of validation (BENCHMARKS.md). So the UUID is msgspec's own type (C), lengths are msgspec
+# constraints (C), and the character rules below are one pass of string methods in `__post_init__`
+# (the JSON Schema still states them as patterns, for producers).
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, extra_json_schema={"pattern": r"^[\w.:-]+$"})]
 """An identifier: 1-64 characters, letters, digits and `_ . : -` (checked in `__post_init__`)."""
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
@@ -66,7 +67,7 @@ _ID_FIELDS: Final = ("user_id", "session_id", "song_id", "artist_id")
 def _id_chars_ok(value: str) -> bool:
     """Letters, digits and `_ . : -` (the rule of a `\\w`-and-punctuation pattern, without `re`).
 
-    Tried first: hyphens only (UUIDs and most ids), one `replace` instead of four (~1 µs a record).
+    Tried first: hyphens only (UUIDs and most ids), so the common case costs one `replace`, not four.
     """
     if value.replace("-", "").isalnum():
         return True
@@ -81,14 +82,17 @@ def _invalid(message: str, field: str) -> msgspec.ValidationError:
 class ListenEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One listening event. `timestamp` is the event time, RFC 3339 in UTC.
 
-    `gc=False`: every field is a scalar, so an event can never be part of a reference cycle, and
-    the cycle collector need not track the millions a lander decodes.
+    The fields are in the warehouse table's column order (`COLUMNS`); `kw_only` lets optional
+    fields sit among the required ones. `gc=False`: every field is a scalar, so an event can never be
+    part of a reference cycle, and the cycle collector need not track the millions a lander decodes.
     """
 
     event_id: uuid.UUID
     user_id: Id
+    session_id: Id | None = None
     song_id: Id
     song_name: Name
+    artist_id: Id | None = None
     artist_name: Name
     event_type: Literal["play", "pause", "skip", "add_to_playlist"]
     device_type: Annotated[str, msgspec.Meta(min_length=1, max_length=32, extra_json_schema={"pattern": "^[a-z_]+$"})]
@@ -96,12 +100,10 @@ class ListenEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     country: Annotated[str, msgspec.Meta(min_length=2, max_length=2, extra_json_schema={"pattern": "^[A-Z]{2}$"})]
     """ISO 3166-1 alpha-2: two capital letters."""
     timestamp: Annotated[datetime, msgspec.Meta(tz=True)]
-    session_id: Id | None = None
-    artist_id: Id | None = None
     duration_ms: Annotated[int, msgspec.Meta(gt=0, le=86_400_000)] | None = None
     ms_played: Millis | None = None
     level: Literal["free", "paid"] | None = None
-    schema_version: Annotated[int, msgspec.Meta(ge=1, le=SCHEMA_VERSION)] = 1
+    schema_version: Annotated[int, msgspec.Meta(ge=1, le=SCHEMA_VERSION, extra={"warehouse_type": "integer"})] = 1
 
     def __post_init__(self) -> None:
         if not EARLIEST <= self.timestamp < LATEST:
@@ -148,25 +150,40 @@ _FULL_QUOTES: Final = 2 * len(ListenEvent.__struct_fields__) + 2 * len(_STRING_F
 """`"` bytes in a version 2 record holding its fields once each, nothing else and no `\\"` (54)."""
 
 
-# Warehouse column types, in table order, derived from the struct above (one schema).
-COLUMNS: Final[dict[str, str]] = {
-    "event_id": "varchar",
-    "user_id": "varchar",
-    "session_id": "varchar",
-    "song_id": "varchar",
-    "song_name": "varchar",
-    "artist_id": "varchar",
-    "artist_name": "varchar",
-    "event_type": "varchar",
-    "device_type": "varchar",
-    "country": "varchar",
-    "timestamp": "timestamp",
-    "duration_ms": "bigint",
-    "ms_played": "bigint",
-    "level": "varchar",
-    "schema_version": "integer",
+_WAREHOUSE_TYPES: Final = {
+    msgspec.inspect.UUIDType: "varchar",
+    msgspec.inspect.StrType: "varchar",
+    msgspec.inspect.LiteralType: "varchar",
+    msgspec.inspect.DateTimeType: "timestamp",
+    msgspec.inspect.IntType: "bigint",
 }
-assert set(COLUMNS) == set(ListenEvent.__struct_fields__), "COLUMNS must list every ListenEvent field"
+"""A field's warehouse type by its msgspec type; `Meta(extra={"warehouse_type": ...})` overrides it."""
+
+
+def _warehouse_type(kind: msgspec.inspect.Type) -> str:
+    if isinstance(kind, msgspec.inspect.UnionType):  # `X | None`: a nullable column of X
+        (kind,) = [member for member in kind.types if not isinstance(member, msgspec.inspect.NoneType)]
+    if isinstance(kind, msgspec.inspect.Metadata):
+        if kind.extra and "warehouse_type" in kind.extra:
+            return kind.extra["warehouse_type"]
+        kind = kind.type
+    return _WAREHOUSE_TYPES[type(kind)]  # KeyError: a field of a type no warehouse column maps
+
+
+def _literal_values(name: str) -> tuple[str, ...]:
+    """The values a field's `Literal[...]` (or `Literal[...] | None`) annotation allows, in its order."""
+    hint = typing.get_type_hints(ListenEvent)[name]
+    if typing.get_origin(hint) is not Literal:
+        (hint,) = [member for member in typing.get_args(hint) if member is not type(None)]
+    return typing.get_args(hint)
+
+
+COLUMNS: Final[dict[str, str]] = {
+    field.name: _warehouse_type(field.type) for field in msgspec.inspect.type_info(ListenEvent).fields
+}
+"""Warehouse column types, in table order: derived from the struct above (one schema)."""
+EVENT_TYPES: Final = _literal_values("event_type")
+LEVELS: Final = _literal_values("level")
 
 _decoder = msgspec.json.Decoder(ListenEvent)
 _decode = _decoder.decode
@@ -206,6 +223,43 @@ def landable(value: bytes) -> tuple[ListenEvent, bytes]:
             return check(value), value
         except Exception:  # noqa: S110 - every failure of the fast path is decided below
             pass
+    return _landable_slowly(value)
+
+
+class LandingValidator:
+    """The lander's record validator for this topic (`spotify_mds.landing.RecordValidator`)."""
+
+    max_record_bytes: Final = MAX_RECORD_BYTES
+
+    def __call__(self, value: bytes) -> tuple[int, bytes]:
+        """The event time in ms and the bytes to land (`landable`); InvalidEvent (only) to quarantine."""
+        if len(value) <= MAX_RECORD_BYTES:
+            try:
+                return int(check(value).timestamp.timestamp() * 1000), value
+            except Exception:  # noqa: S110 - every failure of the fast path is decided below
+                pass
+        event, value = _landable_slowly(value)
+        return int(event.timestamp.timestamp() * 1000), value
+
+    @staticmethod
+    def event_ms(value: bytes) -> int:
+        """The event time in ms of a record `check` passes (it lands as received); raises otherwise.
+
+        `check` written out (the lander's hot path: one Python call a record, not two).
+        """
+        event = _decode(value)
+        expected = _FULL_QUOTES if event.schema_version == SCHEMA_VERSION else _quotes_of(event)
+        if value.count(b'"') != expected:
+            raise _NOT_AS_RECEIVED
+        return int(event.timestamp.timestamp() * 1000)
+
+
+landing_record: Final = LandingValidator()
+"""What a lander of listening events validates with (a module-level instance: picklable)."""
+
+
+def _landable_slowly(value: bytes) -> tuple[ListenEvent, bytes]:
+    """`landable` for a record the fast path (`check`) did not pass."""
     event = decode(value)
     if b"\n" in value or b"\r" in value:
         # NDJSON needs one line. In valid JSON a line break can only be whitespace between tokens
