@@ -124,8 +124,6 @@ def main() -> None:
         stats, seconds = timed(lambda: duck_load(lake, Path(tmp, "w.duckdb"), TOPIC))
         results.append(("duckdb read_json (loader)", stats.rows_loaded, seconds))
         if has_postgres:
-            from bench.warehouses import postgres
-
             stats, seconds = timed(lambda: pg_load(lake, conninfo, TOPIC))
             results.append(("postgres COPY, DuckDB → CSV (loader)", stats.rows_loaded, seconds))
             reset_postgres(conninfo)

@@ -126,8 +126,6 @@ def land_quixstreams(volume: int, workdir: Path) -> int:
 # -- whole pipeline through Kafka -----------------------------------------------------------------
 def pipeline_kafka(volume: int, workdir: Path) -> int:
     """simulate → produce → Kafka → land → load → transform → export: the wall time of one run."""
-    from rich.console import Console
-
     from spotify_mds import runner
     from spotify_mds.lake import LocalLake
     from spotify_mds.landing import LandingOptions
