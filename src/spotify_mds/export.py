@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -72,17 +72,18 @@ class DuckDBGold:
             return None
 
 
-# PostgreSQL type OIDs and Snowflake type codes → Arrow types (what the gold contract uses).
-_PG_TYPES = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 700: pa.float32(), 701: pa.float64(),
-             25: pa.string(), 1043: pa.string(), 1082: pa.date32(), 1114: pa.timestamp("us"), 1700: pa.float64()}  # fmt: skip
-_SNOWFLAKE_TYPES = {1: pa.float64(), 2: pa.string(), 3: pa.date32(), 8: pa.timestamp("us"), 13: pa.bool_()}
-
-
 class DBAPIGold:
-    """Gold tables through a DB-API connection (psycopg 3 or snowflake-connector-python)."""
+    """Gold tables through a DB-API connection (psycopg 3 or snowflake-connector-python).
 
-    def __init__(self, con: Any, dialect: str, schema: str = "gold") -> None:
-        self.con, self.dialect, self.schema = con, dialect, schema
+    The warehouse back end (`Warehouse.gold_source`) says what differs: how its catalog spells the
+    schema, how a result column's type code maps to Arrow, and how the events' timestamp is quoted.
+    """
+
+    def __init__(self, con: Any, arrow_type: Callable[[Any], pa.DataType], *, schema: str = "gold",
+                 catalog_schema: str | None = None, timestamp_column: str = '"timestamp"') -> None:  # fmt: skip
+        self.con, self.arrow_type, self.schema = con, arrow_type, schema
+        self.catalog_schema = catalog_schema or schema
+        self.timestamp_column = timestamp_column
 
     def _fetch(self, sql: str, params: Sequence[object] = ()) -> tuple[list[tuple], Any]:
         cur = self.con.cursor()
@@ -93,34 +94,23 @@ class DBAPIGold:
             cur.close()
 
     def marts(self) -> list[str]:
-        placeholder = "%s"
-        schema = self.schema.upper() if self.dialect == "snowflake" else self.schema
         rows, _ = self._fetch(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = "
-            f"{placeholder} AND table_type IN ('BASE TABLE', 'TABLE') ORDER BY 1",
-            [schema],
+            "%s AND table_type IN ('BASE TABLE', 'TABLE') ORDER BY 1",
+            [self.catalog_schema],
         )
         return [str(name).lower() for (name,) in rows]
-
-    def _arrow_type(self, column: Any) -> pa.DataType:
-        code = column[1]
-        if self.dialect == "snowflake":
-            if code == 0:  # NUMBER: integers unless it has a scale
-                return pa.int64() if not column[5] else pa.float64()
-            return _SNOWFLAKE_TYPES.get(code, pa.string())
-        return _PG_TYPES.get(code, pa.string())
 
     def read(self, mart: str) -> pa.Table:
         rows, description = self._fetch(f"SELECT * FROM {self.schema}.{mart}")
         names = [str(column[0]).lower() for column in description]
-        arrays = [pa.array([row[i] for row in rows], type=self._arrow_type(column)) for i, column in enumerate(description)]
+        arrays = [pa.array([row[i] for row in rows], type=self.arrow_type(column)) for i, column in enumerate(description)]
         table = pa.Table.from_arrays(arrays, names=names)
         return table.sort_by([(name, "ascending") for name in names]) if table.num_rows else table
 
     def newest_event_at(self) -> datetime | None:
         try:
-            column = '"TIMESTAMP"' if self.dialect == "snowflake" else '"timestamp"'  # Snowflake folds to upper case
-            rows, _ = self._fetch(f"SELECT max({column}) FROM raw.listening_events")
+            rows, _ = self._fetch(f"SELECT max({self.timestamp_column}) FROM raw.listening_events")
             return rows[0][0]
         except Exception:  # no raw table yet: the manifest says "unknown"
             return None

@@ -15,7 +15,7 @@ from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
 import pyarrow.parquet as pq
 
 from spotify_mds import transform
-from spotify_mds.export import DBAPIGold, export_gold, mart_key
+from spotify_mds.export import export_gold, mart_key
 from spotify_mds.quality import run_checks
 from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
@@ -74,7 +74,7 @@ def test_gold_equals_ground_truth_on_postgres(tmp_path, pg_settings):
         checks = {r.check: r for r in run_checks(warehouse_from(pg_settings).query_function(con), as_of=datetime(2026, 11, 10, tzinfo=timezone.utc))}
         assert checks["reconciliation"].status == "pass", checks["reconciliation"]
         assert checks["freshness"].status == "pass", checks["freshness"]
-        export = export_gold(DBAPIGold(con, "postgres"), lake)
+        export = export_gold(warehouse_from(pg_settings).gold_source(con), lake)
     assert {mart: export.rows[mart] for mart in MARTS} == {mart: len(gold[mart]) for mart in MARTS}
     assert pq.read_table(lake.url(mart_key("sessions_daily"))).schema.field("sessions_per_user").type == "double"
 

@@ -20,7 +20,6 @@ import pytest
 from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
 
 from spotify_mds import transform
-from spotify_mds.export import DBAPIGold
 from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.runner import dbt_env, snowflake_params
@@ -88,11 +87,12 @@ def test_gold_equals_ground_truth_on_fakesnow(tmp_path, fakesnow_port):
     result = transform.run_dbt(RUN, env=env, target="snowflake", state_dir=state)
     assert result.succeeded, result.failures
 
-    con = snowflake(params).connect()
+    warehouse = snowflake(params)
+    con = warehouse.connect()
     try:
         (raw_rows,) = con.cursor().execute("SELECT count(*) FROM RAW.LISTENING_EVENTS").fetchone()
         assert raw_rows == len(data.first) + len(data.second)
-        gold_source = DBAPIGold(con, "snowflake")
+        gold_source = warehouse.gold_source(con)
         assert set(gold_source.marts()) >= set(MARTS)  # plus the Spotify API marts, empty here
         gold = {mart: {tuple(row.values()) for row in gold_source.read(mart).to_pylist()} for mart in MARTS}
     finally:

@@ -174,7 +174,17 @@ class Warehouse(ABC):
         """Where the export reads gold from (`export.GoldSource`) over this connection."""
         from spotify_mds.export import DBAPIGold
 
-        return DBAPIGold(con, self.name)
+        return DBAPIGold(con, self.arrow_type, catalog_schema=self.catalog_name("gold"), timestamp_column=self.quote("timestamp"))
+
+    def arrow_type(self, column: Any) -> Any:
+        """The Arrow type of a DB-API result column (its description), for the gold export."""
+        import pyarrow as pa
+
+        return pa.string()
+
+    def catalog_name(self, identifier: str) -> str:
+        """How `information_schema` spells an unquoted identifier."""
+        return identifier
 
     def exists(self) -> bool:
         """Whether there is a warehouse to ask yet (a DuckDB file that was never created is not)."""

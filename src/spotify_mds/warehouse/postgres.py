@@ -90,6 +90,15 @@ class PostgresWarehouse(Warehouse):
             return FileRejected(message, file=chunk[0].key)
         return WarehouseError(message, file=chunk[0].key)
 
+    def arrow_type(self, column: Any) -> Any:
+        import pyarrow as pa
+
+        # PostgreSQL type OIDs → Arrow types (what the gold contract uses).
+        types = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 700: pa.float32(),
+                 701: pa.float64(), 25: pa.string(), 1043: pa.string(), 1082: pa.date32(),
+                 1114: pa.timestamp("us"), 1700: pa.float64()}  # fmt: skip
+        return types.get(column[1], pa.string())
+
     @property
     def identity(self) -> str:
         return f"postgres://{self.host}:{self.port}/{self.dbname}"

@@ -144,6 +144,18 @@ class SnowflakeWarehouse(Warehouse):
         kind = FileRejected if str(getattr(exc, "sqlstate", "") or "").startswith("22") else WarehouseError
         return kind(message, file=chunk[0].key)
 
+    def arrow_type(self, column: Any) -> Any:
+        import pyarrow as pa
+
+        code = column[1]
+        if code == 0:  # NUMBER: integers unless it has a scale
+            return pa.int64() if not column[5] else pa.float64()
+        types = {1: pa.float64(), 2: pa.string(), 3: pa.date32(), 8: pa.timestamp("us"), 13: pa.bool_()}
+        return types.get(code, pa.string())
+
+    def catalog_name(self, identifier: str) -> str:
+        return identifier.upper()  # unquoted identifiers fold to upper case
+
     @property
     def identity(self) -> str:
         return f"snowflake://{self.params.get('account', '')}/{self.params.get('database', '')}"
