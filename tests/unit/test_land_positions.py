@@ -8,6 +8,8 @@ import logging
 
 import pytest
 
+import factories
+
 from spotify_mds.errors import LakeConflict
 from spotify_mds.lake import LocalLake, MemoryLake
 from spotify_mds.landing.file_source import file_partition
@@ -19,21 +21,7 @@ TOPIC = "spotify.streams"
 
 
 def play(i: int, hour: int, minute: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"00000000-0000-4000-8000-{i:012d}",
-            "user_id": "u1",
-            "session_id": "s1",
-            "song_id": "t1",
-            "song_name": "Song",
-            "artist_name": "Artist",
-            "event_type": "play",
-            "device_type": "mobile",
-            "country": "BR",
-            "timestamp": f"2026-11-02T{hour:02d}:{minute:02d}:00.000Z",
-        },
-        separators=(",", ":"),
-    ).encode()
+    return factories.event(i, factories.at(hour, minute), version=1, user_id="u1", session_id="s1", song_id="t1")
 
 
 def bronze_ids(lake) -> list[str]:
