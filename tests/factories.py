@@ -26,12 +26,12 @@ from spotify_mds.pipelines.streams.events import ListenEvent, encode, format_tim
 DROP: Final = ...
 """A change that removes the field from the record (`event(1, song_id=DROP)`)."""
 DAY: Final = datetime(2026, 11, 2, tzinfo=UTC)
-"""The default event day; `at(hour, minute, second)` is a moment in it."""
+"""The default event day; `at(hour, minute, second, millisecond)` is a moment in it."""
 
 
-def at(hour: int = 10, minute: int = 0, second: int = 0) -> datetime:
+def at(hour: int = 10, minute: int = 0, second: int = 0, millisecond: int = 0) -> datetime:
     """A moment of `DAY`, in UTC."""
-    return DAY + timedelta(hours=hour, minutes=minute, seconds=second)
+    return DAY + timedelta(hours=hour, minutes=minute, seconds=second, milliseconds=millisecond)
 
 
 def event_id(i: int) -> str:
