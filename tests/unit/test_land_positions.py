@@ -197,21 +197,13 @@ def test_continuous_mode_lands_with_the_landing_options_from_settings():
 
 
 @pytest.mark.parametrize("what", ["missing", "folder"])
-def test_land_from_a_file_that_cannot_be_read_is_one_line(tmp_path, what):
-    import os
-    import subprocess
-    import sys
-
+def test_land_from_a_file_that_cannot_be_read_is_one_line(mds, tmp_path, what):
     path = tmp_path / "events.ndjson"
     if what == "folder":
         path.mkdir()
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
-    result = subprocess.run(
-        [sys.executable, "-m", "spotify_mds.cli", "land", "--from-file", str(path)],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 1
+    status, err = mds("land", "--from-file", str(path), DATA_DIR=str(tmp_path / "data"))
+    assert status == 1
     # The CLI checks the path before landing (cli.py); `land_file` itself raises the same class.
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = err.strip().splitlines()
     assert line.startswith("ConfigError: ") and str(path) in line
     assert ("does not exist" if what == "missing" else "is a folder") in line
