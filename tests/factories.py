@@ -60,7 +60,9 @@ def listen(i: int = 0, moment: datetime | None = None) -> ListenEvent:
     )
 
 
-def record(i: int = 0, moment: datetime | None = None, *, version: int = 2, extra: dict | None = None, **changes: Any) -> dict:
+def record(
+    i: int = 0, moment: datetime | None = None, *, version: int = 2, extra: dict | None = None, **changes: Any
+) -> dict:
     """The event as a dict in the schema's field order (see `event`)."""
     base = listen(i, moment)
     fields = msgspec.json.decode(encode(base))
@@ -77,7 +79,9 @@ def record(i: int = 0, moment: datetime | None = None, *, version: int = 2, extr
     return {**fields, **(extra or {})}
 
 
-def event(i: int = 0, moment: datetime | None = None, *, version: int = 2, extra: dict | None = None, **changes: Any) -> bytes:
+def event(
+    i: int = 0, moment: datetime | None = None, *, version: int = 2, extra: dict | None = None, **changes: Any
+) -> bytes:
     """A listening event's compact JSON bytes: the `i`-th of a deterministic stream, at `moment`."""
     return msgspec.json.encode(record(i, moment, version=version, extra=extra, **changes))
 

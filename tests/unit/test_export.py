@@ -30,7 +30,7 @@ def con() -> duckdb.DuckDBPyConnection:
     )
     con.execute("CREATE TABLE gold.users AS SELECT 'u1' AS user_id, DATE '2026-11-02' AS first_seen_date")
     con.execute(
-        'CREATE TABLE raw.listening_events AS SELECT * FROM (VALUES '
+        "CREATE TABLE raw.listening_events AS SELECT * FROM (VALUES "
         "(TIMESTAMPTZ '2026-11-02 10:15:00+00'), (TIMESTAMPTZ '2026-11-02 11:45:30.250+00')) t(\"timestamp\")"
     )
     return con
@@ -48,7 +48,9 @@ def test_each_mart_is_one_parquet_file_with_its_rows_in_a_stable_order(con):
     table = parquet(lake, "plays_hourly")
     assert table.column_names == ["hour_at", "plays"]
     assert table.column("plays").to_pylist() == [5, 3]  # ordered, so equal gold gives equal bytes
-    assert parquet(lake, "users").to_pylist() == [{"user_id": "u1", "first_seen_date": datetime(2026, 11, 2).date()}]
+    assert parquet(lake, "users").to_pylist() == [
+        {"user_id": "u1", "first_seen_date": datetime(2026, 11, 2).date()}
+    ]
 
 
 def test_the_manifest_lists_the_marts_their_keys_and_rows_and_the_newest_event(con):

@@ -76,7 +76,12 @@ def test_list_is_by_prefix_sorted_with_sizes(lake):
         lake.put(key, key.encode())
     listed = lake.list("bronze/t/")
     assert [(info.key, info.size) for info in listed] == [("bronze/t/a", 10), ("bronze/t/b", 10)]
-    assert [info.key for info in lake.list("")] == ["bronze/t/a", "bronze/t/b", "bronze/u/c", "gold/m/m.parquet"]
+    assert [info.key for info in lake.list("")] == [
+        "bronze/t/a",
+        "bronze/t/b",
+        "bronze/u/c",
+        "gold/m/m.parquet",
+    ]
     assert lake.list("quarantine/") == []
 
 
@@ -90,7 +95,9 @@ def test_delete_removes_and_a_missing_key_is_no_error(lake):
 def test_keys_are_relative_and_slash_separated_in_the_folder(tmp_path):
     lake = LocalLake(tmp_path / "lake")
     lake.put("bronze/t/date=2026-11-02/hour=10/f.ndjson", b"x")
-    assert (tmp_path / "lake" / "bronze" / "t" / "date=2026-11-02" / "hour=10" / "f.ndjson").read_bytes() == b"x"
+    assert (
+        tmp_path / "lake" / "bronze" / "t" / "date=2026-11-02" / "hour=10" / "f.ndjson"
+    ).read_bytes() == b"x"
     assert lake.url("gold/a.parquet") == str(tmp_path / "lake" / "gold" / "a.parquet")
     assert MemoryLake().url("gold/a.parquet") == "memory://gold/a.parquet"
 
