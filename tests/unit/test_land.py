@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 
-import factories
 import pytest
+
+import factories
 
 from spotify_mds.lake import MemoryLake
 from spotify_mds.landing.file_source import ndjson_batches

@@ -12,8 +12,9 @@ import contextlib
 import json
 import threading
 
-import factories
 import pytest
+
+import factories
 
 pytest.importorskip("confluent_kafka")
 
