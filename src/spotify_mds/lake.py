@@ -84,7 +84,11 @@ class LocalLake:
         self.root = str(Path(root).resolve())
 
     def _path(self, key: str) -> Path:
-        return Path(self.root, *key.split("/"))
+        parts = key.split("/")
+        # A key names a file below the root: no absolute path, no `..` or empty segment to leave it.
+        if not key or any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"lake key {key!r} is not a plain relative path below {self.root}")
+        return Path(self.root, *parts)
 
     def put(self, key: str, data: bytes, *, may_replace: MayReplace | None = None) -> bool:
         path = self._path(key)

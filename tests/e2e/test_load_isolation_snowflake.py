@@ -3,9 +3,9 @@ recorded in RAW.FAILED_FILES, the others load, and the next load tries it again.
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
+import factories
 
 from spotify_mds.lake import LocalLake
 from spotify_mds.runner import snowflake_params
@@ -28,10 +28,7 @@ def put(lake: LocalLake, offset: int, lines: list[bytes]) -> str:
 
 
 def line(i: int, timestamp: str = "2026-11-02T10:00:00.000Z") -> bytes:
-    return json.dumps(
-        {"event_id": f"00000000-0000-4000-8000-{i:012d}", "user_id": "u1", "song_id": "t1", "song_name": "S",
-         "artist_name": "A", "event_type": "play", "device_type": "web", "country": "BR", "timestamp": timestamp}
-    ).encode()  # fmt: skip
+    return factories.event(i, version=1, timestamp=timestamp)
 
 
 def test_a_refused_file_is_set_aside_on_snowflake(tmp_path, fakesnow_port):  # noqa: F811

@@ -1,4 +1,7 @@
-"""The CLI: help on every command, one-line errors with a non-zero exit."""
+"""The CLI: help on every command, one-line errors with a non-zero exit.
+
+In process (`main()` as the console script runs it, or Typer's runner); a real process only where
+the test needs a second one (a DuckDB file held by another process)."""
 
 from __future__ import annotations
 
@@ -12,77 +15,43 @@ import pytest
 COMMANDS = ["simulate", "produce", "land", "load", "transform", "export", "dashboard", "run", "demo"]
 
 
-def cli(*args: str, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "spotify_mds.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
-    )
-
-
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command):
-    result = cli(command, "--help")
-    assert result.returncode == 0, result.stderr
+    """In process (Typer's runner): help needs no real process, and nine interpreters cost seconds."""
+    from typer.testing import CliRunner
+
+    from spotify_mds.cli import app
+
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
     assert "Usage" in result.stdout
 
 
-def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path):
-    result = cli("simulate", "--events", "5", env={"USER_COUNT": "-3", "PATH": "/usr/bin"}, cwd=tmp_path)
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
+def test_a_bad_setting_is_one_line_naming_the_variable(mds):
+    status, err = mds("simulate", "--events", "5", USER_COUNT="-3")
+    assert status == 1
+    lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ConfigError: USER_COUNT")
 
 
-def test_simulate_writes_valid_ndjson(tmp_path):
+def test_simulate_writes_valid_ndjson(mds, tmp_path):
     out = tmp_path / "events.ndjson"
-    result = cli("simulate", "--events", "300", "--users", "100", "--out", str(out), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    status, err = mds("simulate", "--events", "300", "--users", "100", "--out", str(out))
+    assert status == 0, err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 300 and {"event_id", "ms_played", "level"} <= set(rows[0])
 
 
-def test_land_from_file_reports_quarantine(tmp_path):
+def test_land_from_file_reports_quarantine(mds, tmp_path):
     out = tmp_path / "events.ndjson"
-    cli("simulate", "--events", "200", "--users", "100", "--out", str(out), cwd=tmp_path)
+    mds("simulate", "--events", "200", "--users", "100", "--out", str(out))
     out.write_text(out.read_text() + "not json\n")
-    result = cli("land", "--from-file", str(out), env={"DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin"}, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "landed 200, quarantined 1" in result.stderr
+    status, err = mds("land", "--from-file", str(out), DATA_DIR=str(tmp_path / "data"))
+    assert status == 0, err
+    assert "landed 200, quarantined 1" in err
 
 
 # --- in process: `main()` as the console script runs it (one line, exit status) -----------------------
-def _setting_variables() -> set[str]:
-    from spotify_mds.settings import Settings
-
-    names = set()
-    for field in Settings.model_fields.values():
-        alias = field.validation_alias
-        names.update(getattr(alias, "choices", [alias] if isinstance(alias, str) else []))
-    return {name for name in names if isinstance(name, str)}
-
-
-@pytest.fixture
-def mds(tmp_path, monkeypatch, capsys):
-    """Run `spotify-mds ARGS` in this process from an empty folder; returns (exit status, stderr)."""
-    from spotify_mds.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    for name in _setting_variables():
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: str, **env: str) -> tuple[int, str]:
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setattr(sys, "argv", ["spotify-mds", *args])
-        with pytest.raises(SystemExit) as done:
-            main()
-        err = capsys.readouterr().err
-        for name in env:
-            monkeypatch.delenv(name)
-        return done.value.code or 0, err
-
-    return run
-
-
 def one_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err

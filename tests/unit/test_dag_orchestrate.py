@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+import factories
+
 from spotify_mds import orchestrate
 from spotify_mds.lake import LocalLake
 from spotify_mds.settings import Settings
@@ -18,12 +20,7 @@ def _utc(*args: int) -> datetime:
 
 
 def _event(n: int, hour: int) -> bytes:
-    return (
-        '{"event_id":"00000000-0000-4000-8000-%012d","user_id":"u1","session_id":"s1","song_id":"t1",'
-        '"song_name":"Song","artist_name":"Artist","event_type":"play","device_type":"mobile","country":"SE",'
-        '"timestamp":"2026-11-02T%02d:10:00Z","duration_ms":200000,"ms_played":200000,"level":"free",'
-        '"schema_version":1}' % (n, hour)
-    ).encode()
+    return factories.event(n, factories.at(hour, 10), schema_version=1)  # a version 1 record with every field
 
 
 @pytest.fixture

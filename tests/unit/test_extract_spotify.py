@@ -189,16 +189,11 @@ def test_missing_credentials_are_named_in_one_line():
     assert "spotify-token" in message
 
 
-def test_the_cli_without_credentials_exits_non_zero_with_one_line_naming_them(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
-    done = subprocess.run(
-        [sys.executable, "-c", "from spotify_mds.cli import main; main()", "extract", "spotify", "--no-load"],
-        cwd=tmp_path, env={**env, "DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"},
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 1
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
+def test_the_cli_without_credentials_exits_non_zero_with_one_line_naming_them(mds, tmp_path):
+    status, err = mds("extract", "spotify", "--no-load", DATA_DIR=str(tmp_path / "data"))
+    assert status == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert lines[0].startswith("ConfigError: ") and "SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET, SPOTIFY_REFRESH_TOKEN" in lines[0]
     assert not (tmp_path / "data").exists()  # nothing half-done
 

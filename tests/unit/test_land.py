@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+import factories
+
 from spotify_mds.lake import MemoryLake
 from spotify_mds.landing.file_source import ndjson_batches
 from spotify_mds.landing.writer import BronzeWriter
@@ -17,21 +19,7 @@ TOPIC = "spotify.streams"
 
 
 def event(i: int, hour: int, minute: int = 0) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"00000000-0000-4000-8000-{i:012d}",
-            "user_id": f"u{i % 7}",
-            "session_id": "s1",
-            "song_id": f"t{i % 5}",
-            "song_name": "Song",
-            "artist_name": "Artist",
-            "event_type": "play",
-            "device_type": "mobile",
-            "country": "BR",
-            "timestamp": f"2026-11-02T{hour:02d}:{minute:02d}:00.000Z",
-        },
-        separators=(",", ":"),
-    ).encode()
+    return factories.event(i, factories.at(hour, minute), version=1, session_id="s1")
 
 
 def stream(n: int) -> list[bytes]:

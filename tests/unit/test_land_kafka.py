@@ -14,6 +14,8 @@ import threading
 
 import pytest
 
+import factories
+
 pytest.importorskip("confluent_kafka")
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition  # noqa: E402
@@ -27,20 +29,7 @@ TOPIC = "spotify.streams"
 
 
 def event(i: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"00000000-0000-4000-8000-{i:012d}",
-            "user_id": f"u{i % 7}",
-            "session_id": "s1",
-            "song_id": "t1",
-            "song_name": "Song",
-            "artist_name": "Artist",
-            "event_type": "play",
-            "device_type": "mobile",
-            "country": "BR",
-            "timestamp": f"2026-11-02T10:{i // 60 % 60:02d}:{i % 60:02d}.000Z",
-        }
-    ).encode()
+    return factories.event(i, factories.at(10, i // 60 % 60, i % 60), version=1, session_id="s1", song_id="t1")
 
 
 class Message:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import factories
 import pytest
 
 from spotify_mds.lake import MemoryLake
@@ -14,14 +15,7 @@ TOPIC = "spotify.streams"
 
 
 def event(i: int, **changes) -> bytes:
-    record = {
-        "event_id": f"00000000-0000-4000-8000-{i:012d}", "user_id": f"u{i % 7}", "session_id": "s1",
-        "song_id": f"t{i % 5}", "song_name": "Song", "artist_id": "a1", "artist_name": "Artist",
-        "event_type": "play", "device_type": "mobile", "country": "BR",
-        "timestamp": f"2026-11-02T10:{i % 60:02d}:00.000Z", "duration_ms": 1000, "ms_played": 900,
-        "level": "free", "schema_version": 2, **changes,
-    }  # fmt: skip
-    return json.dumps(record, separators=(",", ":")).encode()
+    return factories.event(i, factories.at(10, i % 60), **changes)
 
 
 def poisoned(n: int) -> list[bytes]:

@@ -8,6 +8,8 @@ import logging
 
 import pytest
 
+import factories
+
 from spotify_mds.errors import LakeConflict
 from spotify_mds.lake import LocalLake, MemoryLake
 from spotify_mds.landing.file_source import file_partition
@@ -19,21 +21,7 @@ TOPIC = "spotify.streams"
 
 
 def play(i: int, hour: int, minute: int) -> bytes:
-    return json.dumps(
-        {
-            "event_id": f"00000000-0000-4000-8000-{i:012d}",
-            "user_id": "u1",
-            "session_id": "s1",
-            "song_id": "t1",
-            "song_name": "Song",
-            "artist_name": "Artist",
-            "event_type": "play",
-            "device_type": "mobile",
-            "country": "BR",
-            "timestamp": f"2026-11-02T{hour:02d}:{minute:02d}:00.000Z",
-        },
-        separators=(",", ":"),
-    ).encode()
+    return factories.event(i, factories.at(hour, minute), version=1, user_id="u1", session_id="s1", song_id="t1")
 
 
 def bronze_ids(lake) -> list[str]:
@@ -204,21 +192,13 @@ def test_continuous_mode_lands_with_the_landing_options_from_settings():
 
 
 @pytest.mark.parametrize("what", ["missing", "folder"])
-def test_land_from_a_file_that_cannot_be_read_is_one_line(tmp_path, what):
-    import os
-    import subprocess
-    import sys
-
+def test_land_from_a_file_that_cannot_be_read_is_one_line(mds, tmp_path, what):
     path = tmp_path / "events.ndjson"
     if what == "folder":
         path.mkdir()
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
-    result = subprocess.run(
-        [sys.executable, "-m", "spotify_mds.cli", "land", "--from-file", str(path)],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 1
+    status, err = mds("land", "--from-file", str(path), DATA_DIR=str(tmp_path / "data"))
+    assert status == 1
     # The CLI checks the path before landing (cli.py); `land_file` itself raises the same class.
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = err.strip().splitlines()
     assert line.startswith("ConfigError: ") and str(path) in line
     assert ("does not exist" if what == "missing" else "is a folder") in line

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import factories
 
 from spotify_mds.lake import LocalLake
 from spotify_mds.warehouse import duckdb as duck
@@ -12,12 +12,7 @@ TOPIC = "spotify.streams"
 
 
 def line(i: int, timestamp: str = "2026-11-02T10:00:00.000Z", **extra) -> bytes:
-    record = {
-        "event_id": f"00000000-0000-4000-8000-{i:012d}", "user_id": "u1", "song_id": "t1", "song_name": "S",
-        "artist_name": "A", "event_type": "play", "device_type": "web", "country": "BR", "timestamp": timestamp,
-        **extra,
-    }  # fmt: skip
-    return json.dumps(record).encode()
+    return factories.event(i, version=1, timestamp=timestamp, **extra)
 
 
 def put(lake: LocalLake, offset: int, lines: list[bytes]) -> str:

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import factories
+
 from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
 from spotify_mds.pipelines.streams.events import COLUMNS
@@ -77,11 +79,8 @@ def test_pending_files_are_new_or_changed():
 
 
 def test_csv_for_copy_keeps_empty_strings_nulls_and_quotes_apart(tmp_path):
-    line = (
-        b'{"event_id":"9b2f6c1e-1d2b-4c3a-9f1e-0a1b2c3d4e5f","user_id":"u1","session_id":"s1","song_id":"t1",'
-        b'"song_name":"Hello, \\"world\\"","artist_name":"A","event_type":"play","device_type":"web",'
-        b'"country":"SE","timestamp":"2026-11-02T10:00:00.123Z","duration_ms":1000}'
-    )
+    # version 1 without artist_id: its NULL must stay apart from the empty string
+    line = factories.event(0, factories.at(10, 0, 0, 123), version=1, song_name='Hello, "world"', duration_ms=1000)
     source = tmp_path / "in.ndjson.gz"
     source.write_bytes(gzip.compress(line + b"\n"))
     out = tmp_path / "out.csv"
