@@ -32,16 +32,16 @@ demo: $(VENV)/.installed ## run the whole pipeline on embedded components, then 
 	$(BIN)/spotify-mds demo $(if $(filter 0,$(SERVE)),--no-serve,--serve)
 
 screenshot: $(VENV)/.installed-dev ## docs/dashboard.png from a real demo run (in data/screenshot; headless Chromium)
-	$(BIN)/python -m spotify_mds.dashboard.screenshot --data-dir data/screenshot --out docs/dashboard.png
+	$(BIN)/python -m spotify_mds.presentation.dashboard.screenshot --data-dir data/screenshot --out docs/dashboard.png
 
 test: $(VENV)/.installed-dev ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 kafka: $(VENV)/.installed ## start a local single-node Apache Kafka (KRaft) on 127.0.0.1:9092 (needs Java >= 17)
-	$(BIN)/python -m spotify_mds.kafka_local start
+	$(BIN)/python -m spotify_mds.operations.kafka_local start
 
 kafka-stop: $(VENV)/.installed ## stop the local Kafka broker
-	$(BIN)/python -m spotify_mds.kafka_local stop
+	$(BIN)/python -m spotify_mds.operations.kafka_local stop
 
 .PHONY: stack-secrets
 stack-secrets: ## write the docker stack's missing secrets into .env (never overwrites or prints one)

@@ -2,7 +2,7 @@
 
     python bench/bench_kafka.py [--events 1000000] [--bootstrap HOST:PORT] [--peers-python PATH]
 
-Without --bootstrap it starts a throw-away Apache Kafka broker (spotify_mds.kafka_local) on free
+Without --bootstrap it starts a throw-away Apache Kafka broker (spotify_mds.operations.kafka_local) on free
 ports and stops it at the end. Contenders:
 
 producers (same N events):
@@ -49,7 +49,7 @@ def free_port() -> int:
 
 # -- producers --------------------------------------------------------------------------------------
 def bench_produce_ours(bootstrap: str, batches: list, topic: str) -> float:
-    from spotify_mds.produce import produce, producer_config
+    from spotify_mds.pipelines.streams.produce import produce, producer_config
 
     n = sum(len(b) for b in batches)
     started = time.perf_counter()
@@ -59,8 +59,8 @@ def bench_produce_ours(bootstrap: str, batches: list, topic: str) -> float:
 
 
 def bench_produce_ours_end_to_end(bootstrap: str, config, topic: str, n: int) -> float:
-    from spotify_mds.produce import produce, producer_config
-    from spotify_mds.simulate import simulate
+    from spotify_mds.pipelines.streams.produce import produce, producer_config
+    from spotify_mds.pipelines.streams.simulate import simulate
 
     started = time.perf_counter()
     stats = produce(simulate(config), producer_config(bootstrap), topic)
@@ -213,9 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     skip = set(filter(None, args.skip.split(",")))
 
     sys.path.insert(0, str(HERE.parent / "src"))
-    from spotify_mds import kafka_local
-    from spotify_mds.produce import ensure_topic
-    from spotify_mds.simulate import SimConfig, simulate
+    from spotify_mds.operations import kafka_local
+    from spotify_mds.pipelines.streams.produce import ensure_topic
+    from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
     work = Path(tempfile.mkdtemp(prefix="bench-kafka-"))
     data_dir = work / "kafka"

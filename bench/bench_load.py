@@ -30,7 +30,7 @@ from spotify_mds.warehouse import bronze_files
 from bench.warehouses import duck_load, pg_load
 from spotify_mds.runner import dbt_env, postgres_conninfo
 from spotify_mds.settings import load_settings
-from spotify_mds.simulate import SimConfig, simulate
+from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 TOPIC = "spotify.streams"
 

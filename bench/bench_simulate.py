@@ -29,7 +29,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pyarrow as pa
 
-from spotify_mds.simulate import SimConfig, simulate, write_ndjson
+from spotify_mds.pipelines.streams.simulate import SimConfig, simulate, write_ndjson
 
 pa.set_cpu_count(1)
 pa.set_io_thread_count(1)

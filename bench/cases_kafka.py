@@ -1,6 +1,6 @@
 """Benchmark cases through a real Apache Kafka broker, and continuous mode's freshness.
 
-The broker is started once by `bench.run` (spotify_mds.kafka_local, when Java is present) and
+The broker is started once by `bench.run` (spotify_mds.operations.kafka_local, when Java is present) and
 passed to every case in BENCH_KAFKA_BOOTSTRAP. The topic a lander reads is filled during the case's
 preparation, outside the timed part; each lander run reads it from the start in a new group.
 """
@@ -33,7 +33,7 @@ def held(topic: str) -> int:
     """How many records `topic` holds (it is created with PARTITIONS partitions if missing)."""
     from confluent_kafka import Consumer, TopicPartition
 
-    from spotify_mds.produce import ensure_topic
+    from spotify_mds.pipelines.streams.produce import ensure_topic
 
     ensure_topic(bootstrap(), topic, PARTITIONS)
     probe = Consumer({"bootstrap.servers": bootstrap(), "group.id": "bench-probe"})
@@ -46,8 +46,8 @@ def held(topic: str) -> int:
 def filled_topic(volume: int, workdir: Path) -> str:
     """A topic holding the `volume` events of the shared NDJSON file (filled once per broker: by the
     first timed run of produce_ours when it ran, else here)."""
-    from spotify_mds.produce import produce, producer_config
-    from spotify_mds.simulate import simulate
+    from spotify_mds.pipelines.streams.produce import produce, producer_config
+    from spotify_mds.pipelines.streams.simulate import simulate
 
     topic = f"bench.filled.{volume}"
     count = held(topic)
@@ -62,8 +62,8 @@ def filled_topic(volume: int, workdir: Path) -> str:
 # -- produce --------------------------------------------------------------------------------------
 def produce_ours(volume: int, workdir: Path) -> int:
     """`spotify-mds produce --events N`: the simulator feeding an idempotent, lz4-compressed producer."""
-    from spotify_mds.produce import ensure_topic, produce, producer_config
-    from spotify_mds.simulate import simulate
+    from spotify_mds.pipelines.streams.produce import ensure_topic, produce, producer_config
+    from spotify_mds.pipelines.streams.simulate import simulate
 
     # The first run fills the topic the landing cases read (producing 10M events again to prepare
     # them took 36 s); later runs produce into a topic of their own, as empty as the first one's.
@@ -79,7 +79,7 @@ def produce_ours(volume: int, workdir: Path) -> int:
 
 
 def produce_seed_style(volume: int, workdir: Path) -> int:
-    from spotify_mds.produce import ensure_topic
+    from spotify_mds.pipelines.streams.produce import ensure_topic
 
     n = min(volume, SEED_SAMPLE)
     topic = f"bench.seed.{uuid.uuid4().hex[:8]}"
@@ -131,9 +131,9 @@ def pipeline_kafka(volume: int, workdir: Path) -> int:
     from spotify_mds.landing import LandingOptions
     from spotify_mds.landing.kafka_source import consumer_config, land_kafka
     from spotify_mds.pipelines.streams.landing import landing_record
-    from spotify_mds.produce import ensure_topic, produce, producer_config
+    from spotify_mds.pipelines.streams.produce import ensure_topic, produce, producer_config
     from spotify_mds.settings import Settings
-    from spotify_mds.simulate import simulate
+    from spotify_mds.pipelines.streams.simulate import simulate
 
     data = workdir / "pipeline-kafka"
     shutil.rmtree(data, ignore_errors=True)

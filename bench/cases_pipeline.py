@@ -29,7 +29,7 @@ the volume either, and at a million events their three runs each took about a mi
 
 
 def sim_config(volume: int):
-    from spotify_mds.simulate import SimConfig
+    from spotify_mds.pipelines.streams.simulate import SimConfig
 
     # A week of listening, with users scaled to the volume: the default demo's density at any size.
     users = max(1_000, volume // 150)
@@ -39,7 +39,7 @@ def sim_config(volume: int):
 def events_file(volume: int, workdir: Path) -> Path:
     path = workdir / f"events-{volume}.ndjson"
     if not path.exists():  # simulate_ours leaves its output here; a case run without it makes it
-        from spotify_mds.simulate import write_ndjson
+        from spotify_mds.pipelines.streams.simulate import write_ndjson
 
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as out:
@@ -79,7 +79,7 @@ def loaded_warehouse(volume: int, workdir: Path) -> Path:
 # -- simulate -------------------------------------------------------------------------------------
 def simulate_ours(volume: int, workdir: Path) -> int:
     """`spotify-mds simulate --out FILE`: the events written as NDJSON, the file the land cases read."""
-    from spotify_mds.simulate import write_ndjson
+    from spotify_mds.pipelines.streams.simulate import write_ndjson
 
     config = sim_config(volume)
     out = workdir / "simulate-bench.ndjson"

@@ -162,7 +162,7 @@ def prerequisites(workdir: Path, console: Console) -> tuple[dict[str, str], dict
         skipped["kafka"] = "BENCH_KAFKA=0"
     else:
         from bench.bench_kafka import free_port
-        from spotify_mds import kafka_local
+        from spotify_mds.operations import kafka_local
 
         data_dir = workdir / "kafka"
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -307,7 +307,7 @@ def markdown(results: list[Result], facts: dict, found: dict, seconds: float, sk
               "",
               "Seed-style baselines run at the smaller volume only, on a sample where the note says so (their",
               "per-event cost does not depend on the volume). The Kafka cases use a throw-away local broker",
-              "(`spotify_mds.kafka_local`, 3 partitions); quixstreams runs from its own venv in `.cache/`.", ""]  # fmt: skip
+              "(`spotify_mds.operations.kafka_local`, 3 partitions); quixstreams runs from its own venv in `.cache/`.", ""]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless maven
 fi
-PYTHONPATH=src python3 -c 'from spotify_mds.kafka_local import ensure_jars, java_executable; java_executable(); print("kafka jars:", ensure_jars())'
+PYTHONPATH=src python3 -c 'from spotify_mds.operations.kafka_local import ensure_jars, java_executable; java_executable(); print("kafka jars:", ensure_jars())'
 
 # Kafka → bronze tests (tests/integration/test_kafka_*.py, test_s3_outage.py) need nothing more: the
 # broker above, confluent-kafka, s3fs/boto3 and moto[server] come with `pip install -e '.[dev]'`.

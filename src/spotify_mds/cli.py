@@ -58,8 +58,8 @@ def simulate(
 
     from spotify_mds.pacing import at_rate, paced
     from spotify_mds.runner import sim_config
-    from spotify_mds.simulate import simulate as generate
-    from spotify_mds.simulate import write_ndjson
+    from spotify_mds.pipelines.streams.simulate import simulate as generate
+    from spotify_mds.pipelines.streams.simulate import write_ndjson
 
     settings = _settings()
     rate = _live_rate(settings, rate, events, days, end)
@@ -127,10 +127,10 @@ def produce(
     from datetime import timezone
 
     from spotify_mds.console import progress_bar
-    from spotify_mds.produce import ProduceError, ensure_topic, producer_config
-    from spotify_mds.produce import produce as send
+    from spotify_mds.pipelines.streams.produce import ProduceError, ensure_topic, producer_config
+    from spotify_mds.pipelines.streams.produce import produce as send
     from spotify_mds.runner import expected_events, sim_config
-    from spotify_mds.simulate import simulate as generate
+    from spotify_mds.pipelines.streams.simulate import simulate as generate
 
     settings = _settings(**({"kafka_compression": compression} if compression else {}))
     rate = _live_rate(settings, rate, events, days)
@@ -303,7 +303,7 @@ def health(
 
     from dotenv import dotenv_values
 
-    from spotify_mds.health import check_all, exit_status, report, summary_line, urls_from
+    from spotify_mds.operations.health import check_all, exit_status, report, summary_line, urls_from
 
     def names(value: str | None) -> list[str]:
         return [name.strip() for name in (value or "").split(",") if name.strip()]

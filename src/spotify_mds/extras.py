@@ -46,8 +46,8 @@ PURPOSES: dict[str, str] = {
 
 # Modules that import an extra's packages at their top: their callers `require_extra()` first.
 GUARDED_MODULES: dict[str, str] = {
-    "spotify_mds.dashboard": "dashboard",  # the sub-package's __init__ imports its Starlette app
-    "spotify_mds.report": "dashboard",
+    "spotify_mds.presentation.dashboard": "dashboard",  # the sub-package's __init__ imports its Starlette app
+    "spotify_mds.presentation.report": "dashboard",
 }
 
 

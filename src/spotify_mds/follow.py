@@ -32,7 +32,7 @@ from spotify_mds.landing import LandingOptions
 from spotify_mds.landing.keys import stream_partition
 from spotify_mds.pacing import paced
 from spotify_mds.pipelines.streams.landing import landing_record
-from spotify_mds.simulate import Batch, SimConfig, simulate
+from spotify_mds.pipelines.streams.simulate import Batch, SimConfig, simulate
 
 logger = logging.getLogger(__name__)
 

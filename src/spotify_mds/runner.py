@@ -24,7 +24,7 @@ from spotify_mds.errors import ConfigError, NotReady
 from spotify_mds.extras import require
 from spotify_mds.lake import Lake, lake_from
 from spotify_mds.settings import Settings, writable_folder
-from spotify_mds.simulate import SimConfig
+from spotify_mds.pipelines.streams.simulate import SimConfig
 from spotify_mds.warehouse import (  # noqa: F401 - re-exported for the edges' callers
     RawTable,
     Warehouse,
@@ -160,7 +160,7 @@ def sim_config(settings: Settings, **overrides: object) -> SimConfig:
 
 def expected_events(config: SimConfig) -> int:
     """A rough size for the progress bar (the simulator's mean rate times its duration)."""
-    from spotify_mds.simulate import expected_events as estimate
+    from spotify_mds.pipelines.streams.simulate import expected_events as estimate
 
     return estimate(config)
 
@@ -175,7 +175,7 @@ def land_embedded(settings: Settings, config: SimConfig, progress: Callable[[int
     from spotify_mds.landing import LandingOptions
     from spotify_mds.landing.keys import stream_partition
     from spotify_mds.pipelines.streams.landing import land_batches
-    from spotify_mds.simulate import simulate
+    from spotify_mds.pipelines.streams.simulate import simulate
 
     result = LandResult()
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from spotify_mds.simulate import Batch, SimConfig, simulate
+from spotify_mds.pipelines.streams.simulate import Batch, SimConfig, simulate
 
 START = datetime(2026, 11, 2, tzinfo=timezone.utc)  # a Monday
 SESSION_GAP_MS = 30 * 60 * 1000

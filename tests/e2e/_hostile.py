@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from spotify_mds.simulate import SimConfig, simulate
+from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 
 def _valid(n: int) -> list[bytes]:

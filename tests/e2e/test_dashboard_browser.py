@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from spotify_mds.dashboard import create_app
-from spotify_mds.dashboard.panels import PANELS
-from spotify_mds.dashboard.synthetic import HOSTILE_NAMES, write_synthetic_gold
+from spotify_mds.presentation.dashboard import create_app
+from spotify_mds.presentation.dashboard.panels import PANELS
+from spotify_mds.presentation.dashboard.synthetic import HOSTILE_NAMES, write_synthetic_gold
 from spotify_mds.lake import LocalLake
 
 pytestmark = pytest.mark.e2e
@@ -247,7 +247,7 @@ def test_an_empty_range_says_no_data_for_it(browser: object, serve: object, tmp_
 def test_the_screenshot_command_draws_every_panel_of_an_export(browser: object, tmp_path: Path) -> None:
     from PIL import Image
 
-    from spotify_mds.dashboard.screenshot import capture, ensure_demo_export, serving
+    from spotify_mds.presentation.dashboard.screenshot import capture, ensure_demo_export, serving
 
     write_synthetic_gold(LocalLake(tmp_path / "data" / "lake"))
     lake = ensure_demo_export(tmp_path / "data")  # an export is there: no demo run

@@ -1,6 +1,6 @@
 """Shared helpers for the Kafka integration tests (imported by test_kafka_*.py; not a test module).
 
-A real Apache Kafka broker from `spotify_mds.kafka_local` on free ports, the lander run as a
+A real Apache Kafka broker from `spotify_mds.operations.kafka_local` on free ports, the lander run as a
 subprocess (`python -m spotify_mds.cli land ...`, settings through the environment, exactly as a user
 or a scheduler runs it), and readers for what landed in bronze and what the group committed.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from spotify_mds import kafka_local
+from spotify_mds.operations import kafka_local
 
 
 def unavailable(reason: str) -> None:

@@ -141,7 +141,7 @@ def _seed_bronze(lake_dir: Path) -> int:
     """Simulate the seeded hour into a lake folder; keep only that hour's files (sessions spill over)."""
     from spotify_mds.pipelines.streams.landing import land_batches
     from spotify_mds.lake import LocalLake
-    from spotify_mds.simulate import SimConfig, simulate
+    from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
     stats = land_batches(simulate(SimConfig(users=USERS, start=HOUR, days=1 / 24)), LocalLake(lake_dir), "spotify.streams")
     assert stats.landed > 0 and stats.quarantined == 0

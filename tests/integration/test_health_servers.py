@@ -1,7 +1,7 @@
 """The health check against real servers: a Kafka broker, PostgreSQL, an S3 endpoint (moto).
 
 Each server is started by the test itself, privately, on a free port:
-- Kafka: `spotify_mds.kafka_local` (the broker's jars from Maven Central, Java 17), or the broker at
+- Kafka: `spotify_mds.operations.kafka_local` (the broker's jars from Maven Central, Java 17), or the broker at
   KAFKA_TEST_BOOTSTRAP when set;
 - PostgreSQL: a throw-away cluster (`initdb` + `pg_ctl` as the `postgres` user; Debian's
   postgresql package), with a password, so a wrong one is seen as down;
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from spotify_mds import health
+from spotify_mds.operations import health
 from spotify_mds.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -60,7 +60,7 @@ def kafka_bootstrap(tmp_path_factory):
     if os.environ.get("KAFKA_TEST_BOOTSTRAP"):
         yield os.environ["KAFKA_TEST_BOOTSTRAP"]
         return
-    from spotify_mds import kafka_local
+    from spotify_mds.operations import kafka_local
 
     data_dir = tmp_path_factory.mktemp("kafka")
     try:

@@ -29,9 +29,9 @@ from kafka_support import (
     start_lander,
     wait,
 )
-from spotify_mds import kafka_local
-from spotify_mds.produce import ensure_topic, produce, producer_config
-from spotify_mds.simulate import SimConfig, simulate
+from spotify_mds.operations import kafka_local
+from spotify_mds.pipelines.streams.produce import ensure_topic, produce, producer_config
+from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Integration test: a real Kafka broker (Maven Central jars) via spotify_mds.kafka_local.
+"""Integration test: a real Kafka broker (Maven Central jars) via spotify_mds.operations.kafka_local.
 
 Start -> create topic -> produce/consume 10k -> stop -> restart on the same data
 dir -> the messages are still there -> stop. Skips when Java 17+ / Maven /
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from spotify_mds import kafka_local
+from spotify_mds.operations import kafka_local
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,9 @@ import json
 import pytest
 
 from kafka_support import bronze_event_ids, event_ids, lander_env, quarantine_rows, start_broker, start_lander, wait
-from spotify_mds import kafka_local
-from spotify_mds.produce import ensure_topic
-from spotify_mds.simulate import SimConfig, simulate
+from spotify_mds.operations import kafka_local
+from spotify_mds.pipelines.streams.produce import ensure_topic
+from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 pytestmark = pytest.mark.integration
 

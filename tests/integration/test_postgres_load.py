@@ -15,7 +15,7 @@ from spotify_mds.lake import LocalLake
 from spotify_mds.warehouse import bronze_files, file_hour
 from spotify_mds.runner import postgres_conninfo
 from spotify_mds.settings import load_settings
-from spotify_mds.simulate import Batch, SimConfig, simulate
+from spotify_mds.pipelines.streams.simulate import Batch, SimConfig, simulate
 
 psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
 from warehouses import pg_forget, pg_load, postgres  # noqa: E402

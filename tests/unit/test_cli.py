@@ -106,7 +106,7 @@ def test_a_dashboard_port_out_of_range_is_refused(mds, port):
 
 
 def test_a_dashboard_port_in_use_is_said_instead_of_serving(mds, monkeypatch):
-    import spotify_mds.dashboard as dashboard
+    import spotify_mds.presentation.dashboard as dashboard
 
     monkeypatch.setattr(dashboard, "serve", lambda *a, **k: pytest.fail("served on a port in use"))
     with socket.socket() as holder:
@@ -120,7 +120,7 @@ def test_a_dashboard_port_in_use_is_said_instead_of_serving(mds, monkeypatch):
 
 
 def test_the_dashboard_is_listening_when_it_says_so(mds, monkeypatch):
-    import spotify_mds.dashboard as dashboard
+    import spotify_mds.presentation.dashboard as dashboard
 
     seen = {}
 
@@ -229,7 +229,7 @@ def test_without_event_interval_or_with_events_simulate_is_a_batch(mds, monkeypa
 def test_event_interval_seconds_is_produce_s_default_rate(mds, monkeypatch):
     from datetime import datetime, timedelta, timezone
 
-    import spotify_mds.produce as produce_module
+    import spotify_mds.pipelines.streams.produce as produce_module
 
     seen = {}
 

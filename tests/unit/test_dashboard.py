@@ -8,12 +8,12 @@ import pyarrow.parquet as pq
 import pytest
 from starlette.testclient import TestClient
 
-from spotify_mds.dashboard import create_app
-from spotify_mds.dashboard import contract as contract_module
-from spotify_mds.dashboard.contract import dbt_contract, dbt_marts_dir, gold_contract
-from spotify_mds.dashboard.panels import PANELS
-from spotify_mds.dashboard.queries import Filters, GoldReader, InvalidFilter, parse_filters
-from spotify_mds.dashboard.synthetic import synthetic_marts, write_synthetic_gold
+from spotify_mds.presentation.dashboard import create_app
+from spotify_mds.presentation.dashboard import contract as contract_module
+from spotify_mds.presentation.dashboard.contract import dbt_contract, dbt_marts_dir, gold_contract
+from spotify_mds.presentation.dashboard.panels import PANELS
+from spotify_mds.presentation.dashboard.queries import Filters, GoldReader, InvalidFilter, parse_filters
+from spotify_mds.presentation.dashboard.synthetic import synthetic_marts, write_synthetic_gold
 from spotify_mds.errors import ConfigError
 from spotify_mds.export import mart_key
 from spotify_mds.lake import LocalLake

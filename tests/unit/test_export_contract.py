@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from spotify_mds.dashboard.contract import gold_contract
+from spotify_mds.presentation.dashboard.contract import gold_contract
 from spotify_mds.export import MANIFEST_KEY, export_gold
 from spotify_mds.lake import LocalLake
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from spotify_mds import health
+from spotify_mds.operations import health
 from spotify_mds.errors import ConfigError
 from spotify_mds.settings import Settings
 

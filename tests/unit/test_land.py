@@ -13,7 +13,7 @@ from spotify_mds.lake import MemoryLake
 from spotify_mds.landing.file_source import ndjson_batches
 from spotify_mds.landing.writer import BronzeWriter
 from spotify_mds.pipelines.streams.landing import bronze_writer, land_batches
-from spotify_mds.simulate import Batch
+from spotify_mds.pipelines.streams.simulate import Batch
 
 TOPIC = "spotify.streams"
 

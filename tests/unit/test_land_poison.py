@@ -9,7 +9,7 @@ import pytest
 
 from spotify_mds.lake import MemoryLake
 from spotify_mds.pipelines.streams.landing import bronze_writer, land_batches
-from spotify_mds.simulate import Batch
+from spotify_mds.pipelines.streams.simulate import Batch
 
 TOPIC = "spotify.streams"
 

@@ -15,7 +15,7 @@ from spotify_mds.lake import LocalLake, MemoryLake
 from spotify_mds.landing.file_source import file_partition
 from spotify_mds.landing.keys import FILE_PARTITIONS
 from spotify_mds.pipelines.streams.landing import bronze_writer, land_batches, land_file
-from spotify_mds.simulate import Batch
+from spotify_mds.pipelines.streams.simulate import Batch
 
 TOPIC = "spotify.streams"
 
@@ -129,7 +129,7 @@ def test_puts_without_a_rule_still_replace(tmp_path):
 def test_embedded_runs_of_two_configs_both_stay_and_a_rerun_changes_nothing(tmp_path, monkeypatch):
     from spotify_mds.runner import RunSummary, land_embedded, lake_from
     from spotify_mds.settings import load_settings
-    from spotify_mds.simulate import SimConfig
+    from spotify_mds.pipelines.streams.simulate import SimConfig
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     settings = load_settings()
@@ -151,7 +151,7 @@ def test_a_follow_restart_after_a_crash_between_flush_and_commit_overwrites_noth
     from datetime import datetime, timezone
 
     from spotify_mds.follow import FollowStats, ingest, state_key
-    from spotify_mds.simulate import SimConfig
+    from spotify_mds.pipelines.streams.simulate import SimConfig
 
     lake = MemoryLake()
 
@@ -177,7 +177,7 @@ def test_continuous_mode_lands_with_the_landing_options_from_settings():
     from spotify_mds.follow import FollowStats, ingest
     from spotify_mds.landing import LandingOptions
     from spotify_mds.settings import Settings
-    from spotify_mds.simulate import SimConfig
+    from spotify_mds.pipelines.streams.simulate import SimConfig
 
     settings = Settings(_env_file=None, land_compression="gzip", land_max_records=40, land_max_inflight=4)
     options = LandingOptions.from_settings(settings)

@@ -83,7 +83,7 @@ def test_the_landing_core_imports_no_pipeline_schema_or_simulator():
 
     code = (
         "import sys, spotify_mds.landing, spotify_mds.landing.file_source, spotify_mds.landing.kafka_source;"
-        "print(sorted(m for m in sys.modules if m.startswith(('spotify_mds.pipelines', 'spotify_mds.simulate'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('spotify_mds.pipelines', 'spotify_mds.pipelines.streams.simulate'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -14,7 +14,7 @@ from spotify_mds.landing.keys import (
     source_partition,
     stream_partition,
 )
-from spotify_mds.simulate import SimConfig
+from spotify_mds.pipelines.streams.simulate import SimConfig
 
 HOUR = int(datetime(2026, 11, 2, 10, tzinfo=timezone.utc).timestamp()) // 3600
 

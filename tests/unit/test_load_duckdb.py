@@ -8,7 +8,7 @@ from spotify_mds.lake import LocalLake
 from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.warehouse import bronze_files, duckdb as duck
 from warehouses import duck_forget, duck_load
-from spotify_mds.simulate import SimConfig, simulate
+from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 TOPIC = "spotify.streams"
 

@@ -19,7 +19,7 @@ from spotify_mds.pipelines.streams.events import COLUMNS
 from spotify_mds.warehouse import bronze_files, duckdb as duck, file_hour, in_range, pending_files
 from spotify_mds.warehouse.files import bronze_to_file
 from warehouses import duck_forget, duck_load
-from spotify_mds.simulate import SimConfig, simulate
+from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 TOPIC = "spotify.streams"
 
@@ -37,7 +37,7 @@ def lake(tmp_path, events) -> LocalLake:
 
 
 def _batch(values):
-    from spotify_mds.simulate import Batch
+    from spotify_mds.pipelines.streams.simulate import Batch
 
     return Batch(0, [None] * len(values), values)
 

@@ -38,7 +38,7 @@ def test_secrets_stay_masked_in_the_settings_repr():
 def test_the_health_probe_logs_in_with_the_key_s_passphrase(monkeypatch):
     """health built its own Snowflake arguments and dropped the key's passphrase: an encrypted key failed."""
     connector = __import__("pytest").importorskip("snowflake.connector")
-    from spotify_mds import health
+    from spotify_mds.operations import health
 
     seen = {}
 

@@ -14,9 +14,9 @@ import httpx2
 import pytest
 import yaml
 
-from spotify_mds.dashboard.contract import gold_contract
+from spotify_mds.presentation.dashboard.contract import gold_contract
 from spotify_mds.errors import ConfigError
-from spotify_mds.metabase import (
+from spotify_mds.presentation.metabase import (
     Admin,
     DatabaseSpec,
     MetabaseClient,

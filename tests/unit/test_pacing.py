@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from spotify_mds.pacing import at_rate, paced
-from spotify_mds.simulate import Batch
+from spotify_mds.pipelines.streams.simulate import Batch
 
 
 class FakeTime(threading.Event):

@@ -11,8 +11,8 @@ pytest.importorskip("confluent_kafka")
 
 from confluent_kafka import Consumer  # noqa: E402
 
-from spotify_mds.produce import produce, producer_config  # noqa: E402
-from spotify_mds.simulate import Batch, SimConfig, simulate  # noqa: E402
+from spotify_mds.pipelines.streams.produce import produce, producer_config  # noqa: E402
+from spotify_mds.pipelines.streams.simulate import Batch, SimConfig, simulate  # noqa: E402
 
 TOPIC = "spotify.streams"
 MOCK = {"test.mock.num.brokers": 1}

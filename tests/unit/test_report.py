@@ -12,10 +12,10 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from spotify_mds.cli import app
-from spotify_mds.dashboard.queries import Filters
-from spotify_mds.dashboard.synthetic import write_synthetic_gold
+from spotify_mds.presentation.dashboard.queries import Filters
+from spotify_mds.presentation.dashboard.synthetic import write_synthetic_gold
 from spotify_mds.lake import LocalLake
-from spotify_mds.report import CHARTS, REPORT_PREFIX, build_report
+from spotify_mds.presentation.report import CHARTS, REPORT_PREFIX, build_report
 
 
 def _check_png(data: bytes) -> None:

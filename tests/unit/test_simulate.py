@@ -15,10 +15,10 @@ import pyarrow.json as pj
 import pytest
 
 from spotify_mds.pipelines.streams.events import decode
-from spotify_mds.simulate import Batch, SimConfig, population, simulate, write_ndjson
-from spotify_mds.simulate.catalog import build_catalog
-from spotify_mds.simulate.sessions import WEEKLY_SHAPE, activity_clock
-from spotify_mds.simulate.users import COUNTRY_CODES, COUNTRY_SHARES, DEVICE_MIX
+from spotify_mds.pipelines.streams.simulate import Batch, SimConfig, population, simulate, write_ndjson
+from spotify_mds.pipelines.streams.simulate.catalog import build_catalog
+from spotify_mds.pipelines.streams.simulate.sessions import WEEKLY_SHAPE, activity_clock
+from spotify_mds.pipelines.streams.simulate.users import COUNTRY_CODES, COUNTRY_SHARES, DEVICE_MIX
 
 CONFIG = SimConfig(seed=7, users=6500)
 HOUR_MS = 3_600_000

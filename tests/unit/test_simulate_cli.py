@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from spotify_mds.cli import app
 from spotify_mds.pipelines.streams.events import decode
-from spotify_mds.simulate import SimConfig, ground_truth
+from spotify_mds.pipelines.streams.simulate import SimConfig, ground_truth
 
 
 def test_simulate_backfill_with_faults(tmp_path, monkeypatch):

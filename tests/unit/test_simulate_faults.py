@@ -6,8 +6,8 @@ import pytest
 
 from spotify_mds.errors import ConfigError, InvalidEvent
 from spotify_mds.pipelines.streams.events import decode
-from spotify_mds.simulate import GroundTruth, SimConfig, ground_truth, simulate
-from spotify_mds.simulate.faults import MALFORMED_KINDS
+from spotify_mds.pipelines.streams.simulate import GroundTruth, SimConfig, ground_truth, simulate
+from spotify_mds.pipelines.streams.simulate.faults import MALFORMED_KINDS
 
 FAULTY = SimConfig(seed=5, users=1500, days=2, late_rate=0.01, duplicate_rate=0.01, malformed_rate=0.005)
 
@@ -111,7 +111,7 @@ def test_bad_rates_are_refused():
 
 def test_ndjson_of_a_faulty_run_is_the_same_records(faulty, tmp_path):
     """`write_ndjson` writes exactly the records `simulate` yields, malformed ones included, one per line."""
-    from spotify_mds.simulate import write_ndjson
+    from spotify_mds.pipelines.streams.simulate import write_ndjson
 
     values, _ = faulty
     path = tmp_path / "faulty.ndjson"

@@ -40,7 +40,7 @@ def test_no_module_but_the_factory_branches_on_the_warehouse_setting():
 
 
 def test_metabase_connects_with_the_factory_s_parameters(tmp_path):
-    from spotify_mds.metabase import database_spec
+    from spotify_mds.presentation.metabase import database_spec
 
     settings = load_settings(_env_file=None, data_dir=tmp_path, warehouse="postgres", postgres_host="127.0.0.1",
                              postgres_port=5433, postgres_db="mds", postgres_user="u", postgres_password="pw")  # fmt: skip

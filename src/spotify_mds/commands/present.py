@@ -56,7 +56,7 @@ def bind(settings: Settings):
 
 
 def serve(settings: Settings, sock) -> None:
-    from spotify_mds.dashboard import serve as serve_dashboard
+    from spotify_mds.presentation.dashboard import serve as serve_dashboard
     from spotify_mds.runner import lake_from
 
     host, port = settings.dashboard_host, settings.dashboard_port
@@ -76,8 +76,8 @@ def report(
     from spotify_mds.extras import require_extra
 
     require_extra("dashboard")  # the report draws with matplotlib, and reads gold as the dashboard does
-    from spotify_mds.dashboard.queries import parse_filters
-    from spotify_mds.report import build_report
+    from spotify_mds.presentation.dashboard.queries import parse_filters
+    from spotify_mds.presentation.report import build_report
     from spotify_mds.runner import lake_from
 
     filters = parse_filters(start, end, country)
@@ -99,7 +99,7 @@ def metabase_provision(
     definitions: Annotated[Optional[Path], typer.Option(help="Definitions file (default metabase/dashboards.yml).")] = None,
 ) -> None:
     """Create or update the admin, warehouse connection, collection, questions and dashboard (idempotent)."""
-    from spotify_mds import metabase as mb
+    from spotify_mds.presentation import metabase as mb
     from spotify_mds.errors import ConfigError
     from spotify_mds.extras import require
 

@@ -38,12 +38,12 @@ from typing import BinaryIO
 
 import numpy as np
 
-from spotify_mds.simulate.catalog import Catalog, build_catalog
-from spotify_mds.simulate.config import Batch, SimConfig
-from spotify_mds.simulate.encode import Encoder
-from spotify_mds.simulate.faults import MALFORMED, MALFORMED_KINDS, GroundTruth, corrupt, inject
-from spotify_mds.simulate.sessions import empty_columns, initial_state, window_events
-from spotify_mds.simulate.users import Population, population, uuid_table
+from spotify_mds.pipelines.streams.simulate.catalog import Catalog, build_catalog
+from spotify_mds.pipelines.streams.simulate.config import Batch, SimConfig
+from spotify_mds.pipelines.streams.simulate.encode import Encoder
+from spotify_mds.pipelines.streams.simulate.faults import MALFORMED, MALFORMED_KINDS, GroundTruth, corrupt, inject
+from spotify_mds.pipelines.streams.simulate.sessions import empty_columns, initial_state, window_events
+from spotify_mds.pipelines.streams.simulate.users import Population, population, uuid_table
 
 __all__ = [
     "Batch",

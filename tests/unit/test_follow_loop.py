@@ -16,7 +16,7 @@ import pytest
 from spotify_mds.errors import WarehouseError
 from spotify_mds.follow import FollowStats, committed_offset, follow, live_config, state_key
 from spotify_mds.lake import MemoryLake
-from spotify_mds.simulate import SimConfig
+from spotify_mds.pipelines.streams.simulate import SimConfig
 
 TOPIC = "spotify.streams"
 PAST = datetime(2026, 11, 2, tzinfo=timezone.utc)  # every event of the stream is already due

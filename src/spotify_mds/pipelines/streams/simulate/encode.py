@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spotify_mds.pipelines.streams.events import DEVICE_TYPES, SCHEMA_VERSION
-from spotify_mds.simulate.catalog import Catalog
-from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
-from spotify_mds.simulate.users import COUNTRY_CODES, Population
+from spotify_mds.pipelines.streams.simulate.catalog import Catalog
+from spotify_mds.pipelines.streams.simulate.sessions import EVENT_TYPE_NAMES
+from spotify_mds.pipelines.streams.simulate.users import COUNTRY_CODES, Population
 
 DAY_MS = 86_400_000
 _LEVELS = (b"free", b"paid")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spotify_mds.pipelines.streams.events import DEVICE_TYPES
-from spotify_mds.simulate.config import SimConfig
+from spotify_mds.pipelines.streams.simulate.config import SimConfig
 
 DAY_MS = 86_400_000
 

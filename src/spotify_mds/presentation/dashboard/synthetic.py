@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spotify_mds.dashboard.contract import gold_contract
+from spotify_mds.presentation.dashboard.contract import gold_contract
 from spotify_mds.export import MANIFEST_KEY, mart_key
 from spotify_mds.lake import Lake
 

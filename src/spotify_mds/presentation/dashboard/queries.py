@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from spotify_mds.dashboard.contract import gold_marts
+from spotify_mds.presentation.dashboard.contract import gold_marts
 from spotify_mds.errors import SpotifyMdsError
 from spotify_mds.export import mart_key, read_manifest
 from spotify_mds.lake import Lake

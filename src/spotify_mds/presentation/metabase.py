@@ -82,7 +82,7 @@ class MetabaseSettings(BaseSettings):
 # -- definitions ----------------------------------------------------------------------------------------
 def definitions_path() -> Path:
     """`metabase/dashboards.yml`: shipped inside the wheel, or at the checkout's root."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # spotify_mds/
     for candidate in (package / "metabase_definitions", package.parents[1] / "metabase"):
         if (candidate / "dashboards.yml").is_file():
             return candidate / "dashboards.yml"

@@ -28,8 +28,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from spotify_mds.dashboard.panels import PANELS, PANELS_BY_ID
-from spotify_mds.dashboard.queries import GoldReader, InvalidFilter, MissingMart, no_data_message, parse_filters
+from spotify_mds.presentation.dashboard.panels import PANELS, PANELS_BY_ID
+from spotify_mds.presentation.dashboard.queries import GoldReader, InvalidFilter, MissingMart, no_data_message, parse_filters
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The README's picture of the dashboard, taken from a real demo run: `make screenshot`.
 
-    python -m spotify_mds.dashboard.screenshot [--data-dir data/screenshot] [--out docs/dashboard.png]
+    python -m spotify_mds.presentation.dashboard.screenshot [--data-dir data/screenshot] [--out docs/dashboard.png]
 
 1. If `<data-dir>/lake` holds no gold export, run the demo pipeline there (`spotify-mds demo
    --no-serve` with DATA_DIR=<data-dir>): its own folder, so the picture never mixes in whatever
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from spotify_mds.dashboard.app import create_app
+from spotify_mds.presentation.dashboard.app import create_app
 from spotify_mds.errors import ComponentUnavailable, SpotifyMdsError
 from spotify_mds.export import read_manifest
 from spotify_mds.lake import LocalLake

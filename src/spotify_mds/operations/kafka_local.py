@@ -12,7 +12,7 @@ Needs Java >= 17 and (for the first download only) Maven on PATH.
 
 CLI::
 
-    python -m spotify_mds.kafka_local start|stop|status [--data-dir DIR] [--port N]
+    python -m spotify_mds.operations.kafka_local start|stop|status [--data-dir DIR] [--port N]
 
 Stdlib only at module level; ``confluent_kafka`` is used for the readiness
 check when it is importable.
@@ -300,7 +300,7 @@ def _metadata_ok(port: int) -> bool:
     return bool(md.brokers)
 
 
-START_MARK = "==== spotify_mds.kafka_local start"
+START_MARK = "==== spotify_mds.operations.kafka_local start"
 
 
 def _log_tail(log_file: Path, lines: int = 30) -> str:
@@ -538,7 +538,7 @@ def stop(data_dir: Path | None = None, timeout: float = 30) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """CLI: prints one line. Exit 0 on success; `status` exits 3 when not running."""
     parser = argparse.ArgumentParser(
-        prog="python -m spotify_mds.kafka_local", description="Local single-node Kafka broker (KRaft)."
+        prog="python -m spotify_mds.operations.kafka_local", description="Local single-node Kafka broker (KRaft)."
     )
     parser.add_argument("command", choices=["start", "stop", "status"])
     parser.add_argument(

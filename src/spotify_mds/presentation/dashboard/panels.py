@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from spotify_mds.dashboard.queries import Filters, GoldReader, MissingMart
+from spotify_mds.presentation.dashboard.queries import Filters, GoldReader, MissingMart
 
 GREEN = "#1DB954"
 PALETTE = ("#1DB954", "#2E77D0", "#F59B23", "#E8115B", "#8B5CF6", "#14B8A6", "#64748B", "#F472B6")

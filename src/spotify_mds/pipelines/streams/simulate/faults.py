@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from spotify_mds.pipelines.streams.events import MAX_RECORD_BYTES
-from spotify_mds.simulate.sessions import EVENT_TYPE_NAMES
+from spotify_mds.pipelines.streams.simulate.sessions import EVENT_TYPE_NAMES
 
 LATE, DUPLICATE, MALFORMED = 1, 2, 10
 """Fault codes in the `fault` column; malformed records carry MALFORMED + the index of their kind."""

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from spotify_mds.dashboard.panels import GREEN, INK, PALETTE
-from spotify_mds.dashboard.queries import Filters, GoldReader, MissingMart, NoData, require_rows
+from spotify_mds.presentation.dashboard.panels import GREEN, INK, PALETTE
+from spotify_mds.presentation.dashboard.queries import Filters, GoldReader, MissingMart, NoData, require_rows
 from spotify_mds.lake import Lake
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ MARTS_SUBDIR = Path("models", "streams", "marts")
 
 def dbt_marts_dir() -> Path | None:
     """The marts folder of the dbt project (shipped in the wheel or at the checkout's root), if found."""
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parents[2]  # spotify_mds/
     for candidate in (package / "dbt", package.parents[1] / "dbt"):
         marts = candidate / MARTS_SUBDIR
         if marts.is_dir():

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spotify_mds.simulate.config import SimConfig
+from spotify_mds.pipelines.streams.simulate.config import SimConfig
 
 _SYLLABLES = np.array(
     ["ka", "lo", "mi", "ra", "ne", "so", "ti", "va", "zu", "be", "do", "fi", "ga", "hu", "jo", "le",

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from spotify_mds.simulate.catalog import Catalog
-from spotify_mds.simulate.config import SimConfig
-from spotify_mds.simulate.users import DEVICE_MIX, NEVER, Population, UserState
+from spotify_mds.pipelines.streams.simulate.catalog import Catalog
+from spotify_mds.pipelines.streams.simulate.config import SimConfig
+from spotify_mds.pipelines.streams.simulate.users import DEVICE_MIX, NEVER, Population, UserState
 
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
