@@ -349,6 +349,7 @@ def run(
         return
     summary = runner.run_pipeline(settings, console, days=days, max_events=events)
     Console().print(summary.table())
+    summary.raise_if_incomplete()  # every stage ran; a scheduler still sees the files set aside
 
 
 @app.command()

@@ -8,7 +8,8 @@
     ├── InvalidEvent                an event failed validation (field, reason, position)
     ├── LandingIncomplete           a Kafka batch landing ended before its group landed the topic (left)
     ├── WarehouseError              a load or query against the warehouse failed (file)
-    │   └── FileRejected            (warehouse) the warehouse refused a bronze file's data (file)
+    │   ├── FileRejected            (warehouse) the warehouse refused a bronze file's data (file)
+    │   └── LoadIncomplete          files were set aside; the rest loaded (files)
     ├── TransformError              dbt failed (which nodes)
     ├── NotReady                    an earlier stage has not run yet (the message says which to run)
     ├── ComponentUnavailable        a server or tool the command needs is not there (what)
@@ -83,6 +84,15 @@ class WarehouseError(SpotifyMdsError):
     def __init__(self, message: str, *, file: str | None = None) -> None:
         super().__init__(message)
         self.file = file
+
+
+class LoadIncomplete(WarehouseError):
+    """A load set files aside (the warehouse refused them) and loaded the rest; raised by the edges
+    after every stage ran, so a scheduler sees the run as failed while nothing else was held back."""
+
+    def __init__(self, message: str, *, files: list[str]) -> None:
+        super().__init__(message, file=files[0] if files else None)
+        self.files = files
 
 
 class TransformError(SpotifyMdsError):

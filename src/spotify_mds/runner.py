@@ -20,7 +20,7 @@ from rich.console import Console
 
 from spotify_mds import clock
 from spotify_mds import console as show
-from spotify_mds.errors import ConfigError, NotReady
+from spotify_mds.errors import ConfigError, LoadIncomplete, NotReady
 from spotify_mds.extras import require
 from spotify_mds.lake import Lake, lake_from
 from spotify_mds.settings import Settings, writable_folder
@@ -94,6 +94,7 @@ class RunSummary:
     files_loaded: int = 0
     files_failed: int = 0
     """Bronze files the warehouse refused this load (each printed with its error)."""
+    failed_files: list[str] = field(default_factory=list)
     marts: dict[str, int] = field(default_factory=dict)
     """Rows of each exported mart: only the marts of the pipelines that have data."""
     pipelines: list[str] = field(default_factory=list)
@@ -101,12 +102,22 @@ class RunSummary:
     quality: list = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
+    def raise_if_incomplete(self) -> None:
+        """LoadIncomplete when the load set files aside: called by the edges once every stage ran."""
+        if self.failed_files:
+            raise LoadIncomplete(
+                f"{len(self.failed_files):,} bronze file(s) not loaded (listed above), first {self.failed_files[0]};"
+                " the rest loaded; they are tried again on the next load",
+                files=self.failed_files,
+            )
+
     def add(self, result: Any) -> Any:
         """Take a stage's result into the run's figures; returns it."""
         if isinstance(result, LandResult):
             self.generated, self.landed, self.quarantined = result.generated, result.landed, result.quarantined
         elif isinstance(result, LoadResult):
             self.loaded, self.files_loaded, self.files_failed = result.rows_loaded, result.files_loaded, len(result.failures)
+            self.failed_files = [key for key, _ in result.failures]
         elif isinstance(result, TransformResult):
             self.pipelines = result.pipelines
         elif isinstance(result, QualityResult):

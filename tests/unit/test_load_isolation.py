@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factories
 
+from spotify_mds.errors import LoadIncomplete
 from spotify_mds.lake import LocalLake
 from spotify_mds.warehouse import duckdb as duck
 from warehouses import duck_load
@@ -70,7 +71,9 @@ def test_load_command_names_the_file_it_could_not_load(settings, monkeypatch):
     put(lake, 0, [line(1)])
     bad = put(lake, 5, [b'{"event_id": "broken'])
     result = CliRunner().invoke(app, ["load"])
-    assert result.exit_code == 0, result.output
+    # The good file loaded, the bad one is named, and the exit status says the load is incomplete.
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, LoadIncomplete) and result.exception.files == [bad]
     assert "loaded 1 rows from 1 files" in result.output
     assert f"not loaded (tried again next load): {bad}" in result.output
 
@@ -104,3 +107,18 @@ def test_a_lake_that_does_not_serve_its_files_stops_the_load_instead(tmp_path):
     with pytest.raises(WarehouseError, match="the lake did not serve"):
         duck_load(lake, db, TOPIC)
     assert query(db, "SELECT count(*) FROM raw.failed_files")[0][0] == 0
+
+
+def test_a_run_that_set_files_aside_ends_failed_after_every_stage():
+    from spotify_mds.runner import LoadResult, RunSummary
+
+    summary = RunSummary()
+    summary.raise_if_incomplete()  # nothing set aside: nothing to say
+    summary.add(LoadResult(rows_loaded=5, files_loaded=2, failures=[("bronze/t/a.ndjson", "bad"), ("bronze/t/b.ndjson", "bad")]))
+    try:
+        summary.raise_if_incomplete()
+    except LoadIncomplete as error:
+        assert error.files == ["bronze/t/a.ndjson", "bronze/t/b.ndjson"]
+        assert "2 bronze file(s) not loaded" in str(error) and "bronze/t/a.ndjson" in str(error)
+    else:
+        raise AssertionError("LoadIncomplete was not raised")

@@ -31,6 +31,7 @@ def load(
     summary = runner.RunSummary()
     runner.load_stage(settings, summary, console)
     console.print(f"loaded {summary.loaded:,} rows from {summary.files_loaded:,} files")
+    summary.raise_if_incomplete()  # exit 1 naming what was set aside, after loading everything else
 
 
 warehouse_app = typer.Typer(help="Set up the warehouse (WAREHOUSE=duckdb|postgres|snowflake).", no_args_is_help=True)
