@@ -25,11 +25,9 @@ from kafka_support import (
     lander_env,
     quarantine_rows,
     rss_mb,
-    start_broker,
     start_lander,
     wait,
 )
-from spotify_mds.operations import kafka_local
 from spotify_mds.pipelines.streams.produce import ensure_topic, produce, producer_config
 from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
@@ -37,16 +35,6 @@ pytestmark = pytest.mark.integration
 
 CRASH_EVENTS = int(os.environ.get("KAFKA_CRASH_EVENTS", "1000000"))
 RSS_BOUND_MB = 400  # see README, "Landing from Kafka": the stated bound for default settings
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kafka")
-    info = start_broker(data)
-    try:
-        yield info.bootstrap
-    finally:
-        kafka_local.stop(data)
 
 
 def produce_simulated(bootstrap: str, topic: str, n: int, partitions: int = 3, seed: int = 7) -> list[str]:

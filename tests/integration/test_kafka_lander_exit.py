@@ -21,25 +21,13 @@ from kafka_support import (
     end_offsets,
     group_assignment,
     lander_env,
-    start_broker,
     start_lander,
     wait,
 )
-from spotify_mds.operations import kafka_local
 from spotify_mds.pipelines.streams.produce import ensure_topic, produce, producer_config
 from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kafka")
-    info = start_broker(data)
-    try:
-        yield info.bootstrap
-    finally:
-        kafka_local.stop(data)
 
 
 # The stale members' session: long enough for the restarted lander to start, land its partition and

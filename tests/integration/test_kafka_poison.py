@@ -11,22 +11,11 @@ import json
 
 import pytest
 
-from kafka_support import bronze_event_ids, event_ids, lander_env, quarantine_rows, start_broker, start_lander, wait
-from spotify_mds.operations import kafka_local
+from kafka_support import bronze_event_ids, event_ids, lander_env, quarantine_rows, start_lander, wait
 from spotify_mds.pipelines.streams.produce import ensure_topic
 from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kafka")
-    info = start_broker(data)
-    try:
-        yield info.bootstrap
-    finally:
-        kafka_local.stop(data)
 
 
 @pytest.mark.parametrize("workers", ["0", "1"])

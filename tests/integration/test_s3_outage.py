@@ -22,12 +22,10 @@ from kafka_support import (
     event_ids,
     free_ports,
     lander_env,
-    start_broker,
     topic_event_ids,
     start_lander,
     wait,
 )
-from spotify_mds.operations import kafka_local
 from spotify_mds.pipelines.streams.produce import ensure_topic, produce, producer_config
 from spotify_mds.pipelines.streams.simulate import SimConfig, simulate
 
@@ -35,16 +33,6 @@ pytestmark = pytest.mark.integration
 
 BUCKET = "lake"
 OUTAGE_S = 25
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kafka")
-    info = start_broker(data)
-    try:
-        yield info.bootstrap
-    finally:
-        kafka_local.stop(data)
 
 
 @pytest.fixture(scope="module")
