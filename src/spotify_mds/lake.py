@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from spotify_mds.errors import LakeConflict, LakeError
+from spotify_mds.extras import require
 
 MayReplace = Callable[[str, bytes, bytes], bool]
 """Asked (key, stored bytes, new bytes) before new bytes replace different stored ones: True allows it."""
-from spotify_mds.extras import require
 
 
 @dataclass(frozen=True, slots=True)
