@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import msgspec
@@ -67,7 +68,8 @@ def copy_msgspec_rows(lake: LocalLake, conninfo: str) -> int:
     from bench.warehouses import postgres
 
     decoder = msgspec.json.Decoder(ListenEvent)
-    names = ", ".join(f'"{name}"' for name in COLUMNS) + ", _source_file"
+    names = ", ".join(f'"{name}"' for name in COLUMNS) + ", _source_file, _loaded_at"
+    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)  # the table has no default: the loader sets it
     rows = 0
     with postgres(conninfo).connect() as con, con.transaction(), con.cursor() as cur:
         with cur.copy(f"COPY raw.listening_events ({names}) FROM STDIN") as copy:
@@ -76,7 +78,7 @@ def copy_msgspec_rows(lake: LocalLake, conninfo: str) -> int:
                     event = decoder.decode(line)
                     values = [getattr(event, name) for name in COLUMNS]
                     values[list(COLUMNS).index("timestamp")] = event.timestamp.replace(tzinfo=None)
-                    copy.write_row((*values, info.key))
+                    copy.write_row((*values, info.key, loaded_at))
                     rows += 1
     return rows
 
@@ -87,9 +89,10 @@ def insert_per_row(lines: list[bytes], conninfo: str, *, many: bool) -> int:
 
     from bench.warehouses import postgres
 
-    names = ", ".join(f'"{name}"' for name in COLUMNS) + ", _source_file"
-    sql = f"INSERT INTO raw.listening_events ({names}) VALUES ({', '.join(['%s'] * (len(COLUMNS) + 1))})"
-    rows = [(*(json.loads(line).get(name) for name in COLUMNS), "sample") for line in lines]
+    names = ", ".join(f'"{name}"' for name in COLUMNS) + ", _source_file, _loaded_at"
+    sql = f"INSERT INTO raw.listening_events ({names}) VALUES ({', '.join(['%s'] * (len(COLUMNS) + 2))})"
+    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows = [(*(json.loads(line).get(name) for name in COLUMNS), "sample", loaded_at) for line in lines]
     with postgres(conninfo).connect() as con, con.transaction(), con.cursor() as cur:
         if many:
             cur.executemany(sql, rows)
