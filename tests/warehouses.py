@@ -36,3 +36,27 @@ def snowflake(params):
 
 def sf_load(lake, params, topic: str, **options):
     return snowflake(params).load(lake, raw_table(topic), **options)
+
+
+def fresh_postgres(settings) -> str:
+    """The conninfo of the PostgreSQL `settings` name, with RAW, SILVER and GOLD dropped; a skip on a
+    laptop without the server, a failure under CI=true (scripts/ci_postgres.sh provisions it)."""
+    import os
+
+    import pytest
+
+    from spotify_mds.runner import postgres_conninfo
+
+    psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
+    conninfo = postgres_conninfo(settings)
+    try:
+        con = psycopg.connect(conninfo, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL at {settings.postgres_host}:{settings.postgres_port} is unreachable ({exc})".strip()
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
+        pytest.skip(reason)
+    with con:
+        for schema in ("raw", "silver", "gold"):
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    return conninfo

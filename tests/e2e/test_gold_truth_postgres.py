@@ -6,24 +6,22 @@ unless CI=true, where that is a failure (`scripts/ci_postgres.sh` provisions one
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
+import pyarrow.parquet as pq
 import pytest
 from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
 
-import pyarrow.parquet as pq
-
 from spotify_mds import transform
 from spotify_mds.export import export_gold, mart_key
-from spotify_mds.quality import run_checks
-from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
+from spotify_mds.pipelines.streams.landing import land_batches
+from spotify_mds.quality import run_checks
 from spotify_mds.runner import dbt_env, postgres_conninfo, warehouse_from
 from spotify_mds.settings import load_settings
 
 psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
-from warehouses import pg_forget, pg_load, postgres  # noqa: E402
+from warehouses import fresh_postgres, pg_forget, pg_load, postgres  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 TOPIC = "spotify.streams"
@@ -32,17 +30,7 @@ TOPIC = "spotify.streams"
 @pytest.fixture
 def pg_settings(tmp_path):
     settings = load_settings(data_dir=tmp_path, warehouse="postgres")
-    conninfo = postgres_conninfo(settings)
-    try:
-        con = psycopg.connect(conninfo, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL at {settings.postgres_host}:{settings.postgres_port} is unreachable ({exc})".strip()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
-        pytest.skip(reason)
-    with con:
-        for schema in ("raw", "silver", "gold"):
-            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    fresh_postgres(settings)
     return settings
 
 

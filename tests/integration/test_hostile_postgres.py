@@ -6,16 +6,15 @@ where that is a failure (`scripts/ci_postgres.sh` provisions one).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from warehouses import fresh_postgres
 
 from spotify_mds.cli import app
 from spotify_mds.lake import LocalLake
-from spotify_mds.runner import postgres_conninfo
 from spotify_mds.settings import load_settings
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
@@ -32,17 +31,7 @@ def pg_env(settings, monkeypatch):
     monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("WAREHOUSE", "postgres")
     pg = load_settings(data_dir=settings.data_dir, warehouse="postgres")
-    conninfo = postgres_conninfo(pg)
-    try:
-        con = psycopg.connect(conninfo, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL at {pg.postgres_host}:{pg.postgres_port} is unreachable ({exc})".strip()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
-        pytest.skip(reason)
-    with con:
-        for schema in ("raw", "silver", "gold"):
-            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    conninfo = fresh_postgres(pg)
     return pg, conninfo
 
 

@@ -7,9 +7,8 @@ unless CI=true, where that is a failure (`scripts/ci_postgres.sh` provisions one
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from warehouses import fresh_postgres
 
 from spotify_mds.pipelines import registry, with_data
 from spotify_mds.runner import pipelines_with_data, postgres_conninfo
@@ -23,16 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def settings(tmp_path):
     settings = load_settings(data_dir=tmp_path, warehouse="postgres")
-    try:
-        con = psycopg.connect(postgres_conninfo(settings), connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL at {settings.postgres_host}:{settings.postgres_port} is unreachable ({exc})".strip()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
-        pytest.skip(reason)
-    with con:
-        for schema in ("raw", "silver", "gold"):
-            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    fresh_postgres(settings)
     return settings
 
 

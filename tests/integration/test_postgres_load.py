@@ -6,19 +6,16 @@ unless CI=true, where that is a failure (`scripts/ci_postgres.sh` provisions one
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.lake import LocalLake
-from spotify_mds.warehouse import bronze_files, file_hour
-from spotify_mds.runner import postgres_conninfo
-from spotify_mds.settings import load_settings
+from spotify_mds.pipelines.streams.landing import land_batches
 from spotify_mds.pipelines.streams.simulate import Batch, SimConfig, simulate
+from spotify_mds.settings import load_settings
+from spotify_mds.warehouse import bronze_files, file_hour
 
 psycopg = pytest.importorskip("psycopg", reason="the `postgres` extra is not installed")
-from warehouses import pg_forget, pg_load, postgres  # noqa: E402
+from warehouses import fresh_postgres, pg_forget, pg_load, postgres  # noqa: E402
 
 pytestmark = pytest.mark.integration
 TOPIC = "spotify.streams"
@@ -27,17 +24,7 @@ TOPIC = "spotify.streams"
 @pytest.fixture
 def conninfo(tmp_path) -> str:
     settings = load_settings(data_dir=tmp_path, warehouse="postgres")
-    info = postgres_conninfo(settings)
-    try:
-        con = psycopg.connect(info, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL at {settings.postgres_host}:{settings.postgres_port} is unreachable ({exc})".strip()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
-        pytest.skip(reason)
-    with con:
-        for schema in ("raw", "silver", "gold"):
-            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    info = fresh_postgres(settings)
     return info
 
 
