@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from pydantic import SecretStr
 
 from spotify_mds.errors import LakeError
 from spotify_mds.lake import LocalLake, MemoryLake
+from spotify_mds import runlog
 from spotify_mds.runlog import RunLog, recent_runs, step_records
 
 
@@ -71,6 +73,9 @@ def test_secrets_are_never_written():
 
 
 def test_an_unwritable_lake_does_not_break_the_run(tmp_path, caplog, monkeypatch):
+    # Another test's logging.config (Airflow's, dbt's) may have disabled loggers created before it.
+    monkeypatch.setattr(runlog.logger, "disabled", False)
+    caplog.set_level(logging.WARNING, logger=runlog.logger.name)
     lake = LocalLake(tmp_path)
 
     def refuse(key, data, **_):
