@@ -32,10 +32,22 @@ def configure_logging(verbose: bool) -> None:
     )
 
 
-@app.callback()
-def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False) -> None:
-    configure_logging(verbose)
+def _show_version(value: bool) -> None:
+    if value:
+        from spotify_mds import __version__
 
+        print(f"spotify-mds {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    configure_logging(verbose)
 
 
 
