@@ -22,7 +22,11 @@ from spotify_mds.settings import Settings
 Seed = Annotated[Optional[int], typer.Option(help="Random seed (SIM_SEED); the same seed gives the same bytes.")]
 Users = Annotated[Optional[int], typer.Option(help="Simulated users (USER_COUNT).")]
 Days = Annotated[Optional[float], typer.Option(help="Days of simulated listening (SIM_DAYS).")]
-Events = Annotated[Optional[int], typer.Option("--events", help="Stop after this many events (SIM_EVENTS).")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object on standard output (progress goes to stderr).")]
+Events = Annotated[
+    Optional[int],
+    typer.Option("--events", help="Exactly this many events: the window grows to hold them unless --days is given (SIM_EVENTS)."),
+]
 
 
 def configure_logging(verbose: bool) -> None:
@@ -69,7 +73,7 @@ def simulate(
     from datetime import timezone
 
     from spotify_mds.pacing import at_rate, paced
-    from spotify_mds.runner import sim_config
+    from spotify_mds.runner import events_short, sim_config
     from spotify_mds.pipelines.streams.simulate import simulate as generate
     from spotify_mds.pipelines.streams.simulate import write_ndjson
 
@@ -101,6 +105,8 @@ def simulate(
         if sink is not sys.stdout.buffer:
             sink.close()
     console.print(f"{written:,} events written")
+    if not rate and (short := events_short(config, written)):
+        console.print(short, highlight=False)
 
 
 def _live_rate(settings: Settings, rate: float | None, *batch_options: object) -> float | None:
@@ -309,6 +315,7 @@ def health(
     only: Annotated[Optional[str], typer.Option(help="Check only these components (comma-separated); all of them are required.")] = None,
     require: Annotated[Optional[str], typer.Option(help="Also require these (e.g. airflow,metabase).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per probe.")] = 3.0,
+    as_json: Json = False,
 ) -> None:
     """Report each component's status (Kafka, lake, warehouse, Airflow, Metabase, dashboard); exit 1 if a required one is down."""
     import os
@@ -324,7 +331,15 @@ def health(
     checks = check_all(
         _settings(), urls_from(environ), only=names(only) if only else None, require=names(require), timeout=timeout
     )
-    Console().print(report(checks))
+    if as_json:
+        from dataclasses import asdict
+
+        from spotify_mds.console import print_json
+
+        components = [{**asdict(check), "failed": check.failed} for check in checks]
+        print_json({"command": "health", "ok": exit_status(checks) == 0, "components": components})
+    else:
+        Console().print(report(checks))
     console.print(summary_line(checks))
     raise typer.Exit(exit_status(checks))
 
@@ -338,6 +353,7 @@ def run(
     follow: Annotated[bool, typer.Option("--follow", help="Keep going: real-time events, micro-batches until Ctrl-C.")] = False,
     interval: Annotated[float, typer.Option(help="With --follow: seconds between micro-batches.")] = 30.0,
     backlog_minutes: Annotated[float, typer.Option(help="With --follow: start this many minutes in the past.")] = 0.0,
+    as_json: Json = False,
 ) -> None:
     """Run every stage once on the configured components (or continuously with --follow).
 
@@ -357,11 +373,47 @@ def run(
         from spotify_mds.follow import follow_pipeline
 
         stats = follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
-        console.print(f"stopped: {stats.landed:,} landed, {stats.quarantined:,} quarantined, {stats.loaded:,} loaded")
+        console.print(_follow_totals(stats), highlight=False)
+        if as_json:
+            from spotify_mds.console import print_json
+
+            print_json({"command": "run", "follow": True, "ok": True, **_follow_figures(stats)})
         return
     summary = runner.run_pipeline(settings, console, days=days, max_events=events)
-    Console().print(summary.table())
+    _print_summary(summary, "run", as_json)
     summary.raise_if_incomplete()  # every stage ran; a scheduler still sees the files set aside
+
+
+def _print_summary(summary, command: str, as_json: bool) -> None:
+    """The run's table on standard output, or (`--json`) one JSON object there and nothing else."""
+    if as_json:
+        from spotify_mds.console import print_json, summary_json
+
+        print_json(summary_json(summary, command))
+    else:
+        Console().print(summary.table(f"spotify-mds {command}"))
+
+
+def _follow_figures(stats) -> dict[str, int]:
+    """Continuous mode's totals for this session; `loaded` may include files an earlier session landed."""
+    return {
+        "cycles": stats.cycles,
+        "released": stats.released,
+        "landed": stats.landed,
+        "quarantined": stats.quarantined,
+        "loaded": stats.loaded,
+        "loaded_landed_before": max(stats.loaded - stats.landed, 0),
+        "failed_cycles": len(stats.errors),
+    }
+
+
+def _follow_totals(stats) -> str:
+    """One line that adds up after a restart: what an earlier session had landed is named as such."""
+    f = _follow_figures(stats)
+    line = f"stopped: this session landed {f['landed']:,} events, quarantined {f['quarantined']:,}; loaded {f['loaded']:,} rows"
+    if f["loaded_landed_before"]:
+        line += f" ({f['loaded_landed_before']:,} of them landed before a restart)"
+    return line
 
 
 @app.command()
@@ -385,7 +437,7 @@ def demo(
 
     sock = bind(settings) if serve else None  # a port in use is said now, not after the pipeline
     summary = run_pipeline(settings, console, seed=seed, users=users, days=days, max_events=events)
-    Console().print(summary.table())
+    Console().print(summary.table("spotify-mds demo"))
     if sock is not None:
         serve_dashboard(settings, sock)
 
