@@ -309,6 +309,7 @@ def _status_line(status) -> str:
 # The warehouse's stages, then presentation, register themselves on `app` here (--help's order).
 from spotify_mds.commands import warehouse  # noqa: E402, F401, I001
 from spotify_mds.commands import present  # noqa: E402, F401, I001
+from spotify_mds.commands import docs  # noqa: E402, F401, I001
 
 @app.command()
 def health(

@@ -131,9 +131,11 @@ def run_dbt(
         full = ["--quiet", "--no-use-colors", *full]
     with _environment(env):
         try:
-            result = dbtRunner(callbacks=[_on_node(progress)] if progress else None).invoke(full)
+            runner = dbtRunner(callbacks=[_on_node(progress)]) if progress else dbtRunner()
+            result = runner.invoke(full)
         finally:
             _release_dbt_log_files()
+            _release_duckdb()
     if result.exception is not None:
         raise TransformError(f"dbt {' '.join(args)} could not run: {result.exception}") from result.exception
     summary = TransformResult(succeeded=bool(result.success))
@@ -162,6 +164,23 @@ def _on_node(progress: Callable[[int, int], None]) -> Callable[[object], None]:
             progress(1, total[0])
 
     return callback
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB file open (and locked) in a class attribute after `invoke`: close it.
+
+    Otherwise a process that ran dbt holds the file until it exits (`demo` serving the dashboard,
+    `docs` serving the site), and `spotify-mds load` elsewhere fails on DuckDB's lock.
+    """
+    import sys
+
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    manager = getattr(connections, "DuckDBConnectionManager", None)
+    environment = getattr(manager, "_ENV", None)
+    if manager is None or environment is None:
+        return
+    manager.close_all_connections()
+    environment.close()
 
 
 def _release_dbt_log_files() -> None:
@@ -193,3 +212,18 @@ def build(
         )
     logger.info("dbt build: %s", result.counts)
     return result
+
+
+def docs(*, env: Mapping[str, str], target: str, state_dir: Path, catalog: bool = True) -> Path:
+    """`dbt docs generate` for every pipeline's models (the whole project: lineage across pipelines).
+
+    Returns the folder holding `index.html` (dbt's docs site, with `manifest.json` and
+    `catalog.json`) and `static_index.html` (the same in one file, readable without a server).
+    Without `catalog` (nothing in the warehouse yet) the column types are left empty.
+    """
+    args = ["docs", "generate", "--static", *([] if catalog else ["--empty-catalog"])]
+    result = run_dbt(args, env=env, target=target, state_dir=state_dir)
+    site = state_dir.resolve() / "target"
+    if not result.succeeded or not (site / "index.html").is_file():
+        raise TransformError("dbt docs generate failed: see the dbt log", nodes=())
+    return site
