@@ -470,7 +470,7 @@ def main() -> None:
     from pydantic import ValidationError
 
     try:
-        app()
+        app(prog_name="spotify-mds")  # also under `python -m`: usage lines and shell completion name the command
     except (SpotifyMdsError, ValidationError) as exc:
         console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
         sys.exit(1)
