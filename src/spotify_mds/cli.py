@@ -16,13 +16,13 @@ import typer
 from rich.console import Console
 
 from spotify_mds.commands import _settings, _stage_settings, app, console
+from spotify_mds.commands.output import Json, follow_figures, follow_totals, print_summary
 from spotify_mds.errors import SpotifyMdsError
 from spotify_mds.settings import Settings
 
 Seed = Annotated[Optional[int], typer.Option(help="Random seed (SIM_SEED); the same seed gives the same bytes.")]
 Users = Annotated[Optional[int], typer.Option(help="Simulated users (USER_COUNT).")]
 Days = Annotated[Optional[float], typer.Option(help="Days of simulated listening (SIM_DAYS).")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object on standard output (progress goes to stderr).")]
 Events = Annotated[
     Optional[int],
     typer.Option("--events", help="Exactly this many events: the window grows to hold them unless --days is given (SIM_EVENTS)."),
@@ -374,47 +374,15 @@ def run(
         from spotify_mds.follow import follow_pipeline
 
         stats = follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
-        console.print(_follow_totals(stats), highlight=False)
+        console.print(follow_totals(stats), highlight=False)
         if as_json:
             from spotify_mds.console import print_json
 
-            print_json({"command": "run", "follow": True, "ok": True, **_follow_figures(stats)})
+            print_json({"command": "run", "follow": True, "ok": True, **follow_figures(stats)})
         return
     summary = runner.run_pipeline(settings, console, days=days, max_events=events)
-    _print_summary(summary, "run", as_json)
+    print_summary(summary, "run", as_json)
     summary.raise_if_incomplete()  # every stage ran; a scheduler still sees the files set aside
-
-
-def _print_summary(summary, command: str, as_json: bool) -> None:
-    """The run's table on standard output, or (`--json`) one JSON object there and nothing else."""
-    if as_json:
-        from spotify_mds.console import print_json, summary_json
-
-        print_json(summary_json(summary, command))
-    else:
-        Console().print(summary.table(f"spotify-mds {command}"))
-
-
-def _follow_figures(stats) -> dict[str, int]:
-    """Continuous mode's totals for this session; `loaded` may include files an earlier session landed."""
-    return {
-        "cycles": stats.cycles,
-        "released": stats.released,
-        "landed": stats.landed,
-        "quarantined": stats.quarantined,
-        "loaded": stats.loaded,
-        "loaded_landed_before": max(stats.loaded - stats.landed, 0),
-        "failed_cycles": len(stats.errors),
-    }
-
-
-def _follow_totals(stats) -> str:
-    """One line that adds up after a restart: what an earlier session had landed is named as such."""
-    f = _follow_figures(stats)
-    line = f"stopped: this session landed {f['landed']:,} events, quarantined {f['quarantined']:,}; loaded {f['loaded']:,} rows"
-    if f["loaded_landed_before"]:
-        line += f" ({f['loaded_landed_before']:,} of them landed before a restart)"
-    return line
 
 
 @app.command()
@@ -438,7 +406,7 @@ def demo(
 
     sock = bind(settings) if serve else None  # a port in use is said now, not after the pipeline
     summary = run_pipeline(settings, console, seed=seed, users=users, days=days, max_events=events)
-    Console().print(summary.table("spotify-mds demo"))
+    print_summary(summary, "demo", as_json=False)
     if sock is not None:
         serve_dashboard(settings, sock)
 

@@ -179,8 +179,8 @@ def test_a_load_with_nothing_new_says_so_not_a_full_bar():
     [(205, 213, "loaded 213 rows (8 of them landed before a restart)"), (205, 205, "loaded 205 rows")],
 )
 def test_follow_totals_add_up_after_a_restart(landed, loaded, said):
-    from spotify_mds.cli import _follow_totals
+    from spotify_mds.commands.output import follow_totals
     from spotify_mds.follow import FollowStats
 
-    line = _follow_totals(FollowStats(landed=landed, loaded=loaded))
+    line = follow_totals(FollowStats(landed=landed, loaded=loaded))
     assert line.startswith(f"stopped: this session landed {landed:,} events") and line.endswith(said)

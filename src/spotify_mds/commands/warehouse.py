@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from spotify_mds.commands import _settings, _stage_settings, app, console  # noqa: F401 - the shared edge
+from spotify_mds.commands.output import Json
 
 
 @app.command()
@@ -63,7 +64,7 @@ def warehouse_init(
 @app.command()
 def quality(
     as_of: Annotated[Optional[datetime], typer.Option(help="Judge freshness at this time (UTC; QUALITY_AS_OF; default now).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on standard output (the table goes nowhere).")] = False,
+    as_json: Json = False,
 ) -> None:
     """Check silver: freshness, volume against the previous day, raw ↔ silver reconciliation."""
     from spotify_mds import runner
