@@ -62,11 +62,10 @@ def setting_defaults() -> dict[str, str]:
 def label(command: Any, ctx: Any, defaults: dict[str, str]) -> None:
     """Label the options of `command` (and of its sub-commands, for a group), in place."""
     for param in command.get_params(ctx):
-        if not hasattr(param, "display_type"):
-            continue
-        param.metavar = type_label(param, ctx)
-        if param.default is None and not isinstance(param.show_default, str):
-            for variable in _SETTING.findall(param.help or ""):
+        if hasattr(param, "display_type"):  # Typer ≥ 0.2x; older ones already print click's names
+            param.metavar = type_label(param, ctx)
+        if param.default is None and not isinstance(getattr(param, "show_default", None), str):
+            for variable in _SETTING.findall(getattr(param, "help", None) or ""):
                 if variable in defaults:
                     param.show_default = defaults[variable]
                     break
