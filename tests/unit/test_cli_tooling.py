@@ -184,3 +184,21 @@ def test_follow_totals_add_up_after_a_restart(landed, loaded, said):
 
     line = follow_totals(FollowStats(landed=landed, loaded=loaded))
     assert line.startswith(f"stopped: this session landed {landed:,} events") and line.endswith(said)
+
+
+def test_dbt_by_hand_finds_the_warehouse_under_data_dir(tmp_path, monkeypatch):
+    """`cd dbt && DATA_DIR=… dbt …` connects to DATA_DIR/warehouse.duckdb, as spotify-mds does."""
+    from dbt.cli.main import dbtRunner
+
+    from spotify_mds.transform import project_dir
+
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.delenv("DUCKDB_PATH", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(data))
+    monkeypatch.setenv("WAREHOUSE", "duckdb")
+    project = str(project_dir())
+    result = dbtRunner().invoke(["debug", "--project-dir", project, "--profiles-dir", project,
+                                 "--log-path", str(tmp_path / "logs"), "--no-send-anonymous-usage-stats"])  # fmt: skip
+    assert result.success, result.exception
+    assert (data / "warehouse.duckdb").is_file(), "dbt's connection test opened DATA_DIR's warehouse"
