@@ -202,3 +202,9 @@ def test_dbt_by_hand_finds_the_warehouse_under_data_dir(tmp_path, monkeypatch):
                                  "--log-path", str(tmp_path / "logs"), "--no-send-anonymous-usage-stats"])  # fmt: skip
     assert result.success, result.exception
     assert (data / "warehouse.duckdb").is_file(), "dbt's connection test opened DATA_DIR's warehouse"
+
+
+def test_usage_errors_exit_2_as_documented(mds):
+    code, err = mds("simulate", "--users", "many", **WIDE)
+    assert code == 2 and "Invalid value for '--users'" in err
+    assert mds("no-such-command")[0] == 2
