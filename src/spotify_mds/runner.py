@@ -193,7 +193,7 @@ def events_short(config: SimConfig, generated: int) -> str | None:
     if config.max_events and generated < config.max_events:
         return (
             f"{generated:,} events, not the {config.max_events:,} asked for: the window given"
-            f" (--days {config.days:g}) holds no more; leave out --days to have it stretched"
+            f" ({config.days:g} days, --days or --end) holds no more; leave it out to have it stretched"
         )
     return None
 
