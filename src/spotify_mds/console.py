@@ -52,7 +52,7 @@ def counting(console: Console, description: str, total: int | None = None) -> It
 
 
 @contextmanager
-def chunks(console: Console, description: str, *, empty: str | None = None) -> Iterator[Callable[[int, int], None]]:
+def chunks(console: Console, description: str, *, empty: str | None = None) -> Iterator[Callable[[int, int | None], None]]:
     """A progress bar over a known number of steps: `progress(n, total)` advances by n (files, dbt nodes).
 
     With `empty`, a stage that found nothing to do says so (`load bronze → raw: nothing new to load`)
@@ -62,7 +62,7 @@ def chunks(console: Console, description: str, *, empty: str | None = None) -> I
         task = bar.add_task(description, total=None)
         done = 0
 
-        def progress(n: int, total: int) -> None:
+        def progress(n: int, total: int | None) -> None:  # total None: not known (yet)
             nonlocal done
             done += n
             bar.update(task, total=total, advance=n)

@@ -151,7 +151,7 @@ def run_dbt(
     return summary
 
 
-def _on_node(progress: Callable[[int, int], None]) -> Callable[[object], None]:
+def _on_node(progress: Callable[[int, int | None], None]) -> Callable[[object], None]:
     """A dbt event callback: the node count from the first `LogStartLine`, one step per `NodeFinished`."""
     total = [0]
 
@@ -160,8 +160,8 @@ def _on_node(progress: Callable[[int, int], None]) -> Callable[[object], None]:
         if name == "LogStartLine" and not total[0]:
             total[0] = int(event.data.total)
             progress(0, total[0])
-        elif name == "NodeFinished":
-            progress(1, total[0])
+        elif name == "NodeFinished":  # `docs generate` compiles nodes without a start line: no total
+            progress(1, total[0] or None)
 
     return callback
 
@@ -214,7 +214,10 @@ def build(
     return result
 
 
-def docs(*, env: Mapping[str, str], target: str, state_dir: Path, catalog: bool = True) -> Path:
+def docs(
+    *, env: Mapping[str, str], target: str, state_dir: Path, catalog: bool = True,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
     """`dbt docs generate` for every pipeline's models (the whole project: lineage across pipelines).
 
     Returns the folder holding `index.html` (dbt's docs site, with `manifest.json` and
@@ -222,7 +225,7 @@ def docs(*, env: Mapping[str, str], target: str, state_dir: Path, catalog: bool 
     Without `catalog` (nothing in the warehouse yet) the column types are left empty.
     """
     args = ["docs", "generate", "--static", *([] if catalog else ["--empty-catalog"])]
-    result = run_dbt(args, env=env, target=target, state_dir=state_dir)
+    result = run_dbt(args, env=env, target=target, state_dir=state_dir, progress=progress)
     site = state_dir.resolve() / "target"
     if not result.succeeded or not (site / "index.html").is_file():
         raise TransformError("dbt docs generate failed: see the dbt log", nodes=())

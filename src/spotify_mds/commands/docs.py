@@ -22,15 +22,15 @@ def docs(
 ) -> None:
     """Generate dbt's docs and lineage for every pipeline's models (the project's settings applied), then serve them."""
     from spotify_mds import transform
+    from spotify_mds.console import chunks
     from spotify_mds.warehouse import warehouse_from
 
     settings = _stage_settings()
     warehouse = warehouse_from(settings)
     server = _bind(host, port) if serve else None  # a port in use is said before dbt runs
-    with console.status("dbt docs generate (models, lineage, the warehouse's columns)…"):
-        site = transform.docs(
-            env=warehouse.dbt_env, target=warehouse.name, state_dir=settings.data_dir / "dbt", catalog=warehouse.exists()
-        )
+    with chunks(console, "dbt docs generate (nodes compiled)") as progress:
+        site = transform.docs(env=warehouse.dbt_env, target=warehouse.name, state_dir=settings.data_dir / "dbt",
+                              catalog=warehouse.exists(), progress=progress)  # fmt: skip
     console.print(f"dbt docs in {site} (static_index.html opens without a server)", highlight=False)
     if server is None:
         return
