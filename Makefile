@@ -6,7 +6,7 @@ SERVE ?= 1
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test install dev kafka kafka-stop bench clean screenshot
+.PHONY: help demo test install dev kafka kafka-stop bench clean screenshot docs
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,12 +16,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip's own lines and download bars show the install's progress (it was --quiet: a silent minute).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dashboard]"
+	@echo "installing spotify-mds and its dependencies into $(VENV)… (about a minute on a fresh machine)"
+	$(BIN)/python -m pip install --progress-bar on -e ".[dashboard]"
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,airflow]"
+	@echo "installing spotify-mds with its test dependencies and Airflow into $(VENV)… (about two minutes on a fresh machine)"
+	$(BIN)/python -m pip install --progress-bar on -e ".[dev,airflow]"
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed ## create .venv and install the project
@@ -30,6 +33,9 @@ dev: $(VENV)/.installed-dev ## create .venv and install the project with its tes
 
 demo: $(VENV)/.installed ## run the whole pipeline on embedded components, then serve the dashboard (SERVE=0: exit)
 	$(BIN)/spotify-mds demo $(if $(filter 0,$(SERVE)),--no-serve,--serve)
+
+docs: $(VENV)/.installed ## dbt's docs and lineage for every pipeline, served on http://127.0.0.1:8580
+	$(BIN)/spotify-mds docs
 
 screenshot: $(VENV)/.installed-dev ## docs/dashboard.png from a real demo run (in data/screenshot; headless Chromium)
 	$(BIN)/python -m spotify_mds.presentation.dashboard.screenshot --data-dir data/screenshot --out docs/dashboard.png

@@ -35,7 +35,10 @@ def _setting_variables() -> set[str]:
 
 @pytest.fixture
 def mds(tmp_path, monkeypatch, capsys):
-    """Run `spotify-mds ARGS` in this process from an empty folder; returns (exit status, stderr)."""
+    """Run `spotify-mds ARGS` in this process from an empty folder; returns (exit status, stderr).
+
+    What the command wrote on standard output is then in `mds.stdout` (`--json`, `--help`).
+    """
     from spotify_mds.cli import main
 
     monkeypatch.chdir(tmp_path)
@@ -48,9 +51,11 @@ def mds(tmp_path, monkeypatch, capsys):
         monkeypatch.setattr(sys, "argv", ["spotify-mds", *args])
         with pytest.raises(SystemExit) as done:
             main()
-        err = capsys.readouterr().err
+        captured = capsys.readouterr()
+        err, run.stdout = captured.err, captured.out
         for name in env:
             monkeypatch.delenv(name)
         return done.value.code or 0, err
 
+    run.stdout = ""
     return run

@@ -9,6 +9,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+__version__ = "0.2.0"
+"""The package's version: pyproject reads it from here (`[tool.hatch.version]`), `--version` prints it."""
+
 _NAMES = {
     "Lake": "spotify_mds.lake",
     "Pipeline": "spotify_mds.pipelines",

@@ -16,13 +16,17 @@ import typer
 from rich.console import Console
 
 from spotify_mds.commands import _settings, _stage_settings, app, console
+from spotify_mds.commands.output import Json, follow_figures, follow_totals, print_summary
 from spotify_mds.errors import SpotifyMdsError
 from spotify_mds.settings import Settings
 
 Seed = Annotated[Optional[int], typer.Option(help="Random seed (SIM_SEED); the same seed gives the same bytes.")]
 Users = Annotated[Optional[int], typer.Option(help="Simulated users (USER_COUNT).")]
 Days = Annotated[Optional[float], typer.Option(help="Days of simulated listening (SIM_DAYS).")]
-Events = Annotated[Optional[int], typer.Option("--events", help="Stop after this many events (SIM_EVENTS).")]
+Events = Annotated[
+    Optional[int],
+    typer.Option("--events", help="Exactly this many events: the window grows to hold them unless --days is given (SIM_EVENTS)."),
+]
 
 
 def configure_logging(verbose: bool) -> None:
@@ -32,10 +36,22 @@ def configure_logging(verbose: bool) -> None:
     )
 
 
-@app.callback()
-def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False) -> None:
-    configure_logging(verbose)
+def _show_version(value: bool) -> None:
+    if value:
+        from spotify_mds import __version__
 
+        print(f"spotify-mds {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    configure_logging(verbose)
 
 
 
@@ -57,7 +73,7 @@ def simulate(
     from datetime import timezone
 
     from spotify_mds.pacing import at_rate, paced
-    from spotify_mds.runner import sim_config
+    from spotify_mds.runner import events_short, sim_config
     from spotify_mds.pipelines.streams.simulate import simulate as generate
     from spotify_mds.pipelines.streams.simulate import write_ndjson
 
@@ -89,6 +105,8 @@ def simulate(
         if sink is not sys.stdout.buffer:
             sink.close()
     console.print(f"{written:,} events written")
+    if not rate and (short := events_short(config, written)):
+        console.print(short, highlight=False)
 
 
 def _live_rate(settings: Settings, rate: float | None, *batch_options: object) -> float | None:
@@ -291,12 +309,14 @@ def _status_line(status) -> str:
 # The warehouse's stages, then presentation, register themselves on `app` here (--help's order).
 from spotify_mds.commands import warehouse  # noqa: E402, F401, I001
 from spotify_mds.commands import present  # noqa: E402, F401, I001
+from spotify_mds.commands import docs  # noqa: E402, F401, I001
 
 @app.command()
 def health(
     only: Annotated[Optional[str], typer.Option(help="Check only these components (comma-separated); all of them are required.")] = None,
     require: Annotated[Optional[str], typer.Option(help="Also require these (e.g. airflow,metabase).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per probe.")] = 3.0,
+    as_json: Json = False,
 ) -> None:
     """Report each component's status (Kafka, lake, warehouse, Airflow, Metabase, dashboard); exit 1 if a required one is down."""
     import os
@@ -312,7 +332,15 @@ def health(
     checks = check_all(
         _settings(), urls_from(environ), only=names(only) if only else None, require=names(require), timeout=timeout
     )
-    Console().print(report(checks))
+    if as_json:
+        from dataclasses import asdict
+
+        from spotify_mds.console import print_json
+
+        components = [{**asdict(check), "failed": check.failed} for check in checks]
+        print_json({"command": "health", "ok": exit_status(checks) == 0, "components": components})
+    else:
+        Console().print(report(checks))
     console.print(summary_line(checks))
     raise typer.Exit(exit_status(checks))
 
@@ -326,6 +354,7 @@ def run(
     follow: Annotated[bool, typer.Option("--follow", help="Keep going: real-time events, micro-batches until Ctrl-C.")] = False,
     interval: Annotated[float, typer.Option(help="With --follow: seconds between micro-batches.")] = 30.0,
     backlog_minutes: Annotated[float, typer.Option(help="With --follow: start this many minutes in the past.")] = 0.0,
+    as_json: Json = False,
 ) -> None:
     """Run every stage once on the configured components (or continuously with --follow).
 
@@ -345,10 +374,14 @@ def run(
         from spotify_mds.follow import follow_pipeline
 
         stats = follow_pipeline(settings, console, interval=interval, backlog_minutes=backlog_minutes)
-        console.print(f"stopped: {stats.landed:,} landed, {stats.quarantined:,} quarantined, {stats.loaded:,} loaded")
+        console.print(follow_totals(stats), highlight=False)
+        if as_json:
+            from spotify_mds.console import print_json
+
+            print_json({"command": "run", "follow": True, "ok": True, **follow_figures(stats)})
         return
     summary = runner.run_pipeline(settings, console, days=days, max_events=events)
-    Console().print(summary.table())
+    print_summary(summary, "run", as_json)
     summary.raise_if_incomplete()  # every stage ran; a scheduler still sees the files set aside
 
 
@@ -373,7 +406,7 @@ def demo(
 
     sock = bind(settings) if serve else None  # a port in use is said now, not after the pipeline
     summary = run_pipeline(settings, console, seed=seed, users=users, days=days, max_events=events)
-    Console().print(summary.table())
+    print_summary(summary, "demo", as_json=False)
     if sock is not None:
         serve_dashboard(settings, sock)
 
@@ -405,7 +438,7 @@ def main() -> None:
     from pydantic import ValidationError
 
     try:
-        app()
+        app(prog_name="spotify-mds")  # also under `python -m`: usage lines and shell completion name the command
     except (SpotifyMdsError, ValidationError) as exc:
         console.print(_one_line(exc), style="red", highlight=False, soft_wrap=True, markup=False)
         sys.exit(1)

@@ -52,19 +52,28 @@ def counting(console: Console, description: str, total: int | None = None) -> It
 
 
 @contextmanager
-def chunks(console: Console, description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar for a load: `progress(done, total)` per chunk of files."""
+def chunks(console: Console, description: str, *, empty: str | None = None) -> Iterator[Callable[[int, int | None], None]]:
+    """A progress bar over a known number of steps: `progress(n, total)` advances by n (files, dbt nodes).
+
+    With `empty`, a stage that found nothing to do says so (`load bronze → raw: nothing new to load`)
+    instead of drawing a full 1/1 bar.
+    """
     with progress_bar(console) as bar:
         task = bar.add_task(description, total=None)
         done = 0
 
-        def progress(n: int, total: int) -> None:
+        def progress(n: int, total: int | None) -> None:  # total None: not known (yet)
             nonlocal done
             done += n
             bar.update(task, total=total, advance=n)
 
         yield progress
-        bar.update(task, total=max(done, 1), completed=max(done, 1))
+        if not done and empty:
+            bar.remove_task(task)
+        else:
+            bar.update(task, total=max(done, 1), completed=max(done, 1))
+    if not done and empty:
+        console.print(f"{description}: {empty}", highlight=False)
 
 
 def show_load(console: Console, result: Any) -> None:
@@ -74,11 +83,12 @@ def show_load(console: Console, result: Any) -> None:
 
 
 def show_transform(console: Console, result: Any) -> None:
+    from spotify_mds.transform import describe
+
     if not result.pipelines:
-        console.print("dbt build: skipped, no pipeline has data")
+        console.print("dbt: skipped, no pipeline has data")
         return
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items()))
-    console.print(f"dbt build ({', '.join(result.pipelines)}): {counts}")
+    console.print(f"dbt ({', '.join(result.pipelines)}): {describe(result.nodes)}", highlight=False)
 
 
 def show_quality(console: Console, result: Any) -> None:
@@ -99,20 +109,32 @@ def quality_table(results: list) -> Table:
 
 
 def summary_table(summary: Any, title: str = "spotify-mds run") -> Table:
-    """A run's figures: only the stages that ran have figures (a stage that did not run shows no zeros)."""
+    """What this run did, stage by stage: what was new, what was already there (and skipped).
+
+    Only the stages that ran have a line (a stage that did not run shows no zeros).
+    """
+    from spotify_mds.transform import describe
+
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("what")
-    table.add_column("value", justify="right")
-    counts = []
+    table.add_column("this run", justify="right")
     if "simulate+land" in summary.seconds:
-        counts += [("events generated", summary.generated), ("events landed in bronze", summary.landed),
-                   ("records quarantined", summary.quarantined)]  # fmt: skip
+        table.add_row("events generated", f"{summary.generated:,}")
+        landed = f"{summary.landed:,}"
+        if summary.files_unchanged and not summary.files_written:
+            landed = f"none new: all {summary.landed:,} already there ({summary.files_unchanged:,} files unchanged)"
+        elif summary.files_unchanged:
+            landed += f" ({summary.files_written:,} files new, {summary.files_unchanged:,} already there)"
+        table.add_row("events landed in bronze", landed)
+        table.add_row("records quarantined", f"{summary.quarantined:,}")
     if "load" in summary.seconds:
-        counts += [("rows loaded into raw", summary.loaded), ("bronze files loaded", summary.files_loaded)]
-    for label, value in counts:
-        table.add_row(label, f"{value:,}")
+        before = summary.files_seen - summary.files_loaded - summary.files_failed
+        loaded = f"{summary.loaded:,} rows from {summary.files_loaded:,} files" if summary.files_loaded else "nothing new"
+        table.add_row("loaded into raw", loaded + (f" ({before:,} files loaded before)" if before > 0 else ""))
     if summary.files_failed:
         table.add_row("bronze files NOT loaded (see above)", f"{summary.files_failed:,}")
+    if "transform" in summary.seconds or summary.pipelines:
+        table.add_row("dbt", describe(summary.dbt) if summary.pipelines else "skipped: no pipeline has data")
     for result in summary.quality:
         table.add_row(f"quality: {result.check}", result.status.upper())
     for mart, rows in summary.marts.items():
@@ -120,3 +142,41 @@ def summary_table(summary: Any, title: str = "spotify-mds run") -> Table:
     for stage, seconds in summary.seconds.items():
         table.add_row(f"{stage} seconds", f"{seconds:.1f}")
     return table
+
+
+def summary_json(summary: Any, command: str) -> dict[str, Any]:
+    """A run's figures for a script (`run --json`): the same facts as `summary_table`, as data."""
+    out: dict[str, Any] = {"command": command, "ok": not summary.files_failed}  # ok ⇔ exit status 0
+    if "simulate+land" in summary.seconds:
+        out["land"] = {"generated": summary.generated, "landed": summary.landed, "quarantined": summary.quarantined,
+                       "files_written": summary.files_written, "files_unchanged": summary.files_unchanged}  # fmt: skip
+    if "load" in summary.seconds:
+        out["load"] = {"rows_loaded": summary.loaded, "files_loaded": summary.files_loaded,
+                       "files_seen": summary.files_seen, "files_failed": summary.failed_files}  # fmt: skip
+    if "transform" in summary.seconds or summary.pipelines:
+        out["transform"] = {"pipelines": summary.pipelines, "nodes": summary.dbt}
+    if summary.quality:
+        out["quality"] = {"passed": all(check.ok for check in summary.quality), "checks": checks_json(summary.quality)}
+    out["marts"] = dict(summary.marts)
+    out["seconds"] = {stage: round(seconds, 3) for stage, seconds in summary.seconds.items()}
+    return out
+
+
+def checks_json(checks: list) -> list[dict[str, Any]]:
+    """Quality checks as data: check, status, observed, expected, detail."""
+    return [
+        {"check": c.check, "status": c.status, "observed": c.observed, "expected": c.expected, "detail": c.detail}
+        for c in checks
+    ]
+
+
+def print_json(data: Any) -> None:
+    """One JSON object on standard output, the only thing a `--json` command writes there."""
+    import json
+    import sys
+
+    def plain(value: Any) -> Any:
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    sys.stdout.write(json.dumps(data, default=plain) + "\n")
+    sys.stdout.flush()

@@ -46,6 +46,9 @@ class LandResult:
     generated: int = 0
     landed: int = 0
     quarantined: int = 0
+    files_written: int = 0
+    files_unchanged: int = 0
+    """Bronze files already in the lake with the same bytes (a run repeated): nothing new in them."""
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -67,6 +70,8 @@ class TransformResult:
     pipelines: list[str] = field(default_factory=list)
     """The pipelines built (those with data); none: dbt was not started."""
     counts: dict[str, int] = field(default_factory=dict)
+    nodes: dict[str, dict[str, int]] = field(default_factory=dict)
+    """dbt's results by resource type, then status (`transform.describe` says them in words)."""
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -90,7 +95,10 @@ class RunSummary:
     generated: int = 0
     landed: int = 0
     quarantined: int = 0
+    files_written: int = 0
+    files_unchanged: int = 0
     loaded: int = 0
+    files_seen: int = 0
     files_loaded: int = 0
     files_failed: int = 0
     """Bronze files the warehouse refused this load (each printed with its error)."""
@@ -99,6 +107,8 @@ class RunSummary:
     """Rows of each exported mart: only the marts of the pipelines that have data."""
     pipelines: list[str] = field(default_factory=list)
     """The pipelines the transform built (those with data)."""
+    dbt: dict[str, dict[str, int]] = field(default_factory=dict)
+    """dbt's results by resource type, then status."""
     quality: list = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -115,11 +125,13 @@ class RunSummary:
         """Take a stage's result into the run's figures; returns it."""
         if isinstance(result, LandResult):
             self.generated, self.landed, self.quarantined = result.generated, result.landed, result.quarantined
+            self.files_written, self.files_unchanged = result.files_written, result.files_unchanged
         elif isinstance(result, LoadResult):
             self.loaded, self.files_loaded, self.files_failed = result.rows_loaded, result.files_loaded, len(result.failures)
+            self.files_seen = result.files_seen
             self.failed_files = [key for key, _ in result.failures]
         elif isinstance(result, TransformResult):
-            self.pipelines = result.pipelines
+            self.pipelines, self.dbt = result.pipelines, result.nodes
         elif isinstance(result, QualityResult):
             self.quality = result.checks
         elif isinstance(result, ExportResult):
@@ -166,7 +178,24 @@ def sim_config(settings: Settings, **overrides: object) -> SimConfig:
         "max_events": settings.sim_events,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return SimConfig(**values)
+    config = SimConfig(**values)
+    if config.max_events and overrides.get("days") is None:  # `--events N` means N: the window holds N
+        from dataclasses import replace
+
+        from spotify_mds.pipelines.streams.simulate import days_for
+
+        config = replace(config, days=days_for(config, config.max_events))
+    return config
+
+
+def events_short(config: SimConfig, generated: int) -> str | None:
+    """Why fewer events came out than `--events` asked for (an explicit --days/--end too short), or None."""
+    if config.max_events and generated < config.max_events:
+        return (
+            f"{generated:,} events, not the {config.max_events:,} asked for: the window given"
+            f" ({config.days:g} days, --days or --end) holds no more; leave it out to have it stretched"
+        )
+    return None
 
 
 def expected_events(config: SimConfig) -> int:
@@ -205,6 +234,7 @@ def land_embedded(settings: Settings, config: SimConfig, progress: Callable[[int
             **LandingOptions.from_settings(settings).batch_kwargs(),
         )
     result.landed, result.quarantined = stats.landed, stats.quarantined
+    result.files_written, result.files_unchanged = stats.files, stats.unchanged_files
     return result
 
 
@@ -241,7 +271,8 @@ def pipelines_with_data(settings: Settings, pipelines: Sequence[Pipeline] | None
         return with_data(registry() if pipelines is None else pipelines, warehouse.query_function(con))
 
 
-def transform(settings: Settings, pipelines: Sequence[Pipeline] | None = None) -> TransformResult:
+def transform(settings: Settings, pipelines: Sequence[Pipeline] | None = None,
+              progress: Progress | None = None) -> TransformResult:  # fmt: skip
     """`dbt build` of the pipelines that have data (all registered, unless given); none: no build."""
     from spotify_mds import transform as dbt
 
@@ -254,8 +285,9 @@ def transform(settings: Settings, pipelines: Sequence[Pipeline] | None = None) -
     if warehouse.dbt_adapter:  # dbt-duckdb is a core dependency; the other adapters are extras
         require(warehouse.dbt_adapter)
     with _timed(result, "transform"):
-        built = dbt.build(env=warehouse.dbt_env, target=warehouse.name, state_dir=settings.data_dir / "dbt", select=select)
-    result.counts = dict(built.counts)
+        built = dbt.build(env=warehouse.dbt_env, target=warehouse.name, state_dir=settings.data_dir / "dbt",
+                          select=select, progress=progress)  # fmt: skip
+    result.counts, result.nodes = dict(built.counts), built.nodes
     return result
 
 
@@ -313,6 +345,8 @@ def run_pipeline(settings: Settings, console: Console | None = None, **sim_overr
     config = sim_config(settings, **sim_overrides)
     with show.counting(console, "simulate → land", expected_events(config)) as advance:
         summary.add(land_embedded(settings, config, advance))
+    if short := events_short(config, summary.generated):
+        console.print(short, highlight=False)
     load_stage(settings, summary, console)
     until = simulated_until(settings, config, summary.generated)
     record_simulated_clock(settings, until)
@@ -341,15 +375,16 @@ def run_batch(settings: Settings, console: Console) -> RunSummary:
 def load_stage(settings: Settings, summary: RunSummary, console: Console) -> LoadResult:
     """`load` with a progress bar, its failures printed, its figures added to `summary`."""
     warehouse_from(settings).require()  # a missing driver or a held file is said before the bar
-    with show.chunks(console, f"load bronze → raw ({settings.warehouse})") as progress:
+    with show.chunks(console, f"load bronze → raw ({settings.warehouse})", empty="nothing new to load") as progress:
         result = summary.add(load(settings, progress))
     show.show_load(console, result)
     return result
 
 
 def _rest(settings: Settings, summary: RunSummary, console: Console, *, as_of: datetime | None = None) -> None:
-    with console.status("dbt build (silver, gold, tests)…"):
-        show.show_transform(console, summary.add(transform(settings)))
+    with show.chunks(console, "dbt build (models, tests)") as progress:
+        result = summary.add(transform(settings, progress=progress))
+    show.show_transform(console, result)
     show.show_quality(console, summary.add(quality(settings, as_of=as_of)))
     with console.status("export gold → lake…"):
         summary.add(export(settings))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,23 @@ class TransformResult:
     failures: list[str] = field(default_factory=list)
     unit_tests: int = 0
     """How many of the results were dbt unit tests."""
+    nodes: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Results by resource type, then status: {"model": {"success": 32}, "test": {"pass": 99}}."""
+
+
+_VERBS = {"success": "built", "pass": "passed", "fail": "failed", "error": "failed", "warn": "warned",
+          "skipped": "skipped", "runtime error": "failed"}  # fmt: skip
+
+
+def describe(nodes: Mapping[str, Mapping[str, int]]) -> str:
+    """dbt's results in words: "32 models built, 99 tests passed, 1 test failed"."""
+    parts = []
+    for kind in sorted(nodes, key=lambda k: (k != "model", k)):
+        label = kind.replace("_", " ")
+        for status, n in sorted(nodes[kind].items(), key=lambda item: (item[0] not in ("success", "pass"), item[0])):
+            verb = "built" if kind == "model" and status == "success" else _VERBS.get(status, status)
+            parts.append(f"{n:,} {label}{'s' if n != 1 else ''} {verb}")
+    return ", ".join(parts) or "nothing to build"
 
 
 @contextmanager
@@ -84,8 +101,12 @@ def run_dbt(
     state_dir: Path,
     select: str | None = None,
     quiet: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TransformResult:
-    """Run one dbt command (`build`, `run`, `test`, `docs generate`...) and summarise its results."""
+    """Run one dbt command (`build`, `run`, `test`, `docs generate`...) and summarise its results.
+
+    `progress(done, total)` is called as each node finishes (dbt's events, through its callbacks).
+    """
     from dbt.cli.main import dbtRunner  # heavy import, only when transforming
 
     project = project_dir()
@@ -110,19 +131,56 @@ def run_dbt(
         full = ["--quiet", "--no-use-colors", *full]
     with _environment(env):
         try:
-            result = dbtRunner().invoke(full)
+            runner = dbtRunner(callbacks=[_on_node(progress)]) if progress else dbtRunner()
+            result = runner.invoke(full)
         finally:
             _release_dbt_log_files()
+            _release_duckdb()
     if result.exception is not None:
         raise TransformError(f"dbt {' '.join(args)} could not run: {result.exception}") from result.exception
     summary = TransformResult(succeeded=bool(result.success))
     for node in getattr(result.result, "results", None) or []:
         status = str(node.status)
-        summary.unit_tests += str(getattr(node.node, "resource_type", "")) == "unit_test"
+        kind = str(getattr(node.node, "resource_type", "node"))
+        summary.unit_tests += kind == "unit_test"
         summary.counts[status] = summary.counts.get(status, 0) + 1
+        by_status = summary.nodes.setdefault(kind, {})
+        by_status[status] = by_status.get(status, 0) + 1
         if status in {"error", "fail", "runtime error"}:
             summary.failures.append(f"{node.node.name}: {node.message}")
     return summary
+
+
+def _on_node(progress: Callable[[int, int | None], None]) -> Callable[[object], None]:
+    """A dbt event callback: the node count from the first `LogStartLine`, one step per `NodeFinished`."""
+    total = [0]
+
+    def callback(event) -> None:
+        name = event.info.name
+        if name == "LogStartLine" and not total[0]:
+            total[0] = int(event.data.total)
+            progress(0, total[0])
+        elif name == "NodeFinished":  # `docs generate` compiles nodes without a start line: no total
+            progress(1, total[0] or None)
+
+    return callback
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB file open (and locked) in a class attribute after `invoke`: close it.
+
+    Otherwise a process that ran dbt holds the file until it exits (`demo` serving the dashboard,
+    `docs` serving the site), and `spotify-mds load` elsewhere fails on DuckDB's lock.
+    """
+    import sys
+
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    manager = getattr(connections, "DuckDBConnectionManager", None)
+    environment = getattr(manager, "_ENV", None)
+    if manager is None or environment is None:
+        return
+    manager.close_all_connections()
+    environment.close()
 
 
 def _release_dbt_log_files() -> None:
@@ -137,7 +195,8 @@ def _release_dbt_log_files() -> None:
 
 
 def build(
-    *, env: Mapping[str, str], target: str, state_dir: Path, select: str | None = None, unit_tests: bool = False
+    *, env: Mapping[str, str], target: str, state_dir: Path, select: str | None = None, unit_tests: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TransformResult:
     """`dbt build`: every model, then its data tests; raise TransformError naming what failed.
 
@@ -145,7 +204,7 @@ def build(
     development and CI (`make test`, or `unit_tests=True`), not in every pipeline build.
     """
     args = ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
-    result = run_dbt(args, env=env, target=target, state_dir=state_dir, select=select)
+    result = run_dbt(args, env=env, target=target, state_dir=state_dir, select=select, progress=progress)
     if not result.succeeded:
         raise TransformError(
             f"dbt build failed: {'; '.join(result.failures) or 'see the dbt log'}",
@@ -153,3 +212,21 @@ def build(
         )
     logger.info("dbt build: %s", result.counts)
     return result
+
+
+def docs(
+    *, env: Mapping[str, str], target: str, state_dir: Path, catalog: bool = True,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
+    """`dbt docs generate` for every pipeline's models (the whole project: lineage across pipelines).
+
+    Returns the folder holding `index.html` (dbt's docs site, with `manifest.json` and
+    `catalog.json`) and `static_index.html` (the same in one file, readable without a server).
+    Without `catalog` (nothing in the warehouse yet) the column types are left empty.
+    """
+    args = ["docs", "generate", "--static", *([] if catalog else ["--empty-catalog"])]
+    result = run_dbt(args, env=env, target=target, state_dir=state_dir, progress=progress)
+    site = state_dir.resolve() / "target"
+    if not result.succeeded or not (site / "index.html").is_file():
+        raise TransformError("dbt docs generate failed: see the dbt log", nodes=())
+    return site

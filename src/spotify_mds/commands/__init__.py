@@ -9,13 +9,14 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from spotify_mds.commands.helptext import HelpGroup
 from spotify_mds.settings import Settings, load_settings
 
 app = typer.Typer(
     name="spotify-mds",
+    cls=HelpGroup,
     help="A Modern Data Stack for music-streaming analytics: simulate → land → load → transform → export → dashboard.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)

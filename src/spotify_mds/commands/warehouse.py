@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from spotify_mds.commands import _settings, _stage_settings, app, console  # noqa: F401 - the shared edge
+from spotify_mds.commands.output import Json
 
 
 @app.command()
@@ -63,6 +64,7 @@ def warehouse_init(
 @app.command()
 def quality(
     as_of: Annotated[Optional[datetime], typer.Option(help="Judge freshness at this time (UTC; QUALITY_AS_OF; default now).")] = None,
+    as_json: Json = False,
 ) -> None:
     """Check silver: freshness, volume against the previous day, raw ↔ silver reconciliation."""
     from spotify_mds import runner
@@ -76,8 +78,14 @@ def quality(
     from spotify_mds.console import show_quality
 
     result = runner.quality(settings, as_of=as_of)
-    show_quality(Console(), result)
     failed = [check for check in result.checks if not check.ok]
+    if as_json:
+        from spotify_mds.console import checks_json, print_json
+
+        print_json({"command": "quality", "ok": not failed, "as_of": result.as_of,
+                    "clock_source": result.clock_source, "checks": checks_json(result.checks)})  # fmt: skip
+    else:
+        show_quality(Console(), result)
     if failed:
         reasons = "; ".join(f"{check.check}: {check.detail}" for check in failed)
         console.print(f"quality failed: {reasons}", highlight=False, soft_wrap=True)
@@ -86,15 +94,15 @@ def quality(
 
 @app.command()
 def transform() -> None:
-    """Build silver and gold with dbt (models, tests and unit tests)."""
+    """Build silver and gold with dbt: the models and their data tests (dbt's unit tests run in `make test`)."""
     from spotify_mds import runner
 
     settings = _stage_settings()
     runner.require_loaded(settings)
-    from spotify_mds.console import show_transform
+    from spotify_mds.console import chunks, show_transform
 
-    with console.status("dbt build (silver, gold, tests)…"):
-        result = runner.transform(settings)
+    with chunks(console, "dbt build (models, tests)") as progress:
+        result = runner.transform(settings, progress=progress)
     show_transform(console, result)
 
 

@@ -33,11 +33,14 @@ clean run with the same seed.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import BinaryIO
 
 import numpy as np
 
+from spotify_mds.errors import ConfigError
 from spotify_mds.pipelines.streams.simulate.catalog import Catalog, build_catalog
 from spotify_mds.pipelines.streams.simulate.config import Batch, SimConfig
 from spotify_mds.pipelines.streams.simulate.encode import Encoder
@@ -50,6 +53,7 @@ __all__ = [
     "GroundTruth",
     "SimConfig",
     "expected_events",
+    "days_for",
     "ground_truth",
     "population",
     "simulate",
@@ -69,6 +73,37 @@ def expected_events(config: SimConfig) -> int:
     estimate = int(config.users * config.sessions_per_user_day * 0.8 * config.days
                    * config.mean_tracks_per_session * per_track * faults)  # fmt: skip
     return min(estimate, config.max_events) if config.max_events else estimate
+
+
+def days_for(config: SimConfig, events: int) -> float:
+    """Days of simulated listening long enough for `config` to emit at least `events` records.
+
+    `--events N` means N: a window too short for N is stretched (never shortened: a window holding N
+    already stops at N). The first guess solves `events = rate₀ · (1 − e^(−churn·T)) / churn` (users
+    churn, so the population's rate decays) plus a fifth; the model then runs without encoding (about
+    0.4 s per million events) to check it, stretching again when a small, unlucky population fell
+    short. ConfigError when the users would churn before emitting `events`, or need over ten years.
+    """
+    per_day = expected_events(replace(config, days=1.0, max_events=None))
+    needed = events / max(per_day, 1e-9)
+    churn = config.churn_per_day
+    if churn > 0 and needed * churn < 0.8:
+        needed = -math.log1p(-needed * churn) / churn
+    days = max(config.days, needed * 1.2)
+    while days <= _MAX_DAYS and not (churn > 0 and needed * churn >= 0.8):
+        trial = replace(config, days=days, max_events=events)
+        pop, catalog = population(trial), build_catalog(trial)
+        emitted = sum(len(cols["t"]) for _, cols in _emitted(trial, pop, catalog))
+        if emitted >= events:
+            return days
+        days *= 1.5 * events / max(emitted, 1)
+    raise ConfigError(
+        f"{events:,} events are more than {config.users:,} simulated users listen to before they churn"
+        f" (about {per_day / max(churn, 1e-9):,.0f} over their lifetime): raise --users (USER_COUNT)"
+    )
+
+
+_MAX_DAYS = 3650.0
 
 
 def _window_ms(config: SimConfig) -> int:
