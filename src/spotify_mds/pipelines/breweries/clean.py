@@ -50,8 +50,8 @@ def text(value: Any) -> str | None:
 
 def slug(value: str | None) -> str:
     """A safe partition value: accents dropped, lower case, runs of anything but [a-z0-9] → `-`;
-    `unknown` when empty; a value with no Latin letter left (`서울`) gets a stable hash instead."""
-    if not value:
+    `unknown` when empty or only punctuation (`..`); a value with no Latin letter left (`서울`) gets a stable hash instead."""
+    if not value or not any(c.isalnum() for c in value):
         return "unknown"
     plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
     result = re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-")[:80].strip("-")

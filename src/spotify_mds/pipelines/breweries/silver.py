@@ -85,7 +85,7 @@ def write(lake: Lake, cleaned: Cleaned, snapshot_date: str) -> SilverResult:
         if lake.put(key, data):
             rewritten.append(key)
         entries[key] = {"rows": len(groups[key]), "sha256": hashlib.sha256(data).hexdigest()}
-    deleted = [info.key for info in lake.list(f"{PREFIX}/country=") if info.key not in groups]
+    deleted = [info.key for info in lake.list(f"{PREFIX}/") if info.key.startswith(f"{PREFIX}/country=") and info.key not in groups]
     for key in deleted:
         lake.delete(key)
     manifest = {"snapshot_date": snapshot_date, "rows": len(cleaned.rows), "partitions": entries}
