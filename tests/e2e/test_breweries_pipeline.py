@@ -21,7 +21,7 @@ import pytest
 from spotify_mds.lake import LocalLake
 from spotify_mds.pipelines.breweries import bronze, history, silver
 from spotify_mds.pipelines.breweries.chart import LAKE_KEY
-from spotify_mds.pipelines.breweries.run import run
+from spotify_mds.pipelines.breweries.run import Context, run
 from spotify_mds.pipelines.breweries.stages import read_gold
 from spotify_mds.pipelines.breweries.standin import StandIn, read_dataset, shipped_dataset
 from spotify_mds.runlog import recent_runs, step_records
@@ -72,7 +72,7 @@ def runs(tmp_path_factory):
     records = read_dataset()
     options = {"state_dir": folder / "dbt", "chart_path": folder / "chart.png"}
     with StandIn(records) as api:
-        first = run(lake, warehouse, api.url, DAY1, **options)
+        first = run(Context(lake, warehouse, api.url, DAY1, **options))
     state = {
         "versions": {info.key: info.version for info in lake.list("")},
         "chart": (folder / "chart.png").read_bytes(),
@@ -82,7 +82,7 @@ def runs(tmp_path_factory):
     }
     day2, expected, touched = changed(records)
     with StandIn(day2) as api:
-        second = run(lake, warehouse, api.url, DAY2, **options)
+        second = run(Context(lake, warehouse, api.url, DAY2, **options))
     return {"lake": lake, "folder": folder, "first": first, "second": second, "before": state,
             "expected": expected, "touched": touched, "records": records}
 

@@ -107,7 +107,7 @@ class BreweriesClient:
         transport: Any = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        httpx = require("httpx")
+        httpx = require("httpx", purpose="the breweries extract")
         self.base_url = base_url.rstrip("/")
         self.per_page = max(1, min(per_page, MAX_PER_PAGE))
         self.retries, self.backoff, self.max_backoff, self._sleep = retries, backoff, max_backoff, sleep

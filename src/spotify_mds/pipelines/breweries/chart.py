@@ -25,11 +25,8 @@ def location(row: dict[str, Any]) -> str:
 
 def render(rows: list[dict[str, Any]], snapshot_date: str, *, top: int = 20) -> bytes:
     """A PNG: stacked horizontal bars, one per location, one colour per brewery type."""
-    require("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    require("matplotlib", purpose="the breweries chart").use("Agg")  # no display: draw to a file
+    plt = require("matplotlib.pyplot", purpose="the breweries chart")
 
     per_location: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:

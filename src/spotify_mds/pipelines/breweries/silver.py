@@ -99,6 +99,11 @@ def write(lake: Lake, cleaned: Cleaned, snapshot_date: str) -> SilverResult:
     return SilverResult(len(cleaned.rows), len(cleaned.quarantined), cleaned.duplicates, len(groups), rewritten, deleted)
 
 
+def manifest(lake: Lake) -> dict[str, Any]:
+    """Silver's manifest: the snapshot date, its rows, every partition with rows and sha256."""
+    return json.loads(lake.get(MANIFEST))
+
+
 def read(lake: Lake) -> list[dict[str, Any]]:
     """The current silver rows, partition by partition as the manifest lists them."""
     manifest = json.loads(lake.get(MANIFEST))
@@ -116,4 +121,4 @@ def read_snapshot(lake: Lake, snapshot_date: str) -> list[dict[str, Any]] | None
     return [json.loads(line) for line in lake.get(key).splitlines() if line.strip()]
 
 
-__all__ = ["MANIFEST", "PREFIX", "SCHEMA", "SilverResult", "partition_key", "quarantine_key", "read", "read_snapshot", "snapshot_key", "write"]
+__all__ = ["MANIFEST", "PREFIX", "SCHEMA", "SilverResult", "manifest", "partition_key", "quarantine_key", "read", "read_snapshot", "snapshot_key", "write"]

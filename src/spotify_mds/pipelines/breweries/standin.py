@@ -184,10 +184,10 @@ class StandIn:
 
     # -- the HTTP server --------------------------------------------------------------------------
     def app(self) -> Any:
-        require("starlette")
-        from starlette.applications import Starlette
-        from starlette.responses import Response
-        from starlette.routing import Route
+        purpose = "the breweries stand-in"
+        Starlette = require("starlette.applications", purpose=purpose).Starlette
+        Response = require("starlette.responses", purpose=purpose).Response
+        Route = require("starlette.routing", purpose=purpose).Route
 
         def reply(status: int, body: Any) -> Response:
             return Response(json.dumps(body, ensure_ascii=False).encode(), status, media_type="application/json")
@@ -225,7 +225,7 @@ class StandIn:
         ])  # fmt: skip
 
     def start(self) -> StandIn:
-        uvicorn = require("uvicorn")
+        uvicorn = require("uvicorn", purpose="the breweries stand-in")
         config = uvicorn.Config(self.app(), host=self.host, port=self.port, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # it runs in a thread of the caller
