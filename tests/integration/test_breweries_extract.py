@@ -150,3 +150,20 @@ def test_odd_location_text_gets_safe_partitions_and_keeps_its_spelling(dataset, 
     assert reasons == {"odd-type": "brewery_type 'spaceship' is not one of the known types",
                        "odd-coords": "latitude 123.4 is out of range [-90, 90]"}
     assert (built.result.rows, built.result.quarantined) == (4, 2)
+
+
+def test_rerunning_a_date_on_changed_data_replaces_the_snapshot_whole(dataset, tmp_path):
+    lake = LocalLake(tmp_path)
+    with StandIn(dataset[:480]) as api:
+        extract_bronze(lake, api.url, DAY, **FAST)
+    build_silver(lake, str(DAY))
+    ireland = [r for r in dataset[120:] if r["country"] == "Ireland"][:3]
+    with StandIn(dataset[:120] + ireland) as api:  # the API lost most of it since the morning
+        landed = extract_bronze(lake, api.url, DAY, **FAST)
+    pages = [info.key.rsplit("/", 1)[-1] for info in lake.list(bronze.snapshot_prefix(DAY))]
+    assert pages == ["_manifest.json", "page-0001.json", "page-0002.json", "page-0003.json"]  # stale pages gone
+    assert landed.manifest["records"] == 123 and bronze.read_records(lake, DAY)[0][-1]["id"] == ireland[-1]["id"]
+    built = build_silver(lake, str(DAY))
+    assert built.result.rows == 123 and built.result.deleted  # partitions nobody is left in are removed
+    assert {row["brewery_id"] for row in silver.read(lake)} == {r["id"] for r in dataset[:120] + ireland}
+    assert all(lake.list(key.rsplit("/", 1)[0] + "/") for key in silver.manifest(lake)["partitions"])
