@@ -32,3 +32,23 @@ def test_a_failing_api_is_one_line_and_lands_nothing(mds, tmp_path):
     assert not (tmp_path / "data" / "lake" / "bronze" / "breweries").exists()  # only the log of the failed step
     run = next((tmp_path / "data" / "lake" / "runs").rglob("*.json"))
     assert json.loads(run.read_text())["failed_step"] == "bronze/extract"
+
+
+def test_what_changed_since_a_date(mds, tmp_path):
+    from spotify_mds.lake import LocalLake
+    from spotify_mds.pipelines.breweries import history
+
+    lake = LocalLake(tmp_path / "data" / "lake")
+    for day, rows in (("2026-12-01", [{"brewery_id": "a", "name": "A", "brewery_type": "micro", "country": "Ireland",
+                                       "state_province": "Cork", "city": "Cork"}]),
+                      ("2026-12-08", [{"brewery_id": "a", "name": "A", "brewery_type": "closed", "country": "Ireland",
+                                       "state_province": "Cork", "city": "Cork"},
+                                      {"brewery_id": "b", "name": "[b]Bold[/b]", "brewery_type": "nano", "country": "Ireland",
+                                       "state_province": "Kerry", "city": "Tralee"}])):  # fmt: skip
+        lake.put(f"silver/breweries_snapshots/date={day}/breweries.ndjson", b"".join(json.dumps(r).encode() + b"\n" for r in rows))
+        history.record(lake, rows, day)
+    status, err = mds("breweries", "changes", "--since", "2026-12-01", "--show", "5")
+    assert status == 0, err
+    assert "2026-12-08" in err and "[b]Bold[/b] (Ireland, nano)" in err and "retyped A (Ireland, closed) micro → closed" in err
+    status, err = mds("breweries", "changes", "--since", "2026-12-08")
+    assert status == 0 and "no change recorded after 2026-12-08" in err

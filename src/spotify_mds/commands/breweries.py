@@ -46,6 +46,36 @@ def run(
     console.print(f"chart: {result.chart_path} (and gold/visualizations/ in the lake)", highlight=False, soft_wrap=True)
 
 
+@breweries_app.command("changes")
+def changes(
+    since: Annotated[datetime, typer.Option("--since", formats=["%Y-%m-%d"], help="Snapshots after this date (UTC).")],
+    country: Annotated[Optional[str], typer.Option(help="Only this country (as spelled in silver).")] = None,
+    show: Annotated[int, typer.Option("--show", help="Also list up to this many breweries that changed.")] = 0,
+) -> None:
+    """What changed since a date: breweries opened, closed, retyped and moved, per snapshot (from the lake)."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    from spotify_mds.lake import lake_from
+    from spotify_mds.pipelines.breweries import history
+
+    day = since.date().isoformat()
+    found = [c for c in history.read_all(lake_from(_stage_settings()))
+             if c["snapshot_date"] > day and (country is None or c["country"] == country)]  # fmt: skip
+    counts = Counter((c["snapshot_date"], c["change"]) for c in found)
+    table = Table(title=f"breweries changed since {day}" + (f" in {country}" if country else ""), header_style="bold")
+    for column in ("snapshot", *history.KINDS):
+        table.add_column(column, justify="right")
+    for snapshot in sorted({c["snapshot_date"] for c in found}):
+        table.add_row(snapshot, *(f"{counts[(snapshot, kind)]:,}" for kind in history.KINDS))
+    console.print(table if found else f"no change recorded after {day}")
+    for c in found[:show]:
+        detail = f"{c['previous_value']} → {c['value']}" if c["previous_value"] else ""
+        console.print(f"{c['snapshot_date']} {c['change']:>7} {c['name']} ({c['country']}, {c['brewery_type']}) {detail}",
+                      markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+
+
 @breweries_app.command("serve")
 def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free one).")] = 8060,
