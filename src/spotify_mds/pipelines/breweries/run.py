@@ -166,6 +166,4 @@ def run_from_settings(
         return run(context(url), steps, mode=mode, run_id=run_id)
 
 
-
-
 __all__ = ["PIPELINE_NAME", "STEPS", "Context", "RunResult", "chart_path_from", "run", "run_from_settings", "source_for"]
