@@ -1,4 +1,7 @@
-"""`spotify-mds breweries run` in process, against the stand-in over HTTP (a small slice of the dataset)."""
+"""`spotify-mds breweries` in process: a failing API is one line, `changes` answers from the lake.
+
+The whole `breweries run --offline` runs in test_breweries_postgres.py (on PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +11,7 @@ import pytest
 
 from spotify_mds.pipelines.breweries.standin import StandIn, read_dataset
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def test_one_command_runs_the_pipeline_and_prints_a_summary(mds, tmp_path):
-    with StandIn(read_dataset()[:700]) as api:
-        status, err = mds("breweries", "run", "--date", "2026-12-01", "--source", api.url)
-    assert status == 0, err
-    assert "paging the API" in err and "4/4" in err  # the progress bar: 4 pages of 200
-    assert "records=700" in err and "breweries_per_type_location=" in err
-    lake = tmp_path / "data" / "lake"
-    assert (tmp_path / "data" / "visualizations" / "breweries_per_type_location.png").stat().st_size > 10_000
-    manifest = json.loads((lake / "bronze/breweries/date=2026-12-01/_manifest.json").read_text())
-    assert manifest["records"] == 700 and manifest["source"] == api.url and manifest["meta"]["total"] == "700"
+pytestmark = pytest.mark.integration
 
 
 def test_a_failing_api_is_one_line_and_lands_nothing(mds, tmp_path):

@@ -1,7 +1,8 @@
 """The breweries pipeline with WAREHOUSE=postgres on a real PostgreSQL: the same gold as the CSV says.
 
 Reads POSTGRES_HOST/PORT/USER/PASSWORD/DB; skips when the server is unreachable, unless CI=true.
-Day 1 serves the shipped dataset (offline stand-in), day 2 the same less five breweries.
+Day 1 is the one command, `spotify-mds breweries run --offline` (the shipped dataset on the
+in-process stand-in); day 2 serves the same less five breweries.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 @pytest.fixture
 def settings(tmp_path):
-    settings = load_settings(data_dir=tmp_path, warehouse="postgres")
+    settings = load_settings(data_dir=tmp_path / "data", warehouse="postgres")
     fresh_postgres(settings)
     return settings
 
@@ -36,9 +37,15 @@ def fold(value) -> str:
     return " ".join((value or "").split()).casefold()
 
 
-def test_gold_on_postgres_equals_the_csv_and_counts_the_changes(settings):
-    first = run_from_settings(settings, date(2026, 12, 1), offline=True)
-    assert first.counts["gold/load"]["raw.breweries_rows_loaded"] == 11_822
+def test_gold_on_postgres_equals_the_csv_and_counts_the_changes(settings, mds, tmp_path):
+    env = {"WAREHOUSE": "postgres", "DATA_DIR": str(settings.data_dir), "POSTGRES_HOST": settings.postgres_host,
+           "POSTGRES_PORT": str(settings.postgres_port), "POSTGRES_USER": settings.postgres_user,
+           "POSTGRES_PASSWORD": settings.postgres_password.get_secret_value(), "POSTGRES_DB": settings.postgres_db}  # fmt: skip
+    status, err = mds("breweries", "run", "--offline", "--date", "2026-12-01", **env)
+    assert status == 0, err
+    assert "paging the API" in err and "60/60" in err  # the progress bar: 60 pages of 200
+    assert "raw.breweries_rows_loaded=11,822" in err and "breweries_per_type_location=618" in err
+    assert (settings.data_dir / "visualizations" / "breweries_per_type_location.png").stat().st_size > 10_000
     text = gzip.decompress(shipped_dataset().read_bytes()).decode("utf-8")
     truth = Counter((r["brewery_type"], fold(r["country"]), fold(r["state_province"]))
                     for r in csv.DictReader(io.StringIO(text, newline="")))  # fmt: skip
