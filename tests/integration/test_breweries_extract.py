@@ -56,6 +56,11 @@ def test_the_stand_in_serves_the_live_api_shapes(dataset):
         assert [r["id"] for r in both] == [dataset[0]["id"], dataset[5]["id"]]
         assert any(r["latitude"] is None for r in http.get("/breweries", params={"per_page": 200}).json())
         assert len(http.get("/breweries/random", params={"size": 80}).json()) == 50
+        near = http.get("/breweries", params={"by_dist": "53.35,-6.26", "per_page": 3}).json()  # Dublin
+        assert {r["country"] for r in near} == {"Ireland"}
+        names = [r["name"] for r in http.get("/breweries", params={"sort": "name:desc", "by_country": "ireland"}).json()]
+        assert names == sorted(names, reverse=True) and len(names) == 50
+        assert http.get("/breweries/search", params={"query": "dublin", "per_page": 5}).json()
 
 
 def test_every_page_is_fetched_and_checked_against_meta(small):

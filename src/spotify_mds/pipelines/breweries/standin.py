@@ -4,7 +4,7 @@ It serves the shapes of the live API (see `data/` and the README's breweries sec
 - `GET /v1/breweries?page=&per_page=`: a JSON array; `per_page` defaults to 50 and is capped at 200;
   a page past the end is `[]`. Filters `by_city`, `by_name` (substring, any case), `by_country`,
   `by_state`, `by_type` (whole value, any case, `_` for a space), `by_postal` (prefix), `by_ids`
-  (comma-separated);
+  (comma-separated); order by `by_dist=lat,lng` or `sort=field[:asc|desc],…`;
 - `GET /v1/breweries/meta` (same filters): `{"total", "page", "per_page"}` with the numbers as
   strings, as the live API has served them;
 - `GET /v1/breweries/{id}` (404 `{"message": "Couldn't find Brewery"}`), `/random?size=` (≤ 50),
@@ -110,6 +110,27 @@ def _matches(record: dict[str, Any], params: dict[str, str]) -> bool:
     return all(check(params[name]) for name, check in checks.items() if params.get(name))
 
 
+def _ordered(records: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
+    """`by_dist=lat,lng` (nearest first; breweries without coordinates left out), else
+    `sort=field[:asc|desc],…` (`type` for brewery_type; nulls last), else the dataset's order."""
+    if params.get("by_dist"):
+        try:
+            lat, lng = (float(v) for v in params["by_dist"].split(","))
+        except ValueError:
+            return []
+        located = [r for r in records if r.get("latitude") is not None and r.get("longitude") is not None]
+        return sorted(located, key=lambda r: (r["latitude"] - lat) ** 2 + (r["longitude"] - lng) ** 2)
+    for item in reversed([part for part in params.get("sort", "").split(",") if part.strip()]):
+        name, _, direction = item.strip().partition(":")
+        name = "brewery_type" if name == "type" else name
+        if name not in COLUMNS:
+            continue
+        present = sorted((r for r in records if r.get(name) is not None), key=lambda r: r[name],
+                         reverse=direction.lower() == "desc")  # fmt: skip
+        records = present + [r for r in records if r.get(name) is None]
+    return records
+
+
 class StandIn:
     """The stand-in server: `with StandIn(records) as api: api.url` → `http://127.0.0.1:PORT/v1`."""
 
@@ -128,7 +149,7 @@ class StandIn:
 
     # -- what it serves ---------------------------------------------------------------------------
     def _filtered(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        return [record for record in self.records if _matches(record, params)]
+        return _ordered([record for record in self.records if _matches(record, params)], params)
 
     def _served_order(self, records: list[dict[str, Any]], per_page: int) -> list[dict[str, Any]]:
         served = list(records)
