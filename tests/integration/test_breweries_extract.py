@@ -172,3 +172,18 @@ def test_rerunning_a_date_on_changed_data_replaces_the_snapshot_whole(dataset, t
     assert built.result.rows == 123 and built.result.deleted  # partitions nobody is left in are removed
     assert {row["brewery_id"] for row in silver.read(lake)} == {r["id"] for r in dataset[:120] + ireland}
     assert all(lake.list(key.rsplit("/", 1)[0] + "/") for key in silver.manifest(lake)["partitions"])
+
+
+def test_a_backfill_of_an_older_date_leaves_the_current_partitions_alone(dataset, tmp_path):
+    lake = LocalLake(tmp_path)
+    with StandIn(dataset[:300]) as api:
+        extract_bronze(lake, api.url, date(2026, 12, 8), **FAST)
+    build_silver(lake, "2026-12-08")
+    current = {info.key: info.version for info in lake.list("silver/breweries/")}
+    with StandIn(dataset[:200]) as api:
+        extract_bronze(lake, api.url, DAY, **FAST)
+    backfill = build_silver(lake, str(DAY))
+    assert backfill.result.current is False and backfill.result.rewritten == []
+    assert {info.key: info.version for info in lake.list("silver/breweries/")} == current
+    assert silver.manifest(lake)["snapshot_date"] == "2026-12-08"
+    assert len(silver.read_snapshot(lake, str(DAY))) == 200  # its dated rows are there for history and RAW

@@ -65,7 +65,8 @@ def _clean(ctx: Context, record: Step) -> None:
     built = stages.build_silver(ctx.lake, ctx.day)
     record.count(bronze_records=built.bronze_records, rows=built.result.rows, quarantined=built.result.quarantined,
                  duplicates=built.result.duplicates, partitions=built.result.partitions,
-                 partitions_rewritten=len(built.result.rewritten), partitions_deleted=len(built.result.deleted))  # fmt: skip
+                 partitions_rewritten=len(built.result.rewritten), partitions_deleted=len(built.result.deleted),
+                 current=built.result.current)  # fmt: skip
 
 
 def _history(ctx: Context, record: Step) -> None:

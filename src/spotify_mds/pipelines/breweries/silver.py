@@ -10,7 +10,8 @@ Partition values are `clean.slug`s (no accents, spaces or slashes; `unknown` whe
 real spellings stay in the `country` and `state_province` columns (read the files without hive
 partitioning: the folder's `country=` is the slug).
 
-Only partitions whose content changed are rewritten: a partition's file is built the same way from
+The partitions hold the newest snapshot: a backfill of an older date writes its dated files
+(quarantine, snapshot rows) and leaves them alone. Only partitions whose content changed are rewritten: a partition's file is built the same way from
 the same rows (sorted by id, fixed schema), so unchanged content gives the same bytes and the lake
 skips them (`Lake.put`); partitions left empty are deleted. Each file is replaced atomically by the
 lake; the manifest is written last and lists every partition with its checksum, so a reader that
@@ -67,6 +68,8 @@ class SilverResult:
     """Partition keys whose bytes changed (new or different)."""
     deleted: list[str]
     """Partition keys removed because no brewery is left there."""
+    current: bool = True
+    """False for a backfill (a date older than the current partitions'): only its dated files were written."""
 
 
 def ndjson(items: list[dict[str, Any]]) -> bytes:
@@ -79,7 +82,13 @@ def write(lake: Lake, cleaned: Cleaned, snapshot_date: str) -> SilverResult:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in cleaned.rows:
         groups[partition_key(row)].append(row)
-    rewritten, entries = [], {}
+    rewritten: list[str] = []
+    deleted: list[str] = []
+    if _newer_current(lake, snapshot_date):  # a backfill: the current partitions stay the newer snapshot's
+        _write_dated(lake, cleaned, snapshot_date)
+        return SilverResult(len(cleaned.rows), len(cleaned.quarantined), cleaned.duplicates, len(groups), rewritten,
+                            deleted, current=False)  # fmt: skip
+    entries = {}
     for key in sorted(groups):
         data = parquet_bytes(groups[key])
         if lake.put(key, data):
@@ -90,13 +99,23 @@ def write(lake: Lake, cleaned: Cleaned, snapshot_date: str) -> SilverResult:
         lake.delete(key)
     manifest = {"snapshot_date": snapshot_date, "rows": len(cleaned.rows), "partitions": entries}
     lake.put(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+    _write_dated(lake, cleaned, snapshot_date)
+    return SilverResult(len(cleaned.rows), len(cleaned.quarantined), cleaned.duplicates, len(groups), rewritten, deleted)
+
+
+def _newer_current(lake: Lake, snapshot_date: str) -> bool:
+    """Whether the current partitions hold a snapshot newer than `snapshot_date`."""
+    return exists(lake, MANIFEST) and manifest(lake)["snapshot_date"] > snapshot_date
+
+
+def _write_dated(lake: Lake, cleaned: Cleaned, snapshot_date: str) -> None:
+    """The quarantine and the snapshot's rows, kept per date."""
     if cleaned.quarantined:
         lake.put(quarantine_key(snapshot_date), ndjson(cleaned.quarantined))
     else:
         lake.delete(quarantine_key(snapshot_date))
     rows = [{**row, "snapshot_date": snapshot_date} for row in sorted(cleaned.rows, key=lambda r: r["brewery_id"])]
     lake.put(snapshot_key(snapshot_date), ndjson(rows))
-    return SilverResult(len(cleaned.rows), len(cleaned.quarantined), cleaned.duplicates, len(groups), rewritten, deleted)
 
 
 def manifest(lake: Lake) -> dict[str, Any]:
