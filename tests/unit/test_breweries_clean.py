@@ -123,3 +123,10 @@ def test_meta_is_read_defensively_and_a_shortfall_is_an_error():
     with BreweriesClient("http://api/v1", transport=httpx.MockTransport(lambda r: httpx.Response(200, content=b"<html>"))) as client:
         with pytest.raises(BreweriesApiError, match="is not JSON"):
             client.page(1)
+
+
+def test_an_api_that_ignores_page_does_not_page_forever():
+    same = httpx.MockTransport(lambda r: httpx.Response(200, json={"total": "2"} if r.url.path.endswith("/meta") else [{"id": "a"}]))
+    with BreweriesClient("http://api/v1", per_page=1, transport=same) as client:
+        with pytest.raises(BreweriesApiError, match="page 15 is still not empty though /meta says 2 breweries"):
+            fetch_all(client)

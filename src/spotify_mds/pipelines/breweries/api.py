@@ -183,6 +183,9 @@ def fetch_all(client: BreweriesClient, progress: Callable[[int, int], None] | No
     pages: list[Page] = []
     number = 1
     while True:
+        if number > 2 * expected_pages + 10:  # an API that ignores `page` would page forever
+            raise BreweriesApiError(f"page {number} is still not empty though /meta says {total:,} breweries"
+                                    f" ({expected_pages} pages): is `page` honoured?", url=client.base_url)  # fmt: skip
         page = client.page(number)
         if not page.records:  # a page past the end: the API's end marker (not kept)
             break
