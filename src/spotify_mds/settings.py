@@ -157,6 +157,11 @@ class Settings(BaseSettings):
         "https://accounts.spotify.com", validation_alias=_env("SPOTIFY_ACCOUNTS_BASE_URL")
     )
 
+    # --- Open Brewery DB (seed 004; README's breweries section) ------------------------------------------
+    breweries_api_url: str = Field("https://api.openbrewerydb.org/v1", validation_alias=_env("BREWERIES_API_URL"))
+    breweries_offline: bool = Field(False, validation_alias=_env("BREWERIES_OFFLINE"))
+    """Serve the shipped dataset from an in-process stand-in instead of calling the API."""
+
     # --- dashboard ---------------------------------------------------------------------------------
     dashboard_host: str = Field("127.0.0.1", validation_alias=_env("DASHBOARD_HOST"))
     dashboard_port: int = Field(8050, ge=1, le=65535, validation_alias=_env("DASHBOARD_PORT"))

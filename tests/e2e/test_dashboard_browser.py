@@ -257,3 +257,35 @@ def test_the_screenshot_command_draws_every_panel_of_an_export(browser: object, 
     image = Image.open(out)
     assert image.format == "PNG" and image.width == 1440 and image.height > 2000  # every panel, full page
     assert len(image.convert("RGB").resize((144, 270)).getcolors(maxcolors=144 * 270)) > 200
+
+
+def test_the_breweries_page_renders_its_chart_and_escapes_names(browser: object, serve: object, tmp_path: Path) -> None:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from spotify_mds.export import mart_key
+    from spotify_mds.pipelines.breweries.chart import draw
+
+    lake = LocalLake(tmp_path / "lake")
+    page = _open(browser, serve(lake) + "breweries")
+    assert "No breweries exported yet" in page.locator("body").inner_text()
+    rows = [
+        {"snapshot_date": "2026-12-01", "brewery_type": "micro", "country": "United States", "state_province": "Oregon", "breweries": 250},
+        {"snapshot_date": "2026-12-01", "brewery_type": "brewpub", "country": "Belgium", "state_province": "Région wallonne", "breweries": 40},
+        {"snapshot_date": "2026-12-01", "brewery_type": "nano", "country": "<img src=x onerror=alert(1)>", "state_province": None, "breweries": 3},
+    ]
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), buffer)
+    lake.put(mart_key("breweries_per_type_location"), buffer.getvalue())
+    draw(lake, rows, "2026-12-01", None)
+    page.reload()
+    chart = page.locator("#breweries-chart")
+    chart.wait_for(state="visible")
+    assert page.evaluate("() => document.querySelector('#breweries-chart').complete") is True
+    assert page.evaluate("() => document.querySelector('#breweries-chart').naturalWidth") >= 800
+    text = page.locator("body").inner_text()
+    assert "293 breweries in 3 locations" in text and "<img src=x onerror=alert(1)> / unknown" in text
+    assert page.locator("table img").count() == 0  # a name is text, never markup
+    assert page.errors == []

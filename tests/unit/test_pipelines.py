@@ -39,8 +39,9 @@ def test_the_registry_declares_streams_and_spotify_api_once_each():
     names = [pipeline.name for pipeline in registry()]
     assert names[:2] == ["streams", "spotify_api"] and len(names) == len(set(names))
     assert named(["spotify_api"]) == (SPOTIFY_API,)
+    assert named(["breweries"])[0].raw_tables == ("raw.breweries",)
     with pytest.raises(KeyError):
-        named(["breweries"])
+        named(["no_such_pipeline"])
 
 
 def test_every_model_folder_belongs_to_exactly_one_pipeline():

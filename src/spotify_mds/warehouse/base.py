@@ -58,6 +58,8 @@ class RawTable:
     """name → kind (`files.COLUMN_KINDS`), in the order of the table; then `_source_file`, `_loaded_at`."""
     drop_missing: bool = False
     """A file that left the lake takes its rows along (snapshots that became empty)."""
+    prefix: str = ""
+    """Where its files are when not `bronze/<topic>/` (NDJSON a pipeline writes for the load, say)."""
 
 
 @dataclass
@@ -276,7 +278,7 @@ class Warehouse(ABC):
         another version, `files_per_transaction` at a time (the back end's default); return what was done."""
         with self.connection(lake) as con:
             self.create_schemas([table], con)
-            files = bronze_files(lake, table.topic)
+            files = bronze_files(lake, table.topic, prefix=table.prefix or None)
             known = dict(self.execute(con, f"SELECT file_key, version FROM {table.ledger}"))
             if table.drop_missing:
                 gone = sorted(set(known) - {info.key for info in files})

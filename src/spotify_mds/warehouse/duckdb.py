@@ -26,6 +26,13 @@ def connect(path: Path | str, lake: Lake | None = None) -> duckdb.DuckDBPyConnec
     con = duckdb.connect(str(path))
     con.execute("SET TimeZone = 'UTC'")
     if lake is not None and (fs := lake.filesystem()) is not None:
+        # One database file is one DuckDB instance per process, shared by its connections, and so
+        # is the filesystem registry: a second connection (two loads in one process) replaces the
+        # filesystem rather than failing with "already been registered".
+        protocols = fs.protocol if isinstance(fs.protocol, (list, tuple)) else (fs.protocol,)
+        for name in protocols:
+            if con.filesystem_is_registered(name):
+                con.unregister_filesystem(name)
         con.register_filesystem(fs)
     return con
 

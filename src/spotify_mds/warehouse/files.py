@@ -30,9 +30,9 @@ _READ_TYPES = {"varchar": "VARCHAR", "timestamp": "VARCHAR", "bigint": "BIGINT",
                "date": "DATE", "json": "JSON"}  # fmt: skip
 
 
-def bronze_files(lake: Lake, topic: str) -> list[ObjectInfo]:
-    """The topic's bronze data files, sorted by key."""
-    return [info for info in lake.list(f"bronze/{topic}/") if ".ndjson" in info.key.rsplit("/", 1)[-1]]
+def bronze_files(lake: Lake, topic: str, *, prefix: str | None = None) -> list[ObjectInfo]:
+    """The topic's bronze data files (or the NDJSON files under `prefix`), sorted by key."""
+    return [info for info in lake.list(prefix or f"bronze/{topic}/") if ".ndjson" in info.key.rsplit("/", 1)[-1]]
 
 
 def pending_files(files: list[ObjectInfo], known: dict[str, str]) -> list[ObjectInfo]:

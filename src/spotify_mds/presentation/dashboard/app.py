@@ -7,6 +7,7 @@
     GET /api/kpis?start=&end=&country=          headline numbers
     GET /api/panels/{id}?start=&end=&country=   one panel's Plotly figure, or "no data yet for <mart>"
                                                 (not exported yet), or "no data for <filters>" (no rows)
+    GET /breweries, /breweries/chart.png, /api/breweries   the breweries page (`breweries.py`)
 
 Only GET exists, so the app cannot change anything. The page polls /api/status and redraws when
 the manifest's `exported_at` changes, so it follows a pipeline that keeps exporting.
@@ -28,6 +29,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from spotify_mds.presentation.dashboard import breweries
 from spotify_mds.presentation.dashboard.panels import PANELS, PANELS_BY_ID
 from spotify_mds.presentation.dashboard.queries import GoldReader, InvalidFilter, MissingMart, no_data_message, parse_filters
 from spotify_mds.lake import Lake
@@ -132,6 +134,7 @@ def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
             Route("/api/meta", meta),
             Route("/api/kpis", kpis),
             Route("/api/panels/{panel_id}", panel),
+            *breweries.routes(lake),  # seed 004's page (dashboard/breweries.py)
         ],
         exception_handlers={InvalidFilter: invalid_filter},
         middleware=[Middleware(GZipMiddleware, minimum_size=2048)],  # plotly.min.js: 4.6 MB → 1.4 MB
