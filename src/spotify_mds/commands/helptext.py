@@ -27,7 +27,9 @@ def type_label(param: Any, ctx: Any) -> str:
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return ""
     shown = param.display_type(ctx).strip("<>")
-    if "|" in shown:  # choices, or datetime formats: as Typer spells them
+    if "%" in shown:  # click's DateTime with its formats: a date, or a date and time
+        return "DATETIME" if "%H" in shown else "DATE"
+    if "|" in shown:  # choices: as Typer spells them
         return shown
     words = shown.split()
     return " ".join(_TYPES.get(word, word.upper()) for word in words)
