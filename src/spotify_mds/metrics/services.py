@@ -238,9 +238,22 @@ def serve_metrics(registries: Iterable[Any], port: int, host: str = "0.0.0.0") -
         registry = prom.CollectorRegistry()
         for each in registries:
             registry.register(_Merged(each))
-    server, _thread = prom.start_http_server(port, addr=host, registry=registry)
+    server, thread = prom.start_http_server(port, addr=host, registry=registry)
     logger.info("metrics at http://%s:%d/metrics", host, server.server_port)
-    return server
+    return MetricsServer(server, thread)
+
+
+class MetricsServer:
+    """The `/metrics` server's handle: its port, and `shutdown()` (stops it and closes its socket)."""
+
+    def __init__(self, server: Any, thread: Any) -> None:
+        self._server, self._thread = server, thread
+        self.server_port: int = server.server_port
+
+    def shutdown(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
 
 
 class _Merged:
