@@ -25,6 +25,13 @@ SCHEDULE = "@daily"
 SPOTIFY_RAW = Asset("spotify_mds://raw/spotify_api_records")
 
 
+def _alert_on_failure(context):
+    """A failed task POSTs to ALERT_WEBHOOK_URL (spotify_mds.notify); nothing when it is empty."""
+    from spotify_mds.notify import task_failed
+
+    task_failed(context)
+
+
 def _snapshot_day() -> str:
     context = get_current_context()
     moment = context.get("data_interval_end") or context["dag_run"].run_after
@@ -37,7 +44,7 @@ def _snapshot_day() -> str:
     start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=15)},
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=15), "on_failure_callback": _alert_on_failure},
     tags=["spotify-mds", "spotify-api", "extract"],
     doc_md=__doc__,
 )
