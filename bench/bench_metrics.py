@@ -88,6 +88,50 @@ def pipeline_once(n: int, work: Path, metrics_on: bool) -> float:
     return elapsed
 
 
+def direct_costs() -> list[tuple[str, float, str]]:
+    """The metrics' own work, timed alone (what on/off wall times cannot resolve on a busy machine)."""
+    import prometheus_client
+
+    from spotify_mds.lake import MemoryLake
+    from spotify_mds.landing.files import LandStats
+    from spotify_mds.landing.validation import reason_counts
+    from spotify_mds.metrics import LanderMetrics, push_run
+    from spotify_mds.runlog import RunLog
+
+    stats = LandStats(records=10**6, landed=10**6)
+    stats.quarantine_reasons.update({"malformed_json": 10, "missing_field": 3})
+    metrics = LanderMetrics("t", "g").attach(stats)
+    metrics.observe(type("S", (), {"writer": stats, "commits": 1, "commit_failures": 0, "rebalances": 1, "outages": 0,
+                                   "buffered": 0, "buffered_bytes": 0, "assigned": [0, 1, 2], "outage_s": 0.0,
+                                   "lag_by_partition": {0: 1, 1: 2, 2: 3}})())  # fmt: skip
+    rows = []
+    n = 2000
+    started = time.perf_counter()
+    for _ in range(n):
+        prometheus_client.generate_latest(metrics.registry)
+    rows.append(("one scrape of the lander's /metrics (collect + text)", (time.perf_counter() - started) / n, "per scrape"))
+    started = time.perf_counter()
+    for _ in range(n):
+        metrics.commit(0.003)
+    rows.append(("commit latency observed", (time.perf_counter() - started) / n, "per commit (one per flush)"))
+    bad = [{"reason": "malformed JSON: x", "field": None}] * 1000
+    started = time.perf_counter()
+    for _ in range(20):
+        reason_counts(bad)
+    rows.append(("quarantine reason counted", (time.perf_counter() - started) / 20_000, "per quarantined record"))
+    run = RunLog(MemoryLake(), "streams")
+    for stage in ("land", "load", "transform", "quality", "export"):
+        with run.step("gold", stage) as step:
+            step.count(rows=1000, quality={"freshness": "pass"}, freshness_age_seconds=1.0)
+    run.close()
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        for _ in range(50):
+            push_run(run, textfile_dir=folder)
+        rows.append(("a run's metrics written (textfile, 5 stages)", (time.perf_counter() - started) / 50, "per run"))
+    return rows
+
+
 def alternate(rounds: int, once) -> tuple[float, float, list[float], list[float]]:
     off: list[float] = []
     on: list[float] = []
@@ -141,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         if started_broker:
             kafka_local.stop(work / "kafka")
         shutil.rmtree(work, ignore_errors=True)
+    print("| the metrics' own work | seconds | how often |")
+    print("|---|---:|---|")
+    for what, seconds, often in direct_costs():
+        print(f"| {what} | {seconds * 1e6:,.1f} µs | {often} |")
+    print()
     print("| what | events | metrics off (median s) | metrics on (median s) | overhead | rounds off / on (s) |")
     print("|---|---:|---:|---:|---:|---|")
     for what, n, off, on, offs, ons in rows:
