@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -106,13 +105,14 @@ class Prometheus:
 def stack(broker, tmp_path):
     """Prometheus, a Pushgateway, a lander and the lag exporter on free ports; all stopped after."""
     prometheus_bin, gateway_bin = binary("prometheus"), binary("prometheus-pushgateway")
-    prom_port, gateway_port, lander_port, lag_port = free_ports(4)
+    prom_port, gateway_port, lander_port, lag_port, producer_port = free_ports(5)
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(rules_for_a_test(tmp_path))],
         "scrape_configs": [
             {"job_name": "spotify-mds-lander", "static_configs": [{"targets": [f"127.0.0.1:{lander_port}"]}]},
             {"job_name": "spotify-mds-lag-exporter", "static_configs": [{"targets": [f"127.0.0.1:{lag_port}"]}]},
+            {"job_name": "spotify-mds-producer", "static_configs": [{"targets": [f"127.0.0.1:{producer_port}"]}]},
             {"job_name": "pushgateway", "honor_labels": True,
              "static_configs": [{"targets": [f"127.0.0.1:{gateway_port}"]}]},
         ],
@@ -131,7 +131,8 @@ def stack(broker, tmp_path):
     ]
     try:
         yield {"prometheus": Prometheus(prom_port), "gateway": f"http://127.0.0.1:{gateway_port}",
-               "lander": procs[2], "logs": tmp_path}  # fmt: skip
+               "lander": procs[2], "logs": tmp_path, "procs": procs,
+               "producer_env": {**env, "PRODUCER_METRICS_PORT": str(producer_port)}}  # fmt: skip
     finally:
         for proc in reversed(procs):
             stop(proc)
@@ -179,28 +180,21 @@ def test_prometheus_scrapes_the_lander_and_the_pushed_run_and_the_lag_alert_fire
     assert prometheus.value('spotify_mds_quality_check_failing{pipeline="breweries",check="freshness"}') == 1
     assert not prometheus.firing("KafkaConsumerLagGrowing")
 
-    # The lander stops; events keep coming: the lag exporter sees the lag grow, the alert fires.
+    # The lander stops; events keep coming from `spotify-mds produce --rate` (its own /metrics
+    # scraped too): the lag exporter sees the lag grow, the alert fires.
     stop(stack["lander"])
-    keep_sending = threading.Event()
-
-    def trickle() -> None:
-        i = VALID
-        while not keep_sending.is_set():
-            send(broker, [event(n) for n in range(i, i + 20)])
-            i += 20
-            time.sleep(0.1)
-
-    sender = threading.Thread(target=trickle, daemon=True)
-    sender.start()
-    try:
-        deadline = time.monotonic() + 45
-        while not (fired := prometheus.firing("KafkaConsumerLagGrowing")) and time.monotonic() < deadline:
-            time.sleep(1)
-    finally:
-        keep_sending.set()
-        sender.join(timeout=10)
+    producer = start([sys.executable, "-m", "spotify_mds.cli", "produce", "--rate", "200", "--users", "50"],
+                     stack["logs"] / "producer.log", stack["producer_env"])  # fmt: skip
+    stack["procs"].append(producer)
+    deadline = time.monotonic() + 60
+    while not (fired := prometheus.firing("KafkaConsumerLagGrowing")) and time.monotonic() < deadline:
+        time.sleep(1)
+    sent = prometheus.value(f'spotify_mds_producer_sent_records_total{{topic="{TOPIC}"}}')
+    stop(producer)
     lag = prometheus.value(f'sum(spotify_mds_kafka_group_lag_records{{group="{GROUP}"}})')
     assert fired, f"no lag alert; lag = {lag}"
     assert fired[0]["labels"]["topic"] == TOPIC and fired[0]["labels"]["group"] == GROUP
     assert prometheus.value('up{job="spotify-mds-lander"}') == 0
     assert prometheus.firing("FreshnessBeyondSLA") and prometheus.firing("QualityCheckFailing")
+    assert sent and sent > 50  # the producer's /metrics, scraped while it sent
+    assert prometheus.value(f'spotify_mds_producer_delivery_errors_total{{topic="{TOPIC}"}}') == 0
