@@ -190,6 +190,7 @@ def test_prometheus_scrapes_the_lander_and_the_pushed_run_and_the_lag_alert_fire
     while not (fired := prometheus.firing("KafkaConsumerLagGrowing")) and time.monotonic() < deadline:
         time.sleep(1)
     sent = prometheus.value(f'spotify_mds_producer_sent_records_total{{topic="{TOPIC}"}}')
+    errors = prometheus.value(f'spotify_mds_producer_delivery_errors_total{{topic="{TOPIC}"}}')
     stop(producer)
     lag = prometheus.value(f'sum(spotify_mds_kafka_group_lag_records{{group="{GROUP}"}})')
     assert fired, f"no lag alert; lag = {lag}"
@@ -197,4 +198,4 @@ def test_prometheus_scrapes_the_lander_and_the_pushed_run_and_the_lag_alert_fire
     assert prometheus.value('up{job="spotify-mds-lander"}') == 0
     assert prometheus.firing("FreshnessBeyondSLA") and prometheus.firing("QualityCheckFailing")
     assert sent and sent > 50  # the producer's /metrics, scraped while it sent
-    assert prometheus.value(f'spotify_mds_producer_delivery_errors_total{{topic="{TOPIC}"}}') == 0
+    assert errors == 0
