@@ -52,15 +52,28 @@ DEADLINE = timedelta(minutes=45)
 
 
 def _alert_on_failure(context):
-    """A failed task POSTs to ALERT_WEBHOOK_URL (spotify_mds.notify); nothing when it is empty."""
+    """A failed task POSTs to ALERT_WEBHOOK_URL (spotify_mds.notify; nothing when it is empty) and
+    pushes its metrics as failed (PUSHGATEWAY_URL or METRICS_TEXTFILE_DIR; nothing when unset)."""
+    from spotify_mds.metrics import push_task
     from spotify_mds.notify import task_failed
+    from spotify_mds.settings import load_settings
 
     task_failed(context)
+    push_task(context, load_settings(), failed=True)
+
+
+def _record_task(context):
+    """A task that succeeded pushes its seconds and the figures it returned (spotify_mds.metrics)."""
+    from spotify_mds.metrics import push_task
+    from spotify_mds.settings import load_settings
+
+    push_task(context, load_settings())
 
 
 DEFAULT_ARGS = {
     "owner": "spotify-mds",
     "on_failure_callback": _alert_on_failure,
+    "on_success_callback": _record_task,
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": True,

@@ -236,3 +236,56 @@ def test_the_health_page_escapes_what_it_reads():
     }]}}}  # fmt: skip
     html = render(data)
     assert "<script>alert" not in html and "&lt;script&gt;" in html and "<b>x</b>" not in html
+
+
+class _TaskInstance:
+    """What an Airflow callback's context holds as `ti` (the parts push_task reads)."""
+
+    def __init__(self, task_id: str, returned, map_index: int = -1) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        self.dag_id, self.task_id, self.map_index, self.returned = "spotify_pipeline", task_id, map_index, returned
+        self.start_date = datetime.now(UTC) - timedelta(seconds=12)
+        self.pulled = []
+
+    def xcom_pull(self, task_ids=None, map_indexes=None):
+        self.pulled.append((task_ids, map_indexes))
+        return self.returned
+
+
+def test_an_airflow_task_pushes_its_seconds_and_returned_figures_one_file_per_task(tmp_path):
+    from spotify_mds.metrics import push_task
+
+    settings = SimpleNamespace(pushgateway_url="", metrics_textfile_dir=tmp_path)
+    load = _TaskInstance("load", {"hour": "2026-11-02T03", "files_loaded": 2, "rows_loaded": 900}, map_index=3)
+    push_task({"ti": load}, settings)
+    push_task({"ti": _TaskInstance("quality_checks", {"checks": {"freshness": "fail"}, "failed": 1})}, settings)
+    push_task({"ti": _TaskInstance("export_gold", None)}, settings, failed=True)
+    assert load.pulled == [("load", 3)]
+    files = {path.name: samples(path.read_text()) for path in tmp_path.glob("*.prom")}
+    assert set(files) == {f"spotify_mds_airflow_spotify_pipeline_{task}.prom" for task in ("load", "quality_checks", "export_gold")}
+    got = files["spotify_mds_airflow_spotify_pipeline_load.prom"]
+    labels = (("layer", "airflow"), ("pipeline", "airflow:spotify_pipeline"), ("stage", "load"))
+    assert got["spotify_mds_stage_rows", labels] == 900
+    assert got["spotify_mds_stage_seconds", labels] == pytest.approx(12, abs=2)
+    quality = files["spotify_mds_airflow_spotify_pipeline_quality_checks.prom"]
+    assert quality["spotify_mds_quality_check_failing", (("check", "freshness"), ("pipeline", "airflow:spotify_pipeline"))] == 1
+    failed = files["spotify_mds_airflow_spotify_pipeline_export_gold.prom"]
+    assert failed["spotify_mds_run_failed", (("pipeline", "airflow:spotify_pipeline"),)] == 1
+
+
+def test_an_airflow_task_pushes_to_a_group_of_its_own():
+    from spotify_mds.metrics import push_task
+
+    _Gateway.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        assert push_task({"ti": _TaskInstance("dbt_build", {"success": 40})}, SimpleNamespace(pushgateway_url=url)) == url
+    finally:
+        server.shutdown()
+        server.server_close()
+    [(method, path, _)] = _Gateway.received
+    assert method == "POST" and path == "/metrics/job/spotify_mds_batch_task/pipeline/airflow%3Aspotify_pipeline/task/dbt_build"

@@ -18,7 +18,7 @@ services run without `/metrics` only if no port is asked for, and batch runs ski
 target is set.
 """
 
-from spotify_mds.metrics.batch import push_run, recorded_run, run_registry
+from spotify_mds.metrics.batch import push_run, push_task, recorded_run, run_registry
 from spotify_mds.metrics.names import exported_names
 from spotify_mds.metrics.services import (
     DashboardMetrics,
@@ -33,6 +33,7 @@ __all__ = [
     "ProducerMetrics",
     "exported_names",
     "push_run",
+    "push_task",
     "recorded_run",
     "run_registry",
     "serve_metrics",

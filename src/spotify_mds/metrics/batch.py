@@ -161,10 +161,10 @@ def push_run(run: Any, settings: Any = None, *, gateway: str | None = None, text
         return None
 
 
-def _write_textfile(run: Any, folder: Path) -> Path:
+def _write_textfile(run: Any, folder: Path, name: str | None = None) -> Path:
     prom = require("prometheus_client")
     parser = require("prometheus_client.parser")
-    path = folder / f"spotify_mds_{_record(run)['pipeline']}.prom"
+    path = folder / f"spotify_mds_{name or _record(run)['pipeline']}.prom"
     previous = []
     if path.is_file():
         previous = list(parser.text_string_to_metric_families(path.read_text(encoding="utf-8")))
@@ -191,3 +191,60 @@ class _Families:
 
     def collect(self) -> list:
         return self.families
+
+
+def task_record(context: Mapping[str, Any], *, failed: bool = False) -> dict[str, Any]:
+    """A run record (as `run_registry` takes) of one Airflow task from its callback's context: the
+    DAG as the pipeline, the task as the only step, its seconds, and the numbers it returned."""
+    ti = context.get("ti") or context.get("task_instance")
+    start = getattr(ti, "start_date", None)
+    seconds = max(0.0, time.time() - start.timestamp()) if isinstance(start, datetime) else 0.0
+    counts: dict[str, Any] = {}
+    if not failed and ti is not None and hasattr(ti, "xcom_pull"):
+        try:
+            index = getattr(ti, "map_index", -1)
+            returned = ti.xcom_pull(task_ids=ti.task_id, map_indexes=index if index is not None and index >= 0 else None)
+        except Exception as exc:  # noqa: BLE001 - the figures are a bonus, the timing is what counts
+            logger.debug("no return value of %s: %s", getattr(ti, "task_id", "?"), exc)
+            returned = None
+        if isinstance(returned, Mapping):
+            counts = {k: v for k, v in returned.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+            if "rows" not in counts and "rows_loaded" in counts:
+                counts["rows"] = counts["rows_loaded"]
+            if isinstance(returned.get("checks"), Mapping):
+                counts["quality"] = dict(returned["checks"])
+    task = getattr(ti, "task_id", "?")
+    status = "failed" if failed else "ok"
+    return {
+        "pipeline": f"airflow:{getattr(ti, 'dag_id', '?')}",
+        "status": status,
+        "seconds": seconds,
+        "steps": [{"layer": "airflow", "step": task, "status": status, "seconds": seconds, "counts": counts}],
+        "error": None,
+    }
+
+
+def push_task(context: Mapping[str, Any], settings: Any = None, *, failed: bool = False) -> str | None:
+    """An Airflow task's seconds, outcome and returned figures to the Pushgateway or textfile
+    (`on_success_callback` / `on_failure_callback`), grouped by DAG and task so tasks never
+    overwrite each other: `spotify_mds_stage_seconds{pipeline="airflow:<dag>", stage="<task>"}`…"""
+    record = task_record(context, failed=failed)
+    task = record["steps"][0]["step"]
+    gateway = getattr(settings, "pushgateway_url", "") or ""
+    if gateway:  # one group per task: a task's push must not replace another's figures
+        try:
+            prom = require("prometheus_client")
+            prom.pushadd_to_gateway(gateway, job=f"{JOB}_task", grouping_key={"pipeline": record["pipeline"],
+                                    "task": task}, registry=run_registry(record), timeout=5.0)  # fmt: skip
+            return gateway
+        except Exception as exc:  # noqa: BLE001 - see push_run
+            logger.warning("metrics of task %s not pushed to %s: %s", task, gateway, exc)
+            return None
+    folder = getattr(settings, "metrics_textfile_dir", None)
+    if not folder:
+        return None
+    try:  # one file per task, for the same reason
+        return str(_write_textfile(record, Path(folder), name=f"{record['pipeline'].replace(':', '_')}_{task}"))
+    except Exception as exc:  # noqa: BLE001 - see push_run
+        logger.warning("metrics of task %s not written to %s: %s", task, folder, exc)
+        return None
