@@ -237,12 +237,14 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     from spotify_mds.extras import require
     from spotify_mds.landing import LandingOptions
     from spotify_mds.landing.kafka_source import consumer_config, land_kafka
+    from spotify_mds.metrics import recorded_run
     from spotify_mds.pipelines.streams.landing import landing_record
     from spotify_mds.runner import lake_from
 
     require("confluent_kafka")  # before the writer starts its workers
     metrics, server = _lander_metrics(settings)  # a port in use is said before anything starts
-    writer = LandingOptions.from_settings(settings).writer(lake_from(settings), settings.kafka_topic, landing_record)
+    lake = lake_from(settings)
+    writer = LandingOptions.from_settings(settings).writer(lake, settings.kafka_topic, landing_record)
     if metrics is not None:
         metrics.attach(writer.stats)
     conf = consumer_config(
@@ -270,30 +272,37 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     if live is not None:
         live.start()
     status = None
-    try:
-        status = land_kafka(
-            conf,
-            settings.kafka_topic,
-            writer,
-            idle_flush_s=settings.land_idle_flush_seconds,
-            stop_when_idle_s=stop_when_idle,
-            retry_max_s=settings.land_retry_max_seconds,
-            stop=stop,
-            on_status=show,
-            connect_timeout_s=settings.kafka_connect_timeout_seconds,
-            on_commit=metrics.commit if metrics is not None else None,
-        )
-    except LandingIncomplete as exc:
-        status = exc.status
-        raise
-    finally:
-        writer.close()
-        if server is not None:
-            server.shutdown()
-        if live is not None:
-            live.stop()
-        if status is not None:  # after a LandingIncomplete too: the summary, then its one line
-            _print_land_summary(status)
+    # The lander's run record (runs/pipeline=streams_lander/…): "running" while it runs, then what it
+    # landed and the lag it left, or where and why it failed; its metrics pushed like a batch run's.
+    with recorded_run(lake, "streams_lander", settings, topic=settings.kafka_topic, group=settings.kafka_group_id) as run, \
+            run.step("bronze", "land", source="kafka") as step:  # fmt: skip
+        try:
+            status = land_kafka(
+                conf,
+                settings.kafka_topic,
+                writer,
+                idle_flush_s=settings.land_idle_flush_seconds,
+                stop_when_idle_s=stop_when_idle,
+                retry_max_s=settings.land_retry_max_seconds,
+                stop=stop,
+                on_status=show,
+                connect_timeout_s=settings.kafka_connect_timeout_seconds,
+                on_commit=metrics.commit if metrics is not None else None,
+            )
+        except LandingIncomplete as exc:
+            status = exc.status
+            raise
+        finally:
+            writer.close()
+            if server is not None:
+                server.shutdown()
+            if live is not None:
+                live.stop()
+            if status is not None:  # after a LandingIncomplete too: the summary, then its one line
+                _print_land_summary(status)
+                stats = status.writer
+                step.count(rows=stats.landed, records=stats.records, quarantined=stats.quarantined,
+                           files=stats.files, lag=status.lag if status.lag is not None else -1)  # fmt: skip
 
 
 def _lander_metrics(settings: Settings):

@@ -183,6 +183,11 @@ def test_prometheus_scrapes_the_lander_and_the_pushed_run_and_the_lag_alert_fire
     # The lander stops; events keep coming from `spotify-mds produce --rate` (its own /metrics
     # scraped too): the lag exporter sees the lag grow, the alert fires.
     stop(stack["lander"])
+    from spotify_mds.runlog import recent_runs
+
+    [landed] = recent_runs(LocalLake(tmp_path / "lake"), pipeline="streams_lander")  # its run record, once stopped
+    counts = landed["steps"][0]["counts"]
+    assert landed["status"] == "ok" and counts["rows"] == VALID and counts["quarantined"] == BAD and counts["lag"] == 0
     producer = start([sys.executable, "-m", "spotify_mds.cli", "produce", "--rate", "200", "--users", "50"],
                      stack["logs"] / "producer.log", stack["producer_env"])  # fmt: skip
     stack["procs"].append(producer)
