@@ -301,8 +301,9 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
             if status is not None:  # after a LandingIncomplete too: the summary, then its one line
                 _print_land_summary(status)
                 stats = status.writer
-                step.count(rows=stats.landed, records=stats.records, quarantined=stats.quarantined,
-                           files=stats.files, lag=status.lag if status.lag is not None else -1)  # fmt: skip
+                step.count(rows=stats.landed, records=stats.records, quarantined=stats.quarantined, files=stats.files)
+                if status.lag is not None:  # unknown when the watermarks were not read yet
+                    step.count(lag=status.lag)
 
 
 def _lander_metrics(settings: Settings):
