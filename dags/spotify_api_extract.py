@@ -25,6 +25,25 @@ SCHEDULE = "@daily"
 SPOTIFY_RAW = Asset("spotify_mds://raw/spotify_api_records")
 
 
+def _alert_on_failure(context):
+    """A failed task POSTs to ALERT_WEBHOOK_URL (spotify_mds.notify; nothing when it is empty) and
+    pushes its metrics as failed (PUSHGATEWAY_URL or METRICS_TEXTFILE_DIR; nothing when unset)."""
+    from spotify_mds.metrics import push_task
+    from spotify_mds.notify import task_failed
+    from spotify_mds.settings import load_settings
+
+    task_failed(context)
+    push_task(context, load_settings(), failed=True)
+
+
+def _record_task(context):
+    """A task that succeeded pushes its seconds and the figures it returned (spotify_mds.metrics)."""
+    from spotify_mds.metrics import push_task
+    from spotify_mds.settings import load_settings
+
+    push_task(context, load_settings())
+
+
 def _snapshot_day() -> str:
     context = get_current_context()
     moment = context.get("data_interval_end") or context["dag_run"].run_after
@@ -37,7 +56,8 @@ def _snapshot_day() -> str:
     start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=15)},
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=15), "on_failure_callback": _alert_on_failure,
+                  "on_success_callback": _record_task},
     tags=["spotify-mds", "spotify-api", "extract"],
     doc_md=__doc__,
 )

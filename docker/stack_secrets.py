@@ -70,6 +70,7 @@ SECRETS: Dict[str, Callable[[], str]] = {
     "KAFKA_UI_PASSWORD": _password,
     "AIRFLOW_ADMIN_PASSWORD": _password,
     "METABASE_ADMIN_PASSWORD": _password,
+    "GRAFANA_ADMIN_PASSWORD": _password,
     "AIRFLOW__CORE__FERNET_KEY": _fernet_key,
     "AIRFLOW_JWT_SECRET": _token,
     "AIRFLOW_API_SECRET_KEY": _token,

@@ -25,6 +25,11 @@ fi
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# Prometheus (with promtool) and the Pushgateway: tests/unit/test_alert_rules.py runs promtool, and
+# tests/integration/test_prometheus.py starts its own Prometheus and Pushgateway on free ports with a
+# temporary config. The Debian packages' own services are not used (and do not start without systemd).
+command -v promtool >/dev/null || missing+=(prometheus)
+command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -30,9 +30,19 @@ Events = Annotated[
 
 
 def configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    """Text or JSON lines (LOG_FORMAT), to stderr and LOG_FILE, with the run id; secrets masked."""
+    from spotify_mds.logs import configure_logging as configure
+    from spotify_mds.logs import secrets_of
+
+    try:
+        settings = _settings()
+    except Exception:  # noqa: BLE001 - the command itself reports bad settings, in one line
+        settings = None
+    configure(
+        logging.DEBUG if verbose else logging.WARNING,
+        fmt=settings.log_format if settings else "text",
+        file=settings.log_file if settings else None,
+        secrets=secrets_of(settings) if settings else (),
     )
 
 
@@ -166,9 +176,22 @@ def produce(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     conf = producer_config(bootstrap, compression=settings.kafka_compression, linger_ms=settings.kafka_linger_ms)
-    with progress_bar(console) as bar:
-        task = bar.add_task(f"produce → {topic}", total=None if rate and not events else expected_events(config))
-        stats = send(generate(config), conf, topic, rate=rate, stop=stop, progress=lambda n: bar.advance(task, n))
+    metrics, server = None, None
+    if settings.producer_metrics_port:
+        from spotify_mds.metrics import ProducerMetrics, serve_metrics
+
+        metrics = ProducerMetrics(topic)
+        server = serve_metrics([metrics.registry], settings.producer_metrics_port, settings.metrics_host)
+        conf.update(metrics.client_config())
+    try:
+        with progress_bar(console) as bar:
+            task = bar.add_task(f"produce → {topic}", total=None if rate and not events else expected_events(config))
+            counted = {"metrics": metrics} if metrics is not None else {}
+            stats = send(generate(config), conf, topic, rate=rate, stop=stop, progress=lambda n: bar.advance(task, n),
+                         **counted)  # fmt: skip
+    finally:
+        if server is not None:
+            server.shutdown()
     console.print(
         f"produced {stats.produced:,} events to {topic} in {stats.seconds:.1f}s ({stats.rate:,.0f}/s); "
         f"failed {stats.failed:,}, undelivered {stats.undelivered:,}"
@@ -232,11 +255,16 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     from spotify_mds.extras import require
     from spotify_mds.landing import LandingOptions
     from spotify_mds.landing.kafka_source import consumer_config, land_kafka
+    from spotify_mds.metrics import recorded_run
     from spotify_mds.pipelines.streams.landing import landing_record
     from spotify_mds.runner import lake_from
 
     require("confluent_kafka")  # before the writer starts its workers
-    writer = LandingOptions.from_settings(settings).writer(lake_from(settings), settings.kafka_topic, landing_record)
+    metrics, server = _lander_metrics(settings)  # a port in use is said before anything starts
+    lake = lake_from(settings)
+    writer = LandingOptions.from_settings(settings).writer(lake, settings.kafka_topic, landing_record)
+    if metrics is not None:
+        metrics.attach(writer.stats)
     conf = consumer_config(
         settings.kafka_bootstrap_servers,
         settings.kafka_group_id,
@@ -250,6 +278,8 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     last_line = [0.0]
 
     def show(status) -> None:
+        if metrics is not None:
+            metrics.observe(status)
         line = _status_line(status)
         if live is not None:
             live.update(line)
@@ -260,27 +290,48 @@ def _land_kafka(settings: Settings, stop_when_idle: float | None) -> None:
     if live is not None:
         live.start()
     status = None
-    try:
-        status = land_kafka(
-            conf,
-            settings.kafka_topic,
-            writer,
-            idle_flush_s=settings.land_idle_flush_seconds,
-            stop_when_idle_s=stop_when_idle,
-            retry_max_s=settings.land_retry_max_seconds,
-            stop=stop,
-            on_status=show,
-            connect_timeout_s=settings.kafka_connect_timeout_seconds,
-        )
-    except LandingIncomplete as exc:
-        status = exc.status
-        raise
-    finally:
-        writer.close()
-        if live is not None:
-            live.stop()
-        if status is not None:  # after a LandingIncomplete too: the summary, then its one line
-            _print_land_summary(status)
+    # The lander's run record (runs/pipeline=streams_lander/…): "running" while it runs, then what it
+    # landed and the lag it left, or where and why it failed; its metrics pushed like a batch run's.
+    with recorded_run(lake, "streams_lander", settings, topic=settings.kafka_topic, group=settings.kafka_group_id) as run, \
+            run.step("bronze", "land", source="kafka") as step:  # fmt: skip
+        try:
+            status = land_kafka(
+                conf,
+                settings.kafka_topic,
+                writer,
+                idle_flush_s=settings.land_idle_flush_seconds,
+                stop_when_idle_s=stop_when_idle,
+                retry_max_s=settings.land_retry_max_seconds,
+                stop=stop,
+                on_status=show,
+                connect_timeout_s=settings.kafka_connect_timeout_seconds,
+                on_commit=metrics.commit if metrics is not None else None,
+            )
+        except LandingIncomplete as exc:
+            status = exc.status
+            raise
+        finally:
+            writer.close()
+            if server is not None:
+                server.shutdown()
+            if live is not None:
+                live.stop()
+            if status is not None:  # after a LandingIncomplete too: the summary, then its one line
+                _print_land_summary(status)
+                stats = status.writer
+                step.count(rows=stats.landed, records=stats.records, quarantined=stats.quarantined, files=stats.files)
+                if status.lag is not None:  # unknown when the watermarks were not read yet
+                    step.count(lag=status.lag)
+
+
+def _lander_metrics(settings: Settings):
+    """(LanderMetrics, its /metrics server) when LANDER_METRICS_PORT is set, else (None, None)."""
+    if not settings.lander_metrics_port:
+        return None, None
+    from spotify_mds.metrics import LanderMetrics, serve_metrics
+
+    metrics = LanderMetrics(settings.kafka_topic, settings.kafka_group_id)
+    return metrics, serve_metrics([metrics.registry], settings.lander_metrics_port, settings.metrics_host)
 
 
 def _print_land_summary(status) -> None:
@@ -423,9 +474,10 @@ def _one_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-# The extract commands register themselves on `app` here, last in --help.
+# The extract commands register themselves on `app` here, last in --help; then watching the runs.
 from spotify_mds.commands import extract  # noqa: E402, F401
 from spotify_mds.commands import breweries  # noqa: E402, F401, I001
+from spotify_mds.commands import runs as _runs  # noqa: E402, F401
 
 
 def _refusals() -> tuple[type[BaseException], ...]:

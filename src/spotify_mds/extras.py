@@ -30,6 +30,7 @@ OPTIONAL_MODULES: dict[str, str] = {
     "plotly": "dashboard",
     "matplotlib": "dashboard",
     "airflow": "airflow",
+    "prometheus_client": "metrics",
 }
 
 # What each extra is for, as the error message says it.
@@ -42,6 +43,7 @@ PURPOSES: dict[str, str] = {
     "spotify": "the Spotify extract",
     "dashboard": "the dashboard (and the report)",
     "airflow": "the Airflow DAGs",
+    "metrics": "Prometheus metrics (LANDER_METRICS_PORT, PUSHGATEWAY_URL, ...)",
 }
 
 # Modules that import an extra's packages at their top: their callers `require_extra()` first.

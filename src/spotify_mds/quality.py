@@ -38,6 +38,8 @@ class CheckResult:
     observed: str
     expected: str
     detail: str = ""
+    value: float | None = None
+    """The measure judged, when it is a number (freshness: the newest event's age in seconds)."""
 
     @property
     def ok(self) -> bool:
@@ -60,9 +62,9 @@ def check_freshness(query: Query, *, as_of: datetime, max_age: timedelta) -> Che
         return CheckResult(
             "freshness", "fail", observed, expected,
             f"silver is {(age - max_age).total_seconds() / 3600:.1f} h older than allowed at {as_of:%Y-%m-%d %H:%M}"
-            " (a past run? judge it at its end: --as-of T or QUALITY_AS_OF)",
+            " (a past run? judge it at its end: --as-of T or QUALITY_AS_OF)", age.total_seconds(),
         )  # fmt: skip
-    return CheckResult("freshness", "pass", observed, expected)
+    return CheckResult("freshness", "pass", observed, expected, value=age.total_seconds())
 
 
 def check_volume(query: Query, *, tolerance: float) -> CheckResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +23,8 @@ from spotify_mds import console as show
 from spotify_mds.errors import ConfigError, LoadIncomplete, NotReady
 from spotify_mds.extras import require
 from spotify_mds.lake import Lake, lake_from
+from spotify_mds.metrics.batch import recorded_run
+from spotify_mds.runlog import RunLog, Step
 from spotify_mds.settings import Settings, writable_folder
 from spotify_mds.pipelines.streams.simulate import SimConfig
 from spotify_mds.warehouse import (  # noqa: F401 - re-exported for the edges' callers
@@ -343,14 +345,19 @@ def run_pipeline(settings: Settings, console: Console | None = None, **sim_overr
         return run_batch(settings, console)
     summary = RunSummary()
     config = sim_config(settings, **sim_overrides)
-    with show.counting(console, "simulate → land", expected_events(config)) as advance:
-        summary.add(land_embedded(settings, config, advance))
-    if short := events_short(config, summary.generated):
-        console.print(short, highlight=False)
-    load_stage(settings, summary, console)
-    until = simulated_until(settings, config, summary.generated)
-    record_simulated_clock(settings, until)
-    _rest(settings, summary, console, as_of=settings.quality_as_of or until)
+    params = {"broker": "embedded", "warehouse": settings.warehouse, "seed": config.seed, "users": config.users,
+              "days": config.days, "max_events": config.max_events}  # fmt: skip
+    with recorded_run(lake_from(settings), "streams", settings, **params) as run:
+        with run.step("bronze", "land", topic=settings.kafka_topic) as step:
+            with show.counting(console, "simulate → land", expected_events(config)) as advance:
+                landed = summary.add(land_embedded(settings, config, advance))
+            step.count(rows=landed.landed, generated=landed.generated, quarantined=landed.quarantined)
+        if short := events_short(config, summary.generated):
+            console.print(short, highlight=False)
+        load_stage(settings, summary, console, run)
+        until = simulated_until(settings, config, summary.generated)
+        record_simulated_clock(settings, until)
+        _rest(settings, summary, console, as_of=settings.quality_as_of or until, run=run)
     return summary
 
 
@@ -366,28 +373,56 @@ def run_batch(settings: Settings, console: Console) -> RunSummary:
         "this runs load → transform → quality → export over what has landed",
         highlight=False,
     )
-    load_stage(settings, summary, console)
-    require_loaded(settings, after_load=True)
-    _rest(settings, summary, console)
+    with recorded_run(lake_from(settings), "streams", settings, broker="kafka", warehouse=settings.warehouse) as run:
+        load_stage(settings, summary, console, run)
+        require_loaded(settings, after_load=True)
+        _rest(settings, summary, console, run=run)
     return summary
 
 
-def load_stage(settings: Settings, summary: RunSummary, console: Console) -> LoadResult:
-    """`load` with a progress bar, its failures printed, its figures added to `summary`."""
-    warehouse_from(settings).require()  # a missing driver or a held file is said before the bar
-    with show.chunks(console, f"load bronze → raw ({settings.warehouse})", empty="nothing new to load") as progress:
-        result = summary.add(load(settings, progress))
+def load_stage(settings: Settings, summary: RunSummary, console: Console, run: RunLog | None = None) -> LoadResult:
+    """`load` with a progress bar, its failures printed, its figures added to `summary` (and `run`)."""
+    with _step(run, "raw", "load", warehouse=settings.warehouse) as step:
+        warehouse_from(settings).require()  # a missing driver or a held file is said before the bar
+        with show.chunks(console, f"load bronze → raw ({settings.warehouse})", empty="nothing new to load") as progress:
+            result = summary.add(load(settings, progress))
+        step.count(rows=result.rows_loaded, files_loaded=result.files_loaded, files_failed=len(result.failures))
     show.show_load(console, result)
     return result
 
 
-def _rest(settings: Settings, summary: RunSummary, console: Console, *, as_of: datetime | None = None) -> None:
-    with show.chunks(console, "dbt build (models, tests)") as progress:
-        result = summary.add(transform(settings, progress=progress))
-    show.show_transform(console, result)
-    show.show_quality(console, summary.add(quality(settings, as_of=as_of)))
-    with console.status("export gold → lake…"):
-        summary.add(export(settings))
+def _rest(settings: Settings, summary: RunSummary, console: Console, *, as_of: datetime | None = None,
+          run: RunLog | None = None) -> None:  # fmt: skip
+    with _step(run, "silver", "transform") as step:
+        with show.chunks(console, "dbt build (models, tests)") as progress:
+            built = summary.add(transform(settings, progress=progress))
+        step.count(pipelines=built.pipelines, **{f"dbt_{k}": v for k, v in built.counts.items()})
+    show.show_transform(console, built)
+    with _step(run, "gold", "quality") as step:
+        checked = summary.add(quality(settings, as_of=as_of))
+        step.count(**quality_counts(checked, settings))
+    show.show_quality(console, checked)
+    with _step(run, "gold", "export") as step, console.status("export gold → lake…"):
+        exported = summary.add(export(settings))
+        step.count(rows=sum(exported.marts.values()), marts=len(exported.marts))
+
+
+def _step(run: RunLog | None, layer: str, name: str, **inputs: Any) -> AbstractContextManager[Step]:
+    """`run.step(...)`, or a step recorded nowhere when the stage runs outside a recorded run."""
+    return run.step(layer, name, **inputs) if run is not None else nullcontext(Step(layer, name, inputs))
+
+
+def quality_counts(result: QualityResult, settings: Settings) -> dict[str, Any]:
+    """A quality step's counts, in the names `metrics.push_run` turns into gauges."""
+    counts: dict[str, Any] = {
+        "quality": {check.check: check.status for check in result.checks},
+        "checks_failed": sum(not check.ok for check in result.checks),
+        "freshness_sla_seconds": settings.quality_freshness_hours * 3600,
+    }
+    ages = [check.value for check in result.checks if check.check == "freshness" and check.value is not None]
+    if ages:
+        counts["freshness_age_seconds"] = ages[0]
+    return counts
 
 
 # -- readiness ------------------------------------------------------------------------------------

@@ -166,7 +166,32 @@ class Settings(BaseSettings):
     dashboard_host: str = Field("127.0.0.1", validation_alias=_env("DASHBOARD_HOST"))
     dashboard_port: int = Field(8050, ge=1, le=65535, validation_alias=_env("DASHBOARD_PORT"))
 
-    @field_validator("quality_as_of", "duckdb_path", "snowflake_port", mode="before")
+    # --- observability (README, "Observability") -----------------------------------------------------
+    lander_metrics_port: int = Field(
+        0, ge=0, le=65535, validation_alias=_env("LANDER_METRICS_PORT"),
+        description="Serve the lander's /metrics on this port (0: off; the stack uses 9108).",
+    )  # fmt: skip
+    producer_metrics_port: int = Field(
+        0, ge=0, le=65535, validation_alias=_env("PRODUCER_METRICS_PORT"),
+        description="Serve the producer's /metrics on this port (0: off; the stack uses 9109).",
+    )  # fmt: skip
+    metrics_host: str = Field("127.0.0.1", validation_alias=_env("METRICS_HOST"))
+    pushgateway_url: str = Field(
+        "", validation_alias=_env("PUSHGATEWAY_URL"),
+        description="Batch runs push their metrics there (e.g. http://localhost:9091); empty: no push.",
+    )  # fmt: skip
+    metrics_textfile_dir: Path | None = Field(
+        None, validation_alias=_env("METRICS_TEXTFILE_DIR"),
+        description="Without a Pushgateway: write batch runs' metrics there for node_exporter's textfile collector.",
+    )  # fmt: skip
+    alert_webhook_url: SecretStr = Field(
+        SecretStr(""), validation_alias=_env("ALERT_WEBHOOK_URL"),
+        description="Airflow failure and deadline-miss callbacks POST a JSON message there (a secret: URLs hold tokens).",
+    )  # fmt: skip
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
+    log_file: Path | None = Field(None, validation_alias=_env("LOG_FILE"))
+
+    @field_validator("quality_as_of", "duckdb_path", "snowflake_port", "metrics_textfile_dir", "log_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -28,6 +28,9 @@ HOUR = datetime(2026, 11, 2, 19, tzinfo=timezone.utc)  # the seeded event hour; 
 USERS = 300
 TASKS = {"find_new_bronze", "load", "dbt_build", "quality_checks", "export_gold"}
 HEAVY = ("spotify_mds", "duckdb", "dbt", "pyarrow", "numpy", "pandas", "msgspec", "s3fs", "boto3", "confluent_kafka")
+# The deadline alert names its callback by dotted path, which Airflow imports while parsing: that
+# module is standard library only (tests/unit/test_notify.py keeps it so), as is the package's root.
+LIGHT = {"spotify_mds", "spotify_mds.notify"}
 
 
 def _python() -> str:
@@ -131,7 +134,7 @@ def test_dag_structure_and_light_import(airflow, tmp_path):
     assert "UTC" in info["timezone"]
     assert info["params"] == ["force"]
     # Parsing stays cheap: none of the package's heavy modules load with the DAG file.
-    heavy = [m for m in info["new_modules"] if m.split(".")[0] in HEAVY]
+    heavy = [m for m in info["new_modules"] if m.split(".")[0] in HEAVY and m not in LIGHT]
     assert heavy == [], f"the DAG file imports heavy modules at parse time: {heavy}"
     assert info["seconds"] < 1.0, f"importing the DAG file took {info['seconds']:.2f} s"
 

@@ -30,7 +30,7 @@ VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")  # ${VAR}, ${VAR:-
 EXPECTED = {
     "kafka", "kafka-ui", "minio", "minio-init", "postgres", "airflow-init", "airflow-apiserver",
     "airflow-scheduler", "airflow-dag-processor", "producer", "lander", "metabase", "metabase-provision",
-    "dashboard",
+    "dashboard", "lag-exporter", "pushgateway", "prometheus", "grafana",
 }  # fmt: skip
 ONE_SHOTS = {"minio-init", "airflow-init", "metabase-provision"}
 SECRETS_SCRIPT = REPO / "docker" / "stack_secrets.py"
@@ -239,4 +239,4 @@ def test_one_service_can_be_exposed_on_purpose_and_only_that_one(tmp_path):
 def test_every_bind_address_is_documented():
     documented = (REPO / "docs" / "stack.md").read_text()
     names = set(re.findall(r"\$\{([A-Z_]+_BIND_ADDRESS)", COMPOSE.read_text()))
-    assert len(names) == 7 and all(f"`{name}`" in documented for name in names)
+    assert len(names) == 9 and all(f"`{name}`" in documented for name in names)

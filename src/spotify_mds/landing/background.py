@@ -28,6 +28,8 @@ class Flight:
     next_offset: int
     landed: int
     quarantined: int
+    reasons: dict[str, int] | None = None
+    """Quarantined records by kind of reason (counted once the flight is durable)."""
     future: Future | None = None
     failed: bool = False
     error: BaseException | None = None

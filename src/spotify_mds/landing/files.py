@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spotify_mds.errors import LakeConflict
 
@@ -32,6 +32,12 @@ class LandStats:
     """Flushes that failed (storage outage); their records stayed buffered and were retried."""
     replaced_files: int = 0
     """Files that replaced a shorter or longer cut of the same positions (a replay after an idle flush)."""
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    """Quarantined records by kind of reason (`validation.reason_kind`), counted when durable."""
+
+    def count_reasons(self, reasons: dict[str, int]) -> None:
+        for kind, n in reasons.items():
+            self.quarantine_reasons[kind] = self.quarantine_reasons.get(kind, 0) + n
 
 
 File = tuple[str, bytes, bool]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spotify_mds.errors import ComponentUnavailable, FlushFailed, LakeError
@@ -27,6 +28,8 @@ class LanderStatus:
     assigned: list[int] = field(default_factory=list)
     lag: int | None = None
     """Records in the assigned partitions not yet consumed (from the cached high watermarks)."""
+    lag_by_partition: dict[int, int] = field(default_factory=dict)
+    """The same, per partition (those whose watermark is known)."""
     buffered: int = 0
     buffered_bytes: int = 0
     commits: int = 0
@@ -48,8 +51,9 @@ class Lander:
     """The consume → write → commit loop and its rebalance callbacks (one consumer, one thread)."""
 
     def __init__(
-        self, consumer, topic: str, writer: BronzeWriter, *, idle_flush_s: float, retry_max_s: float
-    ):
+        self, consumer, topic: str, writer: BronzeWriter, *, idle_flush_s: float, retry_max_s: float,
+        on_commit: Callable[[float], None] | None = None,
+    ):  # fmt: skip
         self.consumer = consumer
         self.topic = topic
         self.writer = writer
@@ -69,6 +73,8 @@ class Lander:
         self.backoff = 0.0
         self.next_commit_try = 0.0
         self.ever_assigned = False
+        self.on_commit = on_commit
+        """Called with each successful commit's seconds (the metrics' commit latency)."""
 
     # -- rebalance callbacks (called from inside consume()) ------------------------------------------
     def on_assign(self, consumer, partitions) -> None:
@@ -251,6 +257,7 @@ class Lander:
         KafkaException = require("confluent_kafka").KafkaException
         TopicPartition = require("confluent_kafka").TopicPartition
 
+        started = time.perf_counter()
         try:
             self.consumer.commit(
                 offsets=[TopicPartition(self.topic, p, o) for p, o in sorted(offsets.items())],
@@ -261,6 +268,8 @@ class Lander:
             (logger.info if quiet else logger.warning)("commit of %s failed (will retry): %s", offsets, exc)
             return False
         self.status.commits += 1
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started)
         logger.debug("committed %s", offsets)
         return True
 
@@ -275,18 +284,21 @@ class Lander:
         )
         status.buffered_bytes = self.writer.buffered_bytes()
         status.outage_s = now - self.outage_since if self.outage_since is not None else 0.0
-        lag = 0
+        lag, by_partition = 0, {}
         for p in status.assigned:
             try:
                 _low, high = self.consumer.get_watermark_offsets(TopicPartition(self.topic, p), cached=True)
             except Exception:  # noqa: BLE001 - cached watermarks are best effort
+                status.lag_by_partition = by_partition
                 return status
             position = self.next_expected.get(p)
             if high < 0 or position is None:
-                status.lag = None
-                return status
-            lag += max(0, high - position)
-        status.lag = lag
+                lag = None
+                continue
+            by_partition[p] = max(0, high - position)
+            if lag is not None:
+                lag += by_partition[p]
+        status.lag, status.lag_by_partition = lag, by_partition
         return status
 
 

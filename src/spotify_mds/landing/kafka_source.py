@@ -117,6 +117,7 @@ def land_kafka(
     consumer_factory: Callable[[dict], object] | None = None,
     connect_timeout_s: float = 10.0,
     settle_s: float | None = None,
+    on_commit: Callable[[float], None] | None = None,
 ) -> LanderStatus:
     """Consume `topic` in `consumer_conf`'s group and land it through `writer` until `stop` is set
     (or, with `stop_when_idle_s`, until no record arrived for that long since partitions were first
@@ -140,7 +141,9 @@ def land_kafka(
     except BaseException:
         consumer.close()
         raise
-    lander = Lander(consumer, topic, writer, idle_flush_s=idle_flush_s, retry_max_s=retry_max_s)
+    lander = Lander(
+        consumer, topic, writer, idle_flush_s=idle_flush_s, retry_max_s=retry_max_s, on_commit=on_commit
+    )
     consumer.subscribe(
         [topic], on_assign=lander.on_assign, on_revoke=lander.on_revoke, on_lost=lander.on_lost
     )

@@ -37,6 +37,37 @@ class RecordValidator(Protocol):
         ...
 
 
+# A quarantine reason's text names positions and values; metrics need a bounded label: its kind.
+_KINDS = (
+    ("record has no value", "tombstone"),
+    ("record is ", "too_large"),
+    ("not UTF-8", "not_utf8"),
+    ("starts with a UTF-8 byte order mark", "byte_order_mark"),
+    ("malformed JSON", "malformed_json"),
+    ("nested deeper", "too_deep"),
+    ("cannot be decoded", "undecodable"),
+    ("Object missing required field", "missing_field"),
+)
+
+
+def reason_kind(reason: str, field: str | None = None) -> str:
+    """A quarantine reason's kind (a label with a handful of values): `malformed_json`,
+    `missing_field`, `invalid_field`, `not_utf8`, ... or `invalid` when nothing more is known."""
+    for prefix, kind in _KINDS:
+        if reason.startswith(prefix):
+            return kind
+    return "invalid_field" if field else "invalid"
+
+
+def reason_counts(bad: list[dict]) -> dict[str, int]:
+    """{kind: records} of a flush's quarantine records (only invalid records pay for this)."""
+    counts: dict[str, int] = {}
+    for row in bad:
+        kind = reason_kind(row.get("reason") or "", row.get("field"))
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 def validate_run(validator: RecordValidator, values: list) -> tuple[list[int], list[int]] | None:
     """(sizes, event-time ms) of a run whose records are all valid and land as received; None otherwise.
 

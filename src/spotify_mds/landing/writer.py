@@ -337,7 +337,8 @@ class BronzeWriter:
         files = self._files_of(partition, buffer)
         if self.max_inflight:
             del self._buffers[partition]
-            flight = Flight(files, buffer.next_offset, buffer.count - len(buffer.bad), len(buffer.bad))
+            reasons = validation.reason_counts(buffer.bad) if buffer.bad else None
+            flight = Flight(files, buffer.next_offset, buffer.count - len(buffer.bad), len(buffer.bad), reasons)
             self.stats.failed_writes += self._background.submit(partition, flight, self._durable)
             return None
         try:
@@ -349,6 +350,8 @@ class BronzeWriter:
         del self._buffers[partition]
         self.stats.landed += buffer.count - len(buffer.bad)
         self.stats.quarantined += len(buffer.bad)
+        if buffer.bad:
+            self.stats.count_reasons(validation.reason_counts(buffer.bad))
         if self.on_flush is not None:
             self.on_flush(partition, buffer.next_offset)
         return buffer.next_offset
@@ -356,6 +359,8 @@ class BronzeWriter:
     def _durable(self, partition: int, flight: Flight) -> None:
         self.stats.landed += flight.landed
         self.stats.quarantined += flight.quarantined
+        if flight.reasons:
+            self.stats.count_reasons(flight.reasons)
         if self.on_flush is not None:
             self.on_flush(partition, flight.next_offset)
 

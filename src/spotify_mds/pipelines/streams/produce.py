@@ -133,11 +133,13 @@ def produce(
     progress: Callable[[int], None] | None = None,
     stop: threading.Event | None = None,
     flush_timeout: float = 120,
+    metrics=None,
 ) -> ProduceStats:
     """Send every record of `batches` (objects with `.keys` and `.values`) to `topic`.
 
     Returns the counts; never raises for delivery failures (they are counted): the caller decides.
     `stop` ends the stream early (Ctrl-C in the CLI); what was produced is still flushed.
+    `metrics` (a `spotify_mds.metrics.ProducerMetrics`) counts per batch and per failed delivery.
     """
     KafkaException = require("confluent_kafka").KafkaException
     Producer = require("confluent_kafka").Producer
@@ -149,6 +151,8 @@ def produce(
     def on_error_delivery(error, message) -> None:  # only failures: delivery.report.only.error
         if error is not None:
             stats.failed += 1
+            if metrics is not None:
+                metrics.errors.inc()
             if stats.first_error is None:
                 stats.first_error = str(error)
                 logger.error("delivery failed for a record of %s: %s", message.topic(), error)
@@ -167,6 +171,8 @@ def produce(
             n = len(batch.values)
             _send(producer, topic, batch.keys, batch.values, 0, n)
             stats.produced += n
+            if metrics is not None:
+                metrics.sent.inc(n)
             if progress is not None:
                 progress(n)
             if rate:

@@ -8,6 +8,8 @@
     GET /api/panels/{id}?start=&end=&country=   one panel's Plotly figure, or "no data yet for <mart>"
                                                 (not exported yet), or "no data for <filters>" (no rows)
     GET /breweries, /breweries/chart.png, /api/breweries   the breweries page (`breweries.py`)
+    GET /health, /api/health   every pipeline's last runs, durations, quarantine, lag, freshness (`health`)
+    GET /metrics               the app's requests and errors in Prometheus' format
 
 Only GET exists, so the app cannot change anything. The page polls /api/status and redraws when
 the manifest's `exported_at` changes, so it follows a pipeline that keeps exporting.
@@ -30,6 +32,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from spotify_mds.presentation.dashboard import breweries
+from spotify_mds.metrics import DashboardMetrics
+from spotify_mds.presentation.dashboard.health import health_routes
 from spotify_mds.presentation.dashboard.panels import PANELS, PANELS_BY_ID
 from spotify_mds.presentation.dashboard.queries import GoldReader, InvalidFilter, MissingMart, no_data_message, parse_filters
 from spotify_mds.lake import Lake
@@ -71,6 +75,7 @@ def _json(payload: Any, status_code: int = 200) -> JSONResponse:
 def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
     """The dashboard over `lake`'s gold export (read-only)."""
     reader = GoldReader(lake)
+    metrics = DashboardMetrics()
     index_html = (STATIC / "index.html").read_text(encoding="utf-8").replace("__POLL_MS__", str(int(poll_seconds * 1000)))
 
     def index(request: Request) -> Response:
@@ -120,6 +125,10 @@ def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
         return _json({"id": found.id, "status": "empty" if empty else "ok", "figure": figure,
                       "message": no_data_message(filters) if empty else None})
 
+    def metrics_page(request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
     async def invalid_filter(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidFilter)
         return _json({"error": str(exc), "field": exc.field}, 400)
@@ -135,9 +144,14 @@ def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
             Route("/api/kpis", kpis),
             Route("/api/panels/{panel_id}", panel),
             *breweries.routes(lake),  # seed 004's page (dashboard/breweries.py)
+            Route("/metrics", metrics_page),
+            *health_routes(lake),
         ],
         exception_handlers={InvalidFilter: invalid_filter},
-        middleware=[Middleware(GZipMiddleware, minimum_size=2048)],  # plotly.min.js: 4.6 MB → 1.4 MB
+        middleware=[
+            Middleware(metrics.wrap),  # requests and errors by route, for /metrics
+            Middleware(GZipMiddleware, minimum_size=2048),  # plotly.min.js: 4.6 MB → 1.4 MB
+        ],
         lifespan=_closing(reader),
     )
     return app
