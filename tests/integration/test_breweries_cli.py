@@ -15,14 +15,20 @@ pytestmark = pytest.mark.integration
 
 
 def test_a_failing_api_is_one_line_and_lands_nothing(mds, tmp_path):
+    textfiles = tmp_path / "metrics"
     with StandIn(read_dataset()[:10]) as api:
-        status, err = mds("breweries", "run", "--date", "2026-12-01", "--source", api.url + "/no-such-path")
+        status, err = mds("breweries", "run", "--date", "2026-12-01", "--source", api.url + "/no-such-path",
+                          METRICS_TEXTFILE_DIR=str(textfiles))  # fmt: skip
     assert status == 1
     assert err.strip().splitlines()[-1].startswith("BreweriesApiError: GET http://127.0.0.1:")
     assert "answered 404 after 1 attempts" in err
     assert not (tmp_path / "data" / "lake" / "bronze" / "breweries").exists()  # only the log of the failed step
     run = next((tmp_path / "data" / "lake" / "runs").rglob("*.json"))
     assert json.loads(run.read_text())["failed_step"] == "bronze/extract"
+    # the failed run's metrics went where the settings say, for the run-failed alert
+    exposition = "".join(path.read_text() for path in textfiles.glob("*.prom"))
+    assert 'spotify_mds_run_failed{pipeline="breweries"} 1.0' in exposition
+    assert 'spotify_mds_stage_failed{layer="bronze",pipeline="breweries",stage="extract"} 1.0' in exposition
 
 
 def test_what_changed_since_a_date(mds, tmp_path):

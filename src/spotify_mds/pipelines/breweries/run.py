@@ -104,20 +104,33 @@ STEPS: dict[str, tuple[str, Callable[[Context, Step], None]]] = {
 """The steps in order: name → (layer, function). The DAG runs each as a task."""
 
 
-def run(ctx: Context, steps: tuple[str, ...] = tuple(STEPS), *, mode: str = "live", run_id: str | None = None) -> RunResult:
+def run(ctx: Context, steps: tuple[str, ...] = tuple(STEPS), *, mode: str = "live", run_id: str | None = None,
+        settings: Any = None) -> RunResult:  # fmt: skip
     """Run `steps` (all by default) in order, each recorded in the lake; the first failing step's
-    error is raised after its record (module docstring)."""
+    error is raised after its record (module docstring). The run's metrics are pushed where
+    `settings` say (PUSHGATEWAY_URL or METRICS_TEXTFILE_DIR; nowhere by default), failed or not."""
     params = {"date": ctx.day, "source": ctx.source, "mode": mode, "lake": ctx.lake.root, "steps": list(steps)}
-    with RunLog(ctx.lake, PIPELINE_NAME, run_id=run_id, params=params) as log:
-        result = RunResult(log.run_id, ctx.day, ctx.source, chart_path=ctx.chart_path)
-        for name in steps:
-            layer, function = STEPS[name]
-            inputs = {"date": ctx.day, "source": ctx.source} if name == "extract" else {"date": ctx.day}
-            with log.step(layer, name, **inputs) as record:
-                function(ctx, record)
-            result.counts[f"{layer}/{name}"] = dict(record.counts)
-            result.seconds[f"{layer}/{name}"] = log.steps[-1]["seconds"]
-        return result
+    log = RunLog(ctx.lake, PIPELINE_NAME, run_id=run_id, params=params)
+    try:
+        with log:
+            return _run_steps(ctx, steps, log)
+    finally:
+        if settings is not None:
+            from spotify_mds.metrics import push_run
+
+            push_run(log, settings)
+
+
+def _run_steps(ctx: Context, steps: tuple[str, ...], log: RunLog) -> RunResult:
+    result = RunResult(log.run_id, ctx.day, ctx.source, chart_path=ctx.chart_path)
+    for name in steps:
+        layer, function = STEPS[name]
+        inputs = {"date": ctx.day, "source": ctx.source} if name == "extract" else {"date": ctx.day}
+        with log.step(layer, name, **inputs) as record:
+            function(ctx, record)
+        result.counts[f"{layer}/{name}"] = dict(record.counts)
+        result.seconds[f"{layer}/{name}"] = log.steps[-1]["seconds"]
+    return result
 
 
 @contextmanager
@@ -162,9 +175,10 @@ def run_from_settings(
                        progress=progress, client_options=dict(client_options or {}))  # fmt: skip
 
     if "extract" not in steps:
-        return run(context(source or settings.breweries_api_url), steps, mode="no-extract", run_id=run_id)
+        return run(context(source or settings.breweries_api_url), steps, mode="no-extract", run_id=run_id,
+                   settings=settings)  # fmt: skip
     with source_for(settings, offline=offline, source=source) as (url, mode):
-        return run(context(url), steps, mode=mode, run_id=run_id)
+        return run(context(url), steps, mode=mode, run_id=run_id, settings=settings)
 
 
 __all__ = ["PIPELINE_NAME", "STEPS", "Context", "RunResult", "chart_path_from", "run", "run_from_settings", "source_for"]
