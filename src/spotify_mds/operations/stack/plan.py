@@ -225,6 +225,9 @@ def build_plan(
         if "AIRFLOW__CORE__EXECUTOR" in local_env:
             local_env.update(_airflow_local(local_env, runtime))
         local_env["PATH"] = bin_dir + os.pathsep + environ.get("PATH", os.defpath)
+        # Under the compose values, the caller's environment: PYTHONPATH, JAVA_HOME, HOME, and the
+        # knobs compose does not list (a container would have the image's instead).
+        local_env = {**{k: v for k, v in environ.items() if k not in merged}, **local_env}
         words = service.argv
         argv = [*program(words[0], python), *_localize_args(words[1:], listen, published, known, names, skipped, roots)]
         kind = "oneshot" if any(
