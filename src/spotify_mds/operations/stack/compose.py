@@ -22,7 +22,7 @@ from pathlib import Path
 
 from spotify_mds.errors import ConfigError
 
-_TOKEN = re.compile(r"\$(?:(\$)|\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BRACED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])(.*))?$", re.DOTALL)
 
 
@@ -55,32 +55,49 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 def interpolate(text: str, env: Mapping[str, str]) -> str:
     """`text` with every compose variable reference replaced (see the module docstring)."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char != "$" or index + 1 == len(text):
+            out.append(char)
+            index += 1
+        elif text[index + 1] == "$":
+            out.append("$")
+            index += 2
+        elif text[index + 1] == "{":
+            end, depth = index + 2, 1
+            while end < len(text) and depth:  # the matching brace: defaults may nest ${A:-${B}}
+                depth += {"{": 1, "}": -1}.get(text[end], 0)
+                end += 1
+            if depth:
+                raise ConfigError(f"unclosed variable reference in {text!r} in the compose file")
+            out.append(_braced(text[index + 2:end - 1], env))
+            index = end
+        else:
+            match = _NAME.match(text, index + 1)
+            out.append(env.get(match.group(0), "") if match else "$")
+            index = match.end() if match else index + 1
+    return "".join(out)
 
-    def one(match: re.Match[str]) -> str:
-        if match.group(1):
-            return "$"
-        if match.group(3):
-            return env.get(match.group(3), "")
-        braced = _BRACED.match(match.group(2))
-        if braced is None:
-            raise ConfigError(f"invalid interpolation {match.group(0)!r} in the compose file")
-        name, operator, argument = braced.groups()
-        value = env.get(name)
-        unset_or_empty = not value
-        if operator is None:
-            return value or ""
-        argument = interpolate(argument or "", env)
-        missing = unset_or_empty if operator.startswith(":") else value is None
-        kind = operator[-1]
-        if kind == "-":
-            return argument if missing else value or ""
-        if kind == "?":
-            if missing:
-                raise MissingVariable(name, argument)
-            return value or ""
-        return "" if missing else argument  # "+"
 
-    return _TOKEN.sub(one, text)
+def _braced(inner: str, env: Mapping[str, str]) -> str:
+    braced = _BRACED.match(inner)
+    if braced is None:
+        raise ConfigError(f"invalid interpolation ${{{inner}}} in the compose file")
+    name, operator, argument = braced.groups()
+    value = env.get(name)
+    if operator is None:
+        return value or ""
+    missing = not value if operator.startswith(":") else value is None
+    kind = operator[-1]
+    if kind == "?":
+        if missing:
+            raise MissingVariable(name, interpolate(argument or "", env))
+        return value or ""
+    if kind == "-":
+        return interpolate(argument or "", env) if missing else value or ""
+    return "" if missing else interpolate(argument or "", env)  # "+"
 
 
 @dataclass(frozen=True)
