@@ -165,8 +165,10 @@ def _wait_healthy(plan: StackPlan, name: str, runtime: Mapping[str, str], say: S
 
 
 def up(project: Path, state: Path, environ: Mapping[str, str], services: Iterable[str] = (), *,
-       say: Say = lambda line: None) -> StackPlan:
-    """Start `services` (all that run here when empty) with their dependencies; the plan used."""
+       say: Say = lambda line: None, wait: bool = True) -> StackPlan:
+    """Start `services` (all that run here when empty) with their dependencies; the plan used.
+
+    With `wait` (compose's `up --wait`), return once every service started is healthy."""
     runtime = load_runtime(state)
     runtime.setdefault("scheduler_health_port", str(free_port()))
     plan = build_plan(project, state, environ, runtime=runtime)
@@ -199,6 +201,9 @@ def up(project: Path, state: Path, environ: Mapping[str, str], services: Iterabl
         else:
             _process(plan, service, say)
         _save_runtime(state, runtime)
+    for name in names if wait else ():
+        if plan.services[name].kind == "process":
+            _wait_healthy(plan, name, runtime, say)
     return plan
 
 
