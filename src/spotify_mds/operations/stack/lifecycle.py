@@ -229,6 +229,11 @@ def _postgres(plan: StackPlan, service: LocalService, runtime: dict, names: list
             time.sleep(0.5)
         say(f"postgres: started cluster {runtime['pg_cluster']}")
     admin = (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"])
+    login = can_login(host, port, admin[0], admin[1], "postgres")
+    if login is not None and "does not exist" not in login:
+        raise StackUnavailable("postgres", f"{host}:{port} refuses the login of {admin[0]}: {login}",
+                               "set POSTGRES_USER / POSTGRES_PASSWORD in .env to a role of that server (the "
+                               "stack uses the server it finds; `make stack-secrets` generated a new password)")
     problem = ensure_database(host, port, admin, env["POSTGRES_DB"])
     if problem:
         raise StackUnavailable("postgres", problem,
@@ -245,6 +250,9 @@ def _postgres(plan: StackPlan, service: LocalService, runtime: dict, names: list
         if why is None:
             runtime["airflow_db"] = f"postgres {host}:{port}/{env['AIRFLOW_DB_NAME']}"
             return
+    if wanted != "sqlite":
+        why += (f" — to use PostgreSQL: `sudo -u postgres createuser -P {env['AIRFLOW_DB_USER']}` and "
+                f"`sudo -u postgres createdb -O {env['AIRFLOW_DB_USER']} {env['AIRFLOW_DB_NAME']}`")
     runtime["airflow_db_url"] = f"sqlite:///{home / 'airflow.db'}"
     runtime["airflow_db"] = f"SQLite in {home} ({why})"
     say(f"airflow: metadata database on SQLite: {why}")
