@@ -108,7 +108,10 @@ def test_the_stack_runs_the_pipeline_end_to_end(tmp_path):
     pytest.importorskip("psycopg")
     env = stack_environ(
         # USER_COUNT: enough listeners that live events (never ahead of the wall clock) come at ~10/s
-        PRODUCE_RATE=str(RATE), USER_COUNT="150000", LAND_IDLE_FLUSH_SECONDS="2", STACK_AIRFLOW_DB="sqlite",
+        # LAND_MAX_SPAN_SECONDS: a bronze file per 20 s of events (compose's 3600: one per hour, which
+        # suits the hourly schedule), so the runs during the flow have new files to load
+        PRODUCE_RATE=str(RATE), USER_COUNT="150000", LAND_IDLE_FLUSH_SECONDS="2", LAND_MAX_SPAN_SECONDS="20",
+        STACK_AIRFLOW_DB="sqlite",
         SPOTIFY_PIPELINE_SCHEDULE="* * * * *", SPOTIFY_PIPELINE_RETRY_DELAY_SECONDS="3",
         SPOTIFY_MDS_FAIL_ONCE=f"dbt_build:{tmp_path / 'dbt_build-failed-once'}",
         AIRFLOW_DAGS_PAUSED_AT_CREATION="True",  # only spotify_pipeline is unpaused, below
@@ -202,4 +205,5 @@ def test_the_stack_runs_the_pipeline_end_to_end(tmp_path):
     print(f"\nfreshness event → gold over {len(freshness):,} events: p50 {statistics.median(freshness):.0f}s, "
           f"p95 {_percentile(freshness, 0.95):.0f}s (schedule every minute; {len(seen)} exports seen); "
           f"whole test {time.monotonic() - started:.0f}s")
+    assert len(seen) >= 2, "gold was exported during the flow, not only after it"
     assert _percentile(freshness, 0.95) < 240
