@@ -36,7 +36,8 @@ def test_a_minimal_stack_runs_reports_and_stops_losing_nothing(tmp_path):
     if not shutil.which("java"):
         unavailable("no java on PATH")
     state = tmp_path / "stack"
-    env = stack_environ(PRODUCE_RATE="40", LAND_IDLE_FLUSH_SECONDS="1")
+    # USER_COUNT: live events come no faster than the listeners make them (docs/stack.md)
+    env = stack_environ(PRODUCE_RATE="40", USER_COUNT="150000", LAND_IDLE_FLUSH_SECONDS="1")
     lines: list[str] = []
     try:
         plan = up(REPO, state, env, ["lander", "producer", "dashboard"], say=lines.append)

@@ -62,12 +62,16 @@ def s3_command(environ: Mapping[str, str], data: Path, bind: str, port: int) -> 
     """(`seaweedfs` or `moto`, argv) of the S3 server to run on bind:port."""
     weed = weed_binary(environ)
     if weed:
-        ports = _weed_ports()
+        # Every port explicit: by default each gRPC port is its HTTP port + 10000, which may be taken
+        # or (for an HTTP port above 55535) no port at all.
+        master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc = _free_ports(7)
         data.mkdir(parents=True, exist_ok=True)
         return "seaweedfs", [
-            weed, "server", f"-dir={data}", "-s3", f"-s3.port={port}", "-ip=127.0.0.1", f"-ip.bind={bind}",
-            f"-master.port={ports[0]}", f"-volume.port={ports[1]}", f"-filer.port={ports[2]}",
-            "-master.volumeSizeLimitMB=256", "-volume.max=16",
+            weed, "server", f"-dir={data}", "-s3", f"-s3.port={port}", f"-s3.port.grpc={s3_grpc}",
+            "-ip=127.0.0.1", f"-ip.bind={bind}", f"-master.port={master}", f"-master.port.grpc={master_grpc}",
+            f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", f"-filer.port={filer}",
+            f"-filer.port.grpc={filer_grpc}", "-master.volumeSizeLimitMB=256", "-volume.max=16",
+            "-master.telemetry=false",
         ]
     try:
         import moto.server  # noqa: F401
@@ -80,14 +84,18 @@ def s3_command(environ: Mapping[str, str], data: Path, bind: str, port: int) -> 
     return "moto", [sys.executable, "-m", "moto.server", "-H", bind, "-p", str(port)]
 
 
-def _weed_ports() -> tuple[int, int, int]:
-    """Three free ports whose gRPC twins (port + 10000, SeaweedFS's rule) are free too."""
-    chosen: list[int] = []
-    while len(chosen) < 3:
-        port = free_port()
-        if port + 10000 < 65536 and not port_open("127.0.0.1", port + 10000) and port not in chosen:
-            chosen.append(port)
-    return chosen[0], chosen[1], chosen[2]
+def _free_ports(count: int) -> list[int]:
+    """`count` distinct free ports, held open together while chosen so none is picked twice."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def s3_ready(url: str, timeout: float = 2.0) -> bool:
