@@ -129,3 +129,18 @@ def test_localize_value_and_paths():
     assert map_path("/opt", roots) == "/s/root/opt"
     assert map_path("/optional", roots) == "/optional"
     assert map_path("/bin/sh", roots) == "/bin/sh"
+
+
+def test_a_new_server_image_without_a_local_rule_is_listed_not_guessed(tmp_path):
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text("FROM python\nENV DATA_DIR=/opt/spotify-mds/data\n")
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  cache:\n    image: redis:7\n"
+        "  producer:\n    image: spotify-mds:local\n    command: [spotify-mds, produce]\n"
+        "    depends_on: [cache]\n"
+    )
+    plan = build_plan(tmp_path, tmp_path / "state", {})
+    assert "redis:7" in plan.not_run["cache"]
+    assert plan.services["producer"].argv[-1] == "produce"
+    assert plan.services["producer"].depends_on == {}  # a dependency that does not run here is dropped

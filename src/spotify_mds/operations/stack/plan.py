@@ -179,6 +179,12 @@ def build_plan(
     unknown = set(compose) - set(REPLACED) - set(NOT_RUN)
     known = endpoints(compose, env)
     skipped = set(NOT_RUN) & set(compose)
+    # A server image with no local rule yet: listed with the reason rather than guessed at.
+    extra_not_run = {
+        name: f"no local rule for image {compose[name].image or '?'} (add one to operations/stack/plan.py)"
+        for name in unknown if not compose[name].argv or compose[name].argv[0] not in PROGRAMS
+    }
+    skipped |= set(extra_not_run)
     root = state / "root"
 
     links: dict[Path, Path] = {}
@@ -201,6 +207,8 @@ def build_plan(
         address = _address_of(name, str(published.container_port), known) if published else None
         listen = (published.bind, address[1]) if published and address else None
         if name in skipped:
+            continue
+        if name in extra_not_run:
             continue
         deps = {dep: cond for dep, cond in service.depends_on.items() if dep not in skipped}
         if name in REPLACED:
@@ -238,10 +246,8 @@ def build_plan(
             name, kind, argv=argv, env=local_env, cwd=Path(map_path("/opt/spotify-mds/data", roots)),
             depends_on=deps, address=address, listen=listen, compose_argv=words,
         )
-    if unknown:
-        for name in sorted(unknown):  # a new compose service that has no local rule yet: say so
-            services[name].note = services[name].note or "run as in the compose file (no local rule)"
-    return StackPlan(project, state, services, {name: NOT_RUN[name] for name in skipped}, compose, links)
+    not_run = {name: NOT_RUN[name] for name in skipped if name in NOT_RUN} | extra_not_run
+    return StackPlan(project, state, services, not_run, compose, links)
 
 
 def _localize_args(words, listen, published, known, names, skipped, roots) -> list[str]:
