@@ -49,6 +49,16 @@ kafka: $(VENV)/.installed ## start a local single-node Apache Kafka (KRaft) on 1
 kafka-stop: $(VENV)/.installed ## stop the local Kafka broker
 	$(BIN)/python -m spotify_mds.operations.kafka_local stop
 
+.PHONY: stack stack-down stack-status
+stack: $(VENV)/.installed-dev ## the compose stack as local processes, no Docker (Kafka, S3, PostgreSQL, Airflow, producer, lander, dashboard)
+	$(BIN)/python -m spotify_mds.cli stack up
+
+stack-status: $(VENV)/.installed-dev ## the local stack's status table
+	$(BIN)/python -m spotify_mds.cli stack status
+
+stack-down: $(VENV)/.installed-dev ## stop the local stack (reverse dependency order, nothing lost)
+	$(BIN)/python -m spotify_mds.cli stack down
+
 .PHONY: stack-secrets
 stack-secrets: ## write the docker stack's missing secrets into .env (never overwrites or prints one)
 	$(PYTHON) docker/stack_secrets.py

@@ -28,12 +28,17 @@ This file is a declaration: only imports and constants at the top level. The pac
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Asset, AsyncCallback, CronDataIntervalTimetable, DeadlineAlert, DeadlineReference, Param, dag, task
 
 DAG_ID = "spotify_pipeline"
-SCHEDULE = CronDataIntervalTimetable("0 * * * *", timezone="UTC")  # hourly, with a real data interval
+# Hourly, with a real data interval. SPOTIFY_PIPELINE_SCHEDULE (a cron expression, read when the file
+# is parsed: the scheduler needs it) sets another, e.g. "* * * * *" in the stack's end-to-end test.
+SCHEDULE = CronDataIntervalTimetable(os.environ.get("SPOTIFY_PIPELINE_SCHEDULE") or "0 * * * *", timezone="UTC")
+# Seconds before a failed task's first retry (then exponential); the end-to-end test shortens it.
+RETRY_DELAY_SECONDS = float(os.environ.get("SPOTIFY_PIPELINE_RETRY_DELAY_SECONDS") or 60)
 START = datetime(2026, 11, 2, tzinfo=timezone.utc)  # the simulator's default start
 LOOKBACK_HOURS = 2  # bronze hours a run re-checks for late files (≥ LAND_MAX_SPAN_SECONDS + idle flush)
 # DuckDB allows one writer per file: load one hour at a time within a run, one run at a time.
@@ -77,7 +82,7 @@ DEFAULT_ARGS = {
     "on_failure_callback": _alert_on_failure,
     "on_success_callback": _record_task,
     "retries": 2,
-    "retry_delay": timedelta(minutes=1),
+    "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS),
     "retry_exponential_backoff": True,
     "execution_timeout": timedelta(minutes=30),
 }
@@ -158,8 +163,9 @@ def spotify_pipeline():
     @task
     def dbt_build() -> dict:
         """dbt build: silver and gold models, then their tests (this DAG's pipelines only)."""
-        from spotify_mds.orchestrate import transform
+        from spotify_mds.orchestrate import fail_once, transform
 
+        fail_once("dbt_build")  # a test-only fault (SPOTIFY_MDS_FAIL_ONCE); nothing when unset
         return transform(_settings(), dag_id=DAG_ID)
 
     @task

@@ -33,3 +33,9 @@ command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# SeaweedFS's `weed` (a real S3 server) for `spotify-mds stack`: without it the stack and its tests use
+# moto's S3 server. Building it costs ~6 minutes of CI, so it is opt-in: STACK_WEED=1.
+if [ "${STACK_WEED:-0}" = "1" ]; then
+    bash scripts/build_weed.sh
+fi

@@ -152,7 +152,7 @@ def produce(
     """Simulate events into Kafka (KAFKA_BOOTSTRAP_SERVERS), keyed by user_id; --events N as fast as possible."""
     import signal
     import threading
-    from datetime import timezone
+    from datetime import timedelta, timezone
 
     from spotify_mds.console import progress_bar
     from spotify_mds.pipelines.streams.produce import ProduceError, ensure_topic, producer_config
@@ -164,8 +164,10 @@ def produce(
     rate = _live_rate(settings, rate, events, days)
     topic = topic or settings.kafka_topic
     bootstrap = settings.kafka_bootstrap_servers
-    # In real time the simulated clock starts now, as `simulate --rate` does: the events are live data.
-    start = datetime.now(timezone.utc).replace(microsecond=0) if rate else None
+    # In real time the events are live data: the simulated clock starts LIVE_BACKLOG_MINUTES ago (the
+    # listeners' first sessions ramp up; that backlog goes out at once, at --rate) and then follows
+    # the wall clock, never ahead of it (`_live`).
+    start = (datetime.now(timezone.utc) - timedelta(minutes=LIVE_BACKLOG_MINUTES)).replace(microsecond=0) if rate else None
     config = sim_config(
         settings, seed=seed, users=users, start=start, days=days if days else (3650.0 if rate else None), max_events=events
     )
@@ -187,7 +189,8 @@ def produce(
         with progress_bar(console) as bar:
             task = bar.add_task(f"produce → {topic}", total=None if rate and not events else expected_events(config))
             counted = {"metrics": metrics} if metrics is not None else {}
-            stats = send(generate(config), conf, topic, rate=rate, stop=stop, progress=lambda n: bar.advance(task, n),
+            events_out = _live(generate(config), stop) if rate else generate(config)
+            stats = send(events_out, conf, topic, rate=rate, stop=stop, progress=lambda n: bar.advance(task, n),
                          **counted)  # fmt: skip
     finally:
         if server is not None:
@@ -203,6 +206,26 @@ def produce(
             failed=stats.failed,
             undelivered=stats.undelivered,
         )
+
+
+LIVE_BACKLOG_MINUTES = 10
+
+
+def _live(batches, stop):
+    """Live data is never from the future: each event is sent no earlier than its own event time.
+
+    Without this, a --rate above what USER_COUNT's listeners
+    generate would run the simulated clock ahead of the wall clock (3,000 users make ~1 event/s: at
+    --rate 20 an hour of events in under three minutes), and a scheduled pipeline, which loads the
+    hours that have passed, would find bronze hours from the future. So --rate is a ceiling, and
+    USER_COUNT sets the pace below it.
+    """
+    import time
+
+    from spotify_mds.follow import event_times
+    from spotify_mds.pacing import paced
+
+    return (batch for batch in paced(batches, event_times, stop=stop, clock=time.time) if len(batch.values))
 
 
 @app.command()
@@ -478,6 +501,7 @@ def _one_line(exc: Exception) -> str:
 from spotify_mds.commands import extract  # noqa: E402, F401
 from spotify_mds.commands import breweries  # noqa: E402, F401, I001
 from spotify_mds.commands import runs as _runs  # noqa: E402, F401
+from spotify_mds.commands import stack  # noqa: E402, F401
 
 
 def _refusals() -> tuple[type[BaseException], ...]:

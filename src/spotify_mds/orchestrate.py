@@ -104,6 +104,31 @@ def load_keys(settings: Settings, keys: list[str], *, lake: Lake | None = None) 
     return runner.load(settings, keys=keys, lake=lake)
 
 
+class InjectedFault(RuntimeError):
+    """The test-only fault of `fail_once`: a task failing on purpose so a test sees Airflow retry it."""
+
+
+def fail_once(task_id: str) -> None:
+    """Fail `task_id` once, for tests of retries under a real scheduler; nothing unless asked.
+
+    `SPOTIFY_MDS_FAIL_ONCE=<task_id>:<marker file>` makes the first attempt of that task (in any run)
+    create the marker and raise; every later attempt finds the marker and goes on. The stack's
+    end-to-end test (tests/e2e/test_stack_e2e.py) sets it; never set it in production.
+    """
+    import os
+    from pathlib import Path
+
+    wanted, _, marker = os.environ.get("SPOTIFY_MDS_FAIL_ONCE", "").partition(":")
+    if wanted != task_id or not marker:
+        return
+    try:
+        with open(Path(marker), "x") as handle:  # exclusive create: exactly one attempt fails
+            handle.write(task_id)
+    except FileExistsError:
+        return
+    raise InjectedFault(f"SPOTIFY_MDS_FAIL_ONCE: {task_id} fails this once (marker {marker})")
+
+
 def transform(settings: Settings, dag_id: str | None = None) -> dict[str, float]:
     """dbt build (silver, gold and their tests) through the runner's stage, of the pipelines with
     data that declare `dag_id` among their DAGs (so a DAG never rebuilds another pipeline's

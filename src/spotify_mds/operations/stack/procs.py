@@ -1,0 +1,192 @@
+"""Process bookkeeping for the local stack: start detached, remember, find again, stop cleanly.
+
+Each service runs in its own session (its own process group), so a Ctrl-C in the terminal that ran
+`stack up` reaches none of them and a stop reaches the service with every child it forked (Airflow's
+task workers). Its pid file holds the pid and the process's start time from /proc, so a pid the
+kernel reused for another program is never signalled. Output (stdout and stderr) is appended to
+`<state>/logs/<service>.log`.
+
+Stop: SIGTERM to the service (each handles it: the lander flushes its buffers and commits, the
+producer flushes its queue, Airflow drains), wait, then SIGKILL the whole group.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# Popen objects of processes this Python started, so they are reaped (a zombie still has a pid).
+_children: dict[int, subprocess.Popen] = {}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the stack keeps its pid files and logs."""
+
+    state: Path
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state / "logs"
+
+    def pid_file(self, name: str) -> Path:
+        return self.run_dir / f"{name}.pid"
+
+    def log_file(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+
+def start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def is_alive(pid: int) -> bool:
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has exited
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def spawn(layout: Layout, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None) -> int:
+    """Start `argv` detached (own session), output appended to its log; write its pid file."""
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    layout.log_dir.mkdir(parents=True, exist_ok=True)
+    if cwd is not None:
+        cwd.mkdir(parents=True, exist_ok=True)
+    with open(layout.log_file(name), "ab") as log:
+        log.write(f"\n==== {time.strftime('%Y-%m-%dT%H:%M:%S')} start: {' '.join(argv)}\n".encode())
+        log.flush()
+        proc = subprocess.Popen(
+            list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    _children[proc.pid] = proc
+    layout.pid_file(name).write_text(f"{proc.pid} {start_time(proc.pid) or ''}\n")
+    return proc.pid
+
+
+def run_once(layout: Layout, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None,
+             timeout: float) -> int:
+    """Run a one-shot service to its end (its output in its log); its exit status."""
+    pid = spawn(layout, name, argv, env, cwd)
+    try:
+        code = _children[pid].wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop(layout, name, timeout=5)
+        code = -1
+    _children.pop(pid, None)
+    layout.pid_file(name).unlink(missing_ok=True)
+    return code
+
+
+def running_pid(layout: Layout, name: str) -> int | None:
+    """The pid of `name` if its pid file names a live process that is still the one started."""
+    try:
+        words = layout.pid_file(name).read_text().split()
+        pid = int(words[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if not is_alive(pid):
+        return None
+    recorded = words[1] if len(words) > 1 else None
+    current = start_time(pid)
+    if recorded and current and recorded != current:
+        return None  # the pid was reused
+    return pid
+
+
+def exit_code(pid: int) -> int | None:
+    child = _children.get(pid)
+    return None if child is None else child.poll()
+
+
+def stop(layout: Layout, name: str, *, timeout: float = 30.0) -> str:
+    """SIGTERM, wait up to `timeout`, then SIGKILL the group. `stopped`, `killed` or `not running`."""
+    pid = running_pid(layout, name)
+    layout_pid = layout.pid_file(name)
+    if pid is None:
+        layout_pid.unlink(missing_ok=True)
+        return "not running"
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    outcome = "stopped" if _wait_gone(pid, timeout) else "killed"
+    _kill_group(pid, graceful=outcome == "stopped")
+    child = _children.pop(pid, None)
+    if child is not None:
+        child.wait()
+    layout_pid.unlink(missing_ok=True)
+    return outcome
+
+
+def kill(layout: Layout, name: str) -> bool:
+    """SIGKILL the service and its group at once (a crash, for tests of recovery). True if it ran."""
+    pid = running_pid(layout, name)
+    if pid is None:
+        return False
+    _kill_group(pid, graceful=False)
+    child = _children.pop(pid, None)
+    if child is not None:
+        child.wait()
+    else:
+        _wait_gone(pid, 10)
+    return True
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while is_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _kill_group(pid: int, *, graceful: bool) -> None:
+    """What is left of the service's process group: SIGTERM and a short wait first when it stopped
+    cleanly (children it left behind), SIGKILL otherwise."""
+    try:
+        if graceful:
+            os.killpg(pid, signal.SIGTERM)
+            time.sleep(0.5)
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if pid in _children:
+        _children[pid].poll()
+
+
+def tail(path: Path, lines: int) -> str:
+    """The last `lines` lines of a log (read from the end: logs grow)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 200 * max(lines, 1) - 4096))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])

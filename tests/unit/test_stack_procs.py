@@ -1,0 +1,82 @@
+"""Process bookkeeping of the local stack: detached start, pid files that survive pid reuse, logs,
+SIGTERM-then-SIGKILL stops of the whole process group."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from spotify_mds.operations.stack import procs
+
+GRACEFUL = "import signal,sys,time\nsignal.signal(signal.SIGTERM, lambda *a: (print('FLUSH'+'ED', flush=True), sys.exit(0)))\nprint('REA'+'DY', flush=True)\nwhile True: time.sleep(0.05)"
+STUBBORN = "import signal,time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('REA'+'DY', flush=True)\nwhile True: time.sleep(0.05)"
+
+
+def _wait_for(path, text, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while text not in (path.read_text() if path.exists() else ""):
+        assert time.monotonic() < deadline, f"{text!r} never appeared in {path}"
+        time.sleep(0.02)
+
+
+def test_spawn_writes_pid_and_log_and_stop_is_graceful(tmp_path):
+    layout = procs.Layout(tmp_path)
+    pid = procs.spawn(layout, "svc", [sys.executable, "-c", GRACEFUL], {"PATH": "/usr/bin"}, tmp_path / "cwd")
+    _wait_for(layout.log_file("svc"), "READY")
+    assert procs.running_pid(layout, "svc") == pid
+    assert layout.pid_file("svc").read_text().split()[0] == str(pid)
+    assert procs.stop(layout, "svc", timeout=10) == "stopped"
+    assert "FLUSHED" in layout.log_file("svc").read_text()  # it saw SIGTERM and cleaned up
+    assert procs.running_pid(layout, "svc") is None and not layout.pid_file("svc").exists()
+    assert procs.stop(layout, "svc") == "not running"
+
+
+def test_a_process_ignoring_sigterm_is_killed(tmp_path):
+    layout = procs.Layout(tmp_path)
+    procs.spawn(layout, "stubborn", [sys.executable, "-c", STUBBORN], {}, None)
+    _wait_for(layout.log_file("stubborn"), "READY")
+    assert procs.stop(layout, "stubborn", timeout=0.5) == "killed"
+    assert procs.running_pid(layout, "stubborn") is None
+
+
+def test_kill_is_immediate_and_a_restart_appends_to_the_log(tmp_path):
+    layout = procs.Layout(tmp_path)
+    procs.spawn(layout, "svc", [sys.executable, "-c", GRACEFUL], {}, None)
+    _wait_for(layout.log_file("svc"), "READY")
+    assert procs.kill(layout, "svc") is True
+    assert "FLUSHED" not in layout.log_file("svc").read_text()  # SIGKILL: no chance to clean up
+    assert procs.running_pid(layout, "svc") is None
+    procs.spawn(layout, "svc", [sys.executable, "-c", GRACEFUL], {}, None)
+    deadline = time.monotonic() + 10
+    while layout.log_file("svc").read_text().count("READY") < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert layout.log_file("svc").read_text().count(" start: ") == 2
+    procs.stop(layout, "svc", timeout=10)
+
+
+def test_a_reused_pid_is_not_ours(tmp_path):
+    layout = procs.Layout(tmp_path)
+    layout.run_dir.mkdir(parents=True)
+    # our own pid is alive, but started at another time than the file says: not the service
+    import os
+
+    layout.pid_file("ghost").write_text(f"{os.getpid()} 1\n")
+    assert procs.running_pid(layout, "ghost") is None
+    layout.pid_file("ghost").write_text("not a pid\n")
+    assert procs.running_pid(layout, "ghost") is None
+
+
+def test_run_once_returns_the_exit_status(tmp_path):
+    layout = procs.Layout(tmp_path)
+    assert procs.run_once(layout, "ok", [sys.executable, "-c", "print('done')"], {}, None, timeout=30) == 0
+    assert procs.run_once(layout, "bad", [sys.executable, "-c", "raise SystemExit(3)"], {}, None, timeout=30) == 3
+    assert "done" in layout.log_file("ok").read_text()
+    assert not layout.pid_file("ok").exists()
+
+
+def test_tail_reads_the_last_lines(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text("".join(f"line {i}\n" for i in range(5000)))
+    assert procs.tail(log, 2) == "line 4998\nline 4999"
+    assert procs.tail(tmp_path / "missing.log", 5) == ""
