@@ -44,7 +44,7 @@ def test_every_compose_service_is_run_replaced_or_listed_with_a_reason(plan):
 def test_each_run_service_runs_the_compose_command_word_for_word(plan):
     run = {name: s for name, s in plan.services.items() if s.kind in {"process", "oneshot"}}
     assert set(run) == {"airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                        "producer", "lander", "dashboard"}
+                        "producer", "lander", "dashboard", "lag-exporter"}
     for name, service in run.items():
         compose_words = plan.compose[name].argv
         assert compose_words[0] in PROGRAMS

@@ -27,6 +27,8 @@ def type_label(param: Any, ctx: Any) -> str:
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return ""
     shown = param.display_type(ctx).strip("<>")
+    if shown.startswith("list[") and shown.endswith("]"):  # a repeated value: its element's type
+        shown = shown[5:-1]
     if "%" in shown:  # click's DateTime with its formats: a date, or a date and time
         return "DATETIME" if "%H" in shown else "DATE"
     if "|" in shown:  # choices: as Typer spells them
@@ -64,7 +66,12 @@ def setting_defaults() -> dict[str, str]:
 def label(command: Any, ctx: Any, defaults: dict[str, str]) -> None:
     """Label the options of `command` (and of its sub-commands, for a group), in place."""
     for param in command.get_params(ctx):
-        if hasattr(param, "display_type"):  # Typer ≥ 0.2x; older ones already print click's names
+        if getattr(param, "param_type_name", "") == "argument" and hasattr(param, "display_type"):
+            # An argument's metavar is its name in the usage line; its type goes in the type column.
+            shown = type_label(param, ctx)
+            param.metavar = (param.name or "value").upper()
+            param.display_type_rich = lambda ctx, shown=shown: shown
+        elif hasattr(param, "display_type"):  # Typer ≥ 0.2x; older ones already print click's names
             param.metavar = type_label(param, ctx)
         if param.default is None and not isinstance(getattr(param, "show_default", None), str):
             for variable in _SETTING.findall(getattr(param, "help", None) or ""):

@@ -51,6 +51,13 @@ NOT_RUN = {
     "metabase": "no Metabase here (a container image or a jar from metabase.com, neither on a "
     "package registry); the built-in dashboard serves the gold marts",
     "metabase-provision": "provisions Metabase, which does not run here",
+    "prometheus": "not started by the local stack yet (Debian's `prometheus` runs here: "
+    "tests/integration/test_prometheus.py starts one with monitoring/prometheus/; "
+    "`prometheus --config.file=monitoring/prometheus/prometheus.yml` by hand)",
+    "pushgateway": "not started by the local stack yet (Debian's `prometheus-pushgateway` runs here); "
+    "without PUSHGATEWAY_URL's server a run's metrics push fails with a warning only",
+    "grafana": "no Grafana server here (not on a package registry this machine reaches); the "
+    "dashboards are JSON under monitoring/grafana/",
 }
 # How the image's programs are found here.
 PROGRAMS = ("spotify-mds", "airflow", "/bin/sh")
