@@ -18,6 +18,9 @@ from spotify_mds.warehouse import duckdb as duck
 from warehouses import duck_forget, duck_load
 from spotify_mds.runner import dbt_env
 from spotify_mds.settings import load_settings
+from spotify_mds.pipelines.streams import PIPELINE as _STREAMS
+
+STREAMS = _STREAMS.selector  # this pipeline's models only: the others' RAW tables are empty here
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TOPIC = "spotify.streams"
@@ -40,11 +43,11 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
 
     land_batches(batches(data.first, 0), lake, TOPIC, max_records=2000)
     first = duck_load(lake, db, TOPIC)
-    assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded  # models only; tests run below
+    assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state, select=STREAMS).succeeded  # models only; tests run below
     land_batches(batches(data.second, 10_000_000), lake, TOPIC, max_records=2000)
     second = duck_load(lake, db, TOPIC)
     assert first.rows_loaded + second.rows_loaded == len(data.first) + len(data.second)
-    built = transform.build(env=env, target="duckdb", state_dir=state, unit_tests=True)  # incremental silver
+    built = transform.build(env=env, target="duckdb", state_dir=state, unit_tests=True, select=STREAMS)  # incremental silver
     assert built.unit_tests >= 10 and not built.failures
 
     expected = truth(data.unique)
@@ -60,11 +63,11 @@ def test_gold_equals_ground_truth_on_duckdb(tmp_path):
     con = duck.connect(db)
     assert con.execute("SELECT count(*) FROM raw.listening_events").fetchone()[0] == len(data.first) + len(data.second)
     con.close()
-    assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state).succeeded
+    assert transform.run_dbt(["run"], env=env, target="duckdb", state_dir=state, select=STREAMS).succeeded
     assert read_gold(db) == gold
 
     # The pipeline's builds leave the unit tests (fixed rows, not the data) to CI.
-    assert transform.build(env=env, target="duckdb", state_dir=state).unit_tests == 0
+    assert transform.build(env=env, target="duckdb", state_dir=state, select=STREAMS).unit_tests == 0
 
     # What gold guards: NOT NULL in the tables themselves (the contract), value ranges as tests.
     con = duck.connect(db)
