@@ -30,6 +30,8 @@ OPTIONAL_MODULES: dict[str, str] = {
     "plotly": "dashboard",
     "matplotlib": "dashboard",
     "airflow": "airflow",
+    "pyspark": "ecommerce",
+    "great_expectations": "ecommerce",
 }
 
 # What each extra is for, as the error message says it.
@@ -42,6 +44,7 @@ PURPOSES: dict[str, str] = {
     "spotify": "the Spotify extract",
     "dashboard": "the dashboard (and the report)",
     "airflow": "the Airflow DAGs",
+    "ecommerce": "the e-commerce pipeline (Spark and Great Expectations)",
 }
 
 # Modules that import an extra's packages at their top: their callers `require_extra()` first.

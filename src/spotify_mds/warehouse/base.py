@@ -338,6 +338,29 @@ class Warehouse(ABC):
             self.execute(con, f"DELETE FROM {table.name} WHERE _source_file IN ({self._in(keys)})", keys)
             self.execute(con, f"DELETE FROM {table.ledger} WHERE file_key IN ({self._in(keys)})", keys)
 
+    # -- partitions of Arrow tables (star schemas built outside dbt, e.g. by Spark) --------------------
+    def copy_arrow(self, con: Any, table: str, data: Any) -> None:
+        """Bulk-copy an Arrow table's rows into `table` (its columns by name), inside a transaction."""
+        raise WarehouseError(f"the {self.name} warehouse cannot bulk-copy Arrow tables yet (use duckdb or postgres)")
+
+    def ensure_table(self, con: Any, table: str, columns: Mapping[str, str]) -> None:
+        """`schema.table` with these columns (name → kind of `types`), created with its schema if missing."""
+        schema = table.split(".")[0]
+        body = ", ".join(f"{self.quote(name)} {self.types[kind]}" for name, kind in columns.items())
+        with self.transaction(con) if self.transactional_ddl else nullcontext():
+            self.execute(con, f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            self.execute(con, f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+
+    def replace_partition(self, con: Any, table: str, column: str, value: Any, data: Any) -> int:
+        """Replace the rows of `table` whose `column` equals `value` by `data` (an Arrow table), in one
+        transaction: reloading a partition replaces that partition only, and a failure leaves the old
+        rows. Returns the rows copied."""
+        with self.transaction(con):
+            self.execute(con, f"DELETE FROM {table} WHERE {self.quote(column)} = {self.placeholder}", [value])
+            if data.num_rows:
+                self.copy_arrow(con, table, data)
+        return int(data.num_rows)
+
     def forget(self, table: RawTable, since: datetime | None, until: datetime | None) -> int:
         """Drop the ledger entries (and rows) of the files of event hours [since, until) so the next
         load reads them again; the number of files."""

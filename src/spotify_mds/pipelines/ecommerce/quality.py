@@ -1,0 +1,179 @@
+"""The quality gates: a Great Expectations (GX Core 1.x) suite per table, run on each processed date.
+
+A table's date passes its gate or stays out of the warehouse: `load` takes only the (table, date)
+pairs that passed, so a failed table never blocks the others (the seed: "a failure is isolated").
+Each result is written to the lake next to the data, `quality/<table>/date=YYYY-MM-DD/validation.json`
+(GX's own result document plus the run id), and a run's summary to `quality/_runs/<run_id>.json`.
+
+GX runs in an ephemeral context (nothing on disk but the results we write), with one pandas data
+source, one dataframe asset and validation definition per table, built once per run (importing GX
+takes seconds) and run per date (milliseconds each). Usage analytics are turned off
+(GX_ANALYTICS_ENABLED=false) unless the caller set that variable: there is no route out here, and a
+quality gate should not phone home.
+
+What each suite holds, and the fault of `generate.faults` it catches:
+- users: id present and unique, an e-mail that looks like one, a creation time;
+- products: id present and unique, a known category, a positive price;
+- orders: id present and unique, its customer present (`nulls`), a known status, a time, at least one
+  item and a non-negative total;
+- order_items: (order, line) unique, a known product (its category was found), quantity 1..100,
+  non-negative prices, discounts and totals;
+- payments: id present and unique, its order exists in the drop (`orphans`), amount ≥ 0 (`negative`),
+  a known method and status, 1..24 instalments.
+Exact duplicates (`duplicates`) were already dropped by the Spark job; the uniqueness expectations
+catch any key that still repeats with different values.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from spotify_mds.lake import Lake
+from spotify_mds.pipelines.ecommerce.schema import CATEGORIES, ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES
+
+
+@dataclass(frozen=True)
+class Verdict:
+    table: str
+    day: date
+    success: bool
+    rows: int
+    failed: tuple[str, ...] = ()
+    """`expectation(column): unexpected count` of each failed expectation."""
+    key: str = ""
+
+
+def _gx() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    with warnings.catch_warnings():
+        # GX imports pyspark when it is installed, which warns about pandas 3 at import.
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+    return gx
+
+
+def expectations(gx: Any) -> dict[str, list[Any]]:
+    e = gx.expectations
+    not_null = lambda column: e.ExpectColumnValuesToNotBeNull(column=column)  # noqa: E731
+    return {
+        "users": [
+            not_null("user_id"), e.ExpectColumnValuesToBeUnique(column="user_id"), not_null("email"),
+            e.ExpectColumnValuesToMatchRegex(column="email", regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+            not_null("created_at"),
+        ],
+        "products": [
+            not_null("product_id"), e.ExpectColumnValuesToBeUnique(column="product_id"), not_null("product_name"),
+            e.ExpectColumnValuesToBeInSet(column="category", value_set=list(CATEGORIES)), not_null("category"),
+            not_null("price"), e.ExpectColumnValuesToBeBetween(column="price", min_value=0.01, max_value=1_000_000),
+        ],
+        "orders": [
+            not_null("order_id"), e.ExpectColumnValuesToBeUnique(column="order_id"), not_null("user_id"),
+            not_null("status"), e.ExpectColumnValuesToBeInSet(column="status", value_set=list(ORDER_STATUSES)),
+            not_null("ordered_at"), not_null("items_count"),
+            e.ExpectColumnValuesToBeBetween(column="items_count", min_value=1, max_value=100),
+            not_null("order_total"), e.ExpectColumnValuesToBeBetween(column="order_total", min_value=0),
+        ],
+        "order_items": [
+            not_null("order_id"), not_null("product_id"), not_null("category"),
+            e.ExpectCompoundColumnsToBeUnique(column_list=["order_id", "item_seq"]),
+            not_null("quantity"), e.ExpectColumnValuesToBeBetween(column="quantity", min_value=1, max_value=100),
+            not_null("unit_price"), e.ExpectColumnValuesToBeBetween(column="unit_price", min_value=0),
+            e.ExpectColumnValuesToBeBetween(column="discount", min_value=0),
+            not_null("line_total"), e.ExpectColumnValuesToBeBetween(column="line_total", min_value=0),
+        ],
+        "payments": [
+            not_null("payment_id"), e.ExpectColumnValuesToBeUnique(column="payment_id"), not_null("order_id"),
+            e.ExpectColumnValuesToBeInSet(column="order_exists", value_set=[True]),
+            not_null("amount"), e.ExpectColumnValuesToBeBetween(column="amount", min_value=0),
+            e.ExpectColumnValuesToBeInSet(column="payment_method", value_set=list(PAYMENT_METHODS)),
+            e.ExpectColumnValuesToBeInSet(column="status", value_set=list(PAYMENT_STATUSES)),
+            e.ExpectColumnValuesToBeBetween(column="installments", min_value=1, max_value=24),
+        ],
+    }  # fmt: skip
+
+
+def processed_keys(lake: Lake, prefix: str, table: str, day: date) -> list[str]:
+    """The Parquet files of a processed partition (Spark's `_SUCCESS` and `.crc` files left out)."""
+    base = f"{prefix}/{table}/date={day.isoformat()}/"
+    return [info.key for info in lake.list(base) if info.key.endswith(".parquet") and not info.key.rsplit("/", 1)[-1].startswith(".")]
+
+
+def read_processed(lake: Lake, prefix: str, table: str, day: date) -> pa.Table:
+    """One processed partition as Arrow (its `date` comes from the path, so it is not a column)."""
+    parts = [pq.read_table(io.BytesIO(lake.get(key))) for key in processed_keys(lake, prefix, table, day)]
+    if not parts:
+        return pa.table({})
+    return pa.concat_tables(parts, promote_options="default")
+
+
+def _frame(table: pa.Table) -> Any:
+    """A pandas frame for GX: decimals as floats (the bounds are checked, not the sums)."""
+    columns = [column.cast(pa.float64()) if pa.types.is_decimal(column.type) else column for column in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names).to_pandas()
+
+
+class Gate:
+    """The run's GX context and its validation definitions, one per table (see the module docstring)."""
+
+    def __init__(self, run_id: str) -> None:
+        gx = _gx()
+        self.gx, self.run_id = gx, run_id
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = self.context.data_sources.add_pandas("ecommerce_processed")
+        self.definitions = {}
+        for table, expected in expectations(gx).items():
+            batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(f"{table}_partition")
+            suite = self.context.suites.add(gx.ExpectationSuite(name=f"ecommerce_{table}", expectations=expected))
+            self.definitions[table] = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"ecommerce_{table}", data=batch, suite=suite))  # fmt: skip
+
+    def validate(self, lake: Lake, table: str, day: date, *, prefix: str = "processed", quality_prefix: str = "quality") -> Verdict:
+        """Run `table`'s suite on one processed date and keep its result in the lake."""
+        data = read_processed(lake, prefix, table, day)
+        key = f"{quality_prefix}/{table}/date={day.isoformat()}/validation.json"
+        if data.num_rows == 0:
+            verdict = Verdict(table, day, False, 0, ("no processed rows",), key)
+            document: dict[str, Any] = {"success": False, "results": [], "reason": "no processed rows"}
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # GX's own deprecations, in a library we do not control
+                result = self.definitions[table].run(batch_parameters={"dataframe": _frame(data)},
+                                                     result_format={"result_format": "SUMMARY"})  # fmt: skip
+            document = result.to_json_dict()
+            failed = tuple(
+                f"{r['expectation_config']['type']}({_columns(r['expectation_config']['kwargs'])}):"
+                f" {r['result'].get('unexpected_count', '?')} unexpected"
+                for r in document["results"] if not r["success"]
+            )  # fmt: skip
+            verdict = Verdict(table, day, bool(result.success), data.num_rows, failed, key)
+        document.update(run_id=self.run_id, table=table, date=day.isoformat(), rows=verdict.rows)
+        lake.put(key, json.dumps(document, sort_keys=True, default=str).encode())
+        return verdict
+
+    def validate_all(self, lake: Lake, pairs: Iterable[tuple[str, date]], **options: Any) -> list[Verdict]:
+        verdicts = [self.validate(lake, table, day, **options) for table, day in pairs]
+        summary = {"run_id": self.run_id, "verdicts": [
+            {"table": v.table, "date": v.day.isoformat(), "success": v.success, "rows": v.rows, "failed": list(v.failed)}
+            for v in verdicts]}  # fmt: skip
+        lake.put(f"{options.get('quality_prefix', 'quality')}/_runs/{self.run_id}.json", json.dumps(summary, indent=1).encode())
+        return verdicts
+
+
+def _columns(kwargs: dict[str, Any]) -> str:
+    return str(kwargs.get("column") or ",".join(kwargs.get("column_list") or []))
+
+
+__all__ = ["Gate", "Verdict", "expectations", "processed_keys", "read_processed"]
