@@ -392,6 +392,7 @@ def _one_line(exc: Exception) -> str:
 
 # The extract commands register themselves on `app` here, last in --help.
 from spotify_mds.commands import extract  # noqa: E402, F401
+from spotify_mds.commands import ecommerce  # noqa: E402, F401
 
 
 def _refusals() -> tuple[type[BaseException], ...]:

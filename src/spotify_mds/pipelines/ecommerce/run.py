@@ -139,7 +139,8 @@ def run(
     raw, processed = settings.ecommerce_raw_prefix.strip("/"), settings.ecommerce_processed_prefix.strip("/")
     tick = progress or (lambda stage, done, total: None)
     params = {"start": start.isoformat(), "days": days, "seed": seed, "faults": faults, "warehouse": warehouse.identity}
-    with RunLog(lake, "ecommerce", params=params) as log:
+    log = RunLog(lake, "ecommerce", params=params)
+    try:
         summary.run_id = log.run_id
 
         def timed(name: str, began: float) -> None:
@@ -231,10 +232,80 @@ def run(
             summary.marts = export(settings)
             step.count(marts=len(summary.marts), rows=sum(summary.marts.values()))
         timed("export", began)
-        error = summary.error()
-        if error is not None:
-            log.close(error)
+    except BaseException as exc:
+        log.close(exc)
+        raise
+    log.close(summary.error())  # "failed", naming the refused tables, though the rest was done
     return summary
+
+
+# -- one stage at a time, for the ETL DAG's tasks (the same functions `run` strings together) ---------
+def drop_files(settings: Settings, day: date) -> list[str]:
+    """The tables whose CSV is in the day's drop folder."""
+    folder = include_dir(settings) / day.isoformat()
+    return [table for table in TABLES if (folder / f"{table}.csv").is_file()]
+
+
+def ingest_one(settings: Settings, table: str, day: date) -> dict[str, Any]:
+    from spotify_mds.pipelines.ecommerce import ingest
+
+    done = ingest.ingest_table(lake_from(settings), include_dir(settings) / day.isoformat(), table, day,
+                               prefix=settings.ecommerce_raw_prefix.strip("/"))  # fmt: skip
+    return {"table": table, "status": done.status, "rows": done.rows, "error": done.error}
+
+
+def is_processed(settings: Settings, table: str, day: date) -> bool:
+    from spotify_mds.pipelines.ecommerce.quality import processed_keys
+
+    return bool(processed_keys(lake_from(settings), settings.ecommerce_processed_prefix.strip("/"), table, day))
+
+
+def spark_one(settings: Settings, table: str, day: date, tables: list[str]) -> dict[str, int]:
+    """Spark for one table of one day (reading the day's other raw tables to enrich it)."""
+    from spotify_mds.pipelines.ecommerce import spark_job
+
+    lake = lake_from(settings)
+    session = start_spark(settings)
+    try:
+        result = spark_job.transform(session, lake_url(lake, settings.ecommerce_raw_prefix.strip("/")),
+                                     lake_url(lake, settings.ecommerce_processed_prefix.strip("/")),
+                                     {name: [day] for name in tables}, write=[table])  # fmt: skip
+    finally:
+        session.stop()
+    return {"rows": result.rows.get(table, 0), "duplicates": result.duplicates.get(table, 0)}
+
+
+def validate_one(settings: Settings, table: str, day: date, run_id: str) -> dict[str, Any]:
+    """One table's gate for one day; GateFailed (the task fails alone) when it does not pass."""
+    from spotify_mds.pipelines.ecommerce.quality import Gate
+
+    verdict = Gate(run_id).validate_table(lake_from(settings), table, [day], prefix=settings.ecommerce_processed_prefix.strip("/"))[0]
+    if not verdict.success:
+        raise GateFailed(f"{table} {day}: {'; '.join(verdict.failed)}", failures={table: [day.isoformat()]})
+    return {"table": table, "rows": verdict.rows}
+
+
+def passed_tables(settings: Settings, day: date) -> list[str]:
+    """The tables whose latest gate result for `day` in the lake is a pass."""
+    import json
+
+    lake = lake_from(settings)
+    passed = []
+    for table in TABLES:
+        key = f"quality/{table}/date={day.isoformat()}/validation.json"
+        if lake.list(key) and json.loads(lake.get(key)).get("success") is True:
+            passed.append(table)
+    return passed
+
+
+def load_passed(settings: Settings, day: date) -> dict[str, int]:
+    """Load the day's tables that passed their gate (the ETL DAG's load, which runs whatever failed)."""
+    from spotify_mds.pipelines.ecommerce import load
+
+    tables = passed_tables(settings, day)
+    result = load.load(lake_from(settings), warehouse_from(settings), [(table, day) for table in tables],
+                       prefix=settings.ecommerce_processed_prefix.strip("/"))  # fmt: skip
+    return result.rows
 
 
 def transform(settings: Settings):  # -> spotify_mds.transform.TransformResult
@@ -257,5 +328,6 @@ def export(settings: Settings) -> dict[str, int]:
         return export_gold(warehouse.gold_source(con), lake, marts=marts).rows
 
 
-__all__ = ["EcommerceSummary", "GateFailed", "export", "generate_days", "include_dir", "lake_url", "run", "spark_conf",
-           "start_spark", "transform"]  # fmt: skip
+__all__ = ["EcommerceSummary", "GateFailed", "drop_files", "export", "generate_days", "include_dir", "ingest_one",
+           "is_processed", "lake_url", "load_passed", "passed_tables", "run", "spark_conf", "spark_one", "start_spark",
+           "transform", "validate_one"]  # fmt: skip

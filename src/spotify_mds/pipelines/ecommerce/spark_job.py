@@ -44,6 +44,9 @@ BASE_CONF = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    # Task commit renames straight into place (one rename, not two): many small date partitions.
+    "spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version": "2",
+    "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
 }
 
 
@@ -98,8 +101,11 @@ def _dedup(frame: Any) -> tuple[Any, int, int]:
     return grouped.drop("count"), int(rows), int(copies or 0) - int(rows)
 
 
-def transform(spark: Any, raw_root: str, processed_root: str, available: Mapping[str, list[date]]) -> SparkResult:
-    """Process the dates each table has in raw (`available`: table → dates) into `processed_root`."""
+def transform(spark: Any, raw_root: str, processed_root: str, available: Mapping[str, list[date]],
+              write: Iterable[str] | None = None) -> SparkResult:  # fmt: skip
+    """Process the dates each table has in raw (`available`: table → dates) into `processed_root`;
+    only the tables in `write` when given (the others are still read, to enrich them: one Spark run
+    per table, as the ETL DAG maps it)."""
     import time
 
     from pyspark.sql import functions as F
@@ -142,6 +148,8 @@ def transform(spark: Any, raw_root: str, processed_root: str, available: Mapping
 
     # Enrichment only adds columns (joins on unique keys, left): the rows are the deduplicated rows.
     for table, frame in frames.items():
+        if write is not None and table not in set(write):
+            continue
         out = frame.repartition(1, "date").sortWithinPartitions(*CSV_COLUMNS[table][:1])
         out.write.mode("overwrite").partitionBy("date").parquet(f"{processed_root}/{table}")
     spark.catalog.clearCache()
@@ -155,14 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", required=True, help="Root of the raw tables (a folder, or s3a://bucket/raw).")
     parser.add_argument("--processed", required=True, help="Root of the processed tables.")
     parser.add_argument("--date", action="append", required=True, type=date.fromisoformat)
-    parser.add_argument("--table", action="append", choices=TABLES, help="Only these tables (default all).")
+    parser.add_argument("--table", action="append", choices=TABLES, help="Write only these tables (default all; every table is read).")
     parser.add_argument("--master", default=None, help="Spark master (spark-submit's --master wins when omitted).")
     args = parser.parse_args(argv)
     from pyspark.sql import SparkSession
 
     spark = start_session(args.master) if args.master else SparkSession.builder.config(map=BASE_CONF).getOrCreate()
     try:
-        result = transform(spark, args.raw, args.processed, {table: args.date for table in args.table or TABLES})
+        result = transform(spark, args.raw, args.processed, {table: args.date for table in TABLES}, write=args.table)
     finally:
         spark.stop()
     print(f"processed rows {result.rows}; duplicates dropped {result.duplicates}")
