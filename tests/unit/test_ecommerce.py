@@ -171,3 +171,14 @@ def test_the_pipeline_is_declared_with_its_marts_and_dags():
     assert PIPELINE in registry()
     assert set(PIPELINE.marts) == {m for m in models_in("ecommerce/marts")}
     assert PIPELINE.dag_ids == ("data_generator", "ecommerce_etl")
+
+
+def test_the_etl_dag_loads_the_tables_whose_gate_result_in_the_lake_passed(tmp_path):
+    import json
+
+    settings = load_settings(data_dir=tmp_path)
+    lake = LocalLake(tmp_path / "lake")
+    for table, success in (("orders", True), ("payments", False), ("users", True)):
+        lake.put(f"quality/{table}/date=2026-11-03/validation.json", json.dumps({"success": success}).encode())
+    assert run.passed_tables(settings, date(2026, 11, 3)) == ["users", "orders"]
+    assert run.passed_tables(settings, date(2026, 11, 4)) == []

@@ -261,17 +261,17 @@ def is_processed(settings: Settings, table: str, day: date) -> bool:
 
 
 def spark_one(settings: Settings, table: str, day: date, tables: list[str]) -> dict[str, int]:
-    """Spark for one table of one day (reading the day's other raw tables to enrich it)."""
+    """Spark for one table of one day (reading the day's other raw tables to enrich it).
+
+    The session is left running: a worker runs each task in a process of its own, which ends with
+    the task; where several tasks share a process (`airflow dags test`), they share one JVM.
+    """
     from spotify_mds.pipelines.ecommerce import spark_job
 
     lake = lake_from(settings)
-    session = start_spark(settings)
-    try:
-        result = spark_job.transform(session, lake_url(lake, settings.ecommerce_raw_prefix.strip("/")),
-                                     lake_url(lake, settings.ecommerce_processed_prefix.strip("/")),
-                                     {name: [day] for name in tables}, write=[table])  # fmt: skip
-    finally:
-        session.stop()
+    result = spark_job.transform(start_spark(settings), lake_url(lake, settings.ecommerce_raw_prefix.strip("/")),
+                                 lake_url(lake, settings.ecommerce_processed_prefix.strip("/")),
+                                 {name: [day] for name in tables}, write=[table])  # fmt: skip
     return {"rows": result.rows.get(table, 0), "duplicates": result.duplicates.get(table, 0)}
 
 
@@ -292,8 +292,8 @@ def passed_tables(settings: Settings, day: date) -> list[str]:
     lake = lake_from(settings)
     passed = []
     for table in TABLES:
-        key = f"quality/{table}/date={day.isoformat()}/validation.json"
-        if lake.list(key) and json.loads(lake.get(key)).get("success") is True:
+        found = lake.list(f"quality/{table}/date={day.isoformat()}/")
+        if any(info.key.endswith("/validation.json") and json.loads(lake.get(info.key)).get("success") is True for info in found):
             passed.append(table)
     return passed
 
