@@ -51,6 +51,9 @@ PURPOSES: dict[str, str] = {
 GUARDED_MODULES: dict[str, str] = {
     "spotify_mds.presentation.dashboard": "dashboard",  # the sub-package's __init__ imports its Starlette app
     "spotify_mds.presentation.report": "dashboard",
+    # The e-commerce job and gates import pyspark and GX inside their functions; `run` requires the extra.
+    "spotify_mds.pipelines.ecommerce.spark_job": "ecommerce",
+    "spotify_mds.pipelines.ecommerce.quality": "ecommerce",
 }
 
 

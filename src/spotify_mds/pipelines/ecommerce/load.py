@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from spotify_mds.lake import Lake
-from spotify_mds.pipelines.ecommerce.quality import read_processed
+from spotify_mds.pipelines.ecommerce.processed import read_processed
 from spotify_mds.warehouse import Warehouse
 
 SCHEMA = "ecommerce"

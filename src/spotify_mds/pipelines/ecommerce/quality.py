@@ -27,7 +27,6 @@ catch any key that still repeats with different values.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import warnings
@@ -37,9 +36,9 @@ from datetime import date
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from spotify_mds.lake import Lake
+from spotify_mds.pipelines.ecommerce.processed import read_processed
 from spotify_mds.pipelines.ecommerce.schema import CATEGORIES, ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES
 
 
@@ -103,20 +102,6 @@ def expectations(gx: Any) -> dict[str, list[Any]]:
             e.ExpectColumnValuesToBeBetween(column="installments", min_value=1, max_value=24),
         ],
     }  # fmt: skip
-
-
-def processed_keys(lake: Lake, prefix: str, table: str, day: date) -> list[str]:
-    """The Parquet files of a processed partition (Spark's `_SUCCESS` and `.crc` files left out)."""
-    base = f"{prefix}/{table}/date={day.isoformat()}/"
-    return [info.key for info in lake.list(base) if info.key.endswith(".parquet") and not info.key.rsplit("/", 1)[-1].startswith(".")]
-
-
-def read_processed(lake: Lake, prefix: str, table: str, day: date) -> pa.Table:
-    """One processed partition as Arrow (its `date` comes from the path, so it is not a column)."""
-    parts = [pq.read_table(io.BytesIO(lake.get(key))) for key in processed_keys(lake, prefix, table, day)]
-    if not parts:
-        return pa.table({})
-    return pa.concat_tables(parts, promote_options="default")
 
 
 def _frame(table: pa.Table) -> Any:
@@ -207,4 +192,4 @@ def _columns(kwargs: dict[str, Any]) -> str:
     return str(kwargs.get("column") or ",".join(kwargs.get("column_list") or []))
 
 
-__all__ = ["Gate", "Verdict", "expectations", "processed_keys", "read_processed"]
+__all__ = ["Gate", "Verdict", "expectations"]

@@ -62,6 +62,18 @@ class EcommerceSummary:
                           failures={t: [r.split(":", 1)[0] for r in rs] for t, rs in self.failures.items()})  # fmt: skip
 
 
+def _require_ecommerce() -> None:
+    """pyspark and GX, or ComponentUnavailable naming the extra (GX imports pyspark, which warns
+    that it does not fully support pandas 3: not ours to act on)."""
+    import warnings
+
+    from spotify_mds.extras import require_extra
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        require_extra("ecommerce")
+
+
 def include_dir(settings: Settings) -> Path:
     return settings.ecommerce_include_dir or settings.data_dir / "include"
 
@@ -110,6 +122,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
 
 
 def start_spark(settings: Settings) -> Any:
+    _require_ecommerce()
     from spotify_mds.pipelines.ecommerce.spark_job import start_session
 
     return start_session(settings.spark_master, spark_conf(settings))
@@ -130,6 +143,7 @@ def run(
     """Run the pipeline for the days [start, start + days); see the module docstring."""
     import time
 
+    _require_ecommerce()  # said before any stage runs
     from spotify_mds.pipelines.ecommerce import ingest, load, quality, spark_job
 
     lake = lake_from(settings)
@@ -255,7 +269,7 @@ def ingest_one(settings: Settings, table: str, day: date) -> dict[str, Any]:
 
 
 def is_processed(settings: Settings, table: str, day: date) -> bool:
-    from spotify_mds.pipelines.ecommerce.quality import processed_keys
+    from spotify_mds.pipelines.ecommerce.processed import processed_keys
 
     return bool(processed_keys(lake_from(settings), settings.ecommerce_processed_prefix.strip("/"), table, day))
 
@@ -277,6 +291,7 @@ def spark_one(settings: Settings, table: str, day: date, tables: list[str]) -> d
 
 def validate_one(settings: Settings, table: str, day: date, run_id: str) -> dict[str, Any]:
     """One table's gate for one day; GateFailed (the task fails alone) when it does not pass."""
+    _require_ecommerce()
     from spotify_mds.pipelines.ecommerce.quality import Gate
 
     verdict = Gate(run_id).validate_table(lake_from(settings), table, [day], prefix=settings.ecommerce_processed_prefix.strip("/"))[0]
