@@ -50,6 +50,16 @@ BASE_CONF = {
 }
 
 
+NEEDS: dict[str, set[str]] = {
+    "users": {"users"},
+    "products": {"products"},
+    "order_items": {"order_items", "products"},  # the product's category
+    "orders": {"orders", "order_items"},  # the items' count and total
+    "payments": {"payments", "orders"},  # whether the order exists
+}
+"""The raw tables each processed table is built from."""
+
+
 @dataclass
 class SparkResult:
     rows: dict[str, int] = field(default_factory=dict)
@@ -112,6 +122,9 @@ def transform(spark: Any, raw_root: str, processed_root: str, available: Mapping
 
     started = time.perf_counter()
     result = SparkResult()
+    if write is not None:  # read only what the written tables are enriched from
+        needed = set().union(*(NEEDS[table] for table in write))
+        available = {table: days for table, days in available.items() if table in needed}
     frames: dict[str, Any] = {}
     for table in TABLES:
         days = sorted(available.get(table, []))
@@ -181,4 +194,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["BASE_CONF", "SparkResult", "main", "start_session", "transform"]
+__all__ = ["BASE_CONF", "NEEDS", "SparkResult", "main", "start_session", "transform"]

@@ -28,6 +28,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from spotify_mds.presentation.dashboard import ecommerce
 from spotify_mds.presentation.dashboard.panels import PANELS, PANELS_BY_ID
 from spotify_mds.presentation.dashboard.queries import GoldReader, InvalidFilter, MissingMart, no_data_message, parse_filters
 from spotify_mds.lake import Lake
@@ -132,6 +133,7 @@ def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
             Route("/api/meta", meta),
             Route("/api/kpis", kpis),
             Route("/api/panels/{panel_id}", panel),
+            *ecommerce.routes(lake, _SECURITY_HEADERS),  # the e-commerce page (seed 003)
         ],
         exception_handlers={InvalidFilter: invalid_filter},
         middleware=[Middleware(GZipMiddleware, minimum_size=2048)],  # plotly.min.js: 4.6 MB → 1.4 MB
