@@ -63,14 +63,14 @@ class EcommerceSummary:
 
 
 def _require_ecommerce() -> None:
-    """pyspark and GX, or ComponentUnavailable naming the extra (GX imports pyspark, which warns
-    that it does not fully support pandas 3: not ours to act on)."""
+    """pyspark and GX, or ComponentUnavailable naming the extra. Their import warnings (pyspark on
+    pandas 3, GX importing the deprecated `sre_constants`) are not ours to act on."""
     import warnings
 
     from spotify_mds.extras import require_extra
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore")
         require_extra("ecommerce")
 
 
