@@ -19,6 +19,11 @@ recorded in the failures table (`raw.failed_files`: key, version, error, when) a
 A failure that is not about the data (the warehouse or the lake is down) still stops the load.
 
 The warehouse knows no pipeline: the table (`RawTable`: name, ledger, topic, columns) is passed in.
+
+Tables built outside dbt from Arrow data (the e-commerce star schema, out of Spark) use
+`ensure_table` and `replace_partition`: one transaction deletes a partition's rows (a drop date)
+and bulk-copies the new ones (`copy_arrow`: DuckDB scans the Arrow table, PostgreSQL takes
+`COPY FROM STDIN`; Snowflake does not implement it yet), so a reload replaces that partition only.
 """
 
 from __future__ import annotations
