@@ -182,3 +182,22 @@ def test_the_etl_dag_loads_the_tables_whose_gate_result_in_the_lake_passed(tmp_p
         lake.put(f"quality/{table}/date=2026-11-03/validation.json", json.dumps({"success": success}).encode())
     assert run.passed_tables(settings, date(2026, 11, 3)) == ["users", "orders"]
     assert run.passed_tables(settings, date(2026, 11, 4)) == []
+
+
+def test_the_cli_generates_the_drops_and_summarises_a_run(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from spotify_mds.cli import app
+    from spotify_mds.commands.ecommerce import summary_table
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["ecommerce", "generate", "--days", "2", "--start", "2026-11-09", "--orders-per-day", "10"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.joinpath("include").iterdir()) == ["2026-11-09", "2026-11-10"]
+
+    summary = run.EcommerceSummary(run_id="r1", days=[START], ingested={"users": 3, "orders": 5}, processed={"orders": 4},
+                                   duplicates={"orders": 1}, passed={"users": 0, "orders": 1},
+                                   failures={"users": ["2026-11-02: users.csv does not parse"]})  # fmt: skip
+    table = summary_table(summary)
+    assert [column.header for column in table.columns][-1] == "refused"
+    assert isinstance(summary.error(), run.GateFailed) and summary.error().failures == {"users": ["2026-11-02"]}
