@@ -11,9 +11,6 @@ from __future__ import annotations
 TABLES = ("users", "products", "orders", "order_items", "payments")
 """In dependency order: dimensions first, then the facts that refer to them."""
 
-VALIDATED = TABLES
-"""Every table has its own suite and gate (`quality.py`)."""
-
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": ("user_id", "name", "email", "city", "state", "created_at"),
     "products": ("product_id", "product_name", "category", "price"),
@@ -52,5 +49,5 @@ CATEGORIES = (
 
 __all__ = [
     "CATEGORIES", "CSV_COLUMNS", "KEYS", "MONEY", "ORDER_STATUSES", "PAID_STATUSES", "PAYMENT_METHODS",
-    "PAYMENT_STATUSES", "TABLES", "TYPES", "VALIDATED",
+    "PAYMENT_STATUSES", "TABLES", "TYPES",
 ]  # fmt: skip

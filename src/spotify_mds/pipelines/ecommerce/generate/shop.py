@@ -16,7 +16,7 @@ day is always produced by replaying the shop from its start: cheap, and the same
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 
@@ -176,12 +176,4 @@ class Shop:
         })  # fmt: skip
 
 
-def days_between(start: date, day: date) -> int:
-    return (day - start).days
-
-
-def utc_day(moment: datetime | date) -> date:
-    return moment.date() if isinstance(moment, datetime) else moment
-
-
-__all__ = ["Day", "Shop", "ShopConfig", "days_between"]
+__all__ = ["Day", "Shop", "ShopConfig"]
