@@ -188,7 +188,7 @@ def test_the_cli_generates_the_drops_and_summarises_a_run(tmp_path, monkeypatch)
     from typer.testing import CliRunner
 
     from spotify_mds.cli import app
-    from spotify_mds.commands.ecommerce import summary_table
+    from spotify_mds.commands.ecommerce import summary_tables
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(app, ["ecommerce", "generate", "--days", "2", "--start", "2026-11-09", "--orders-per-day", "10"])
@@ -198,6 +198,7 @@ def test_the_cli_generates_the_drops_and_summarises_a_run(tmp_path, monkeypatch)
     summary = run.EcommerceSummary(run_id="r1", days=[START], ingested={"users": 3, "orders": 5}, processed={"orders": 4},
                                    duplicates={"orders": 1}, passed={"users": 0, "orders": 1},
                                    failures={"users": ["2026-11-02: users.csv does not parse"]})  # fmt: skip
-    table = summary_table(summary)
-    assert [column.header for column in table.columns][-1] == "refused"
+    flow, landed = summary_tables(summary)
+    assert [column.header for column in flow.columns][-1] == "refused" and flow.row_count == 2
+    assert landed.row_count == 0  # nothing loaded in this summary
     assert isinstance(summary.error(), run.GateFailed) and summary.error().failures == {"users": ["2026-11-02"]}

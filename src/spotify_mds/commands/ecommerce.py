@@ -60,25 +60,31 @@ def run_command(days: Days = 1, start: Start = None, seed: Seed = None, faults: 
 
         summary = run.run(settings, start=first, days=days, seed=seed, faults=faults, orders_per_day=orders_per_day,
                           do_generate=generate, progress=progress)  # fmt: skip
-    console.print(summary_table(summary))
+    for table in summary_tables(summary):
+        console.print(table)
     error = summary.error()
     if error is not None:
         raise error
 
 
-def summary_table(summary) -> Table:
-    table = Table(title=f"e-commerce run {summary.run_id}", header_style="bold")
+def summary_tables(summary) -> list[Table]:
+    """Per drop table: what came in, what the dedup dropped, the dates that passed and those refused;
+    then what the warehouse and gold hold (two tables, so each fits a terminal)."""
+    flow = Table(title=f"e-commerce run {summary.run_id}", header_style="bold")
     for column in ("table", "ingested", "processed", "duplicates dropped", "dates passed", "refused"):
-        table.add_column(column, justify="right" if column != "table" else "left")
+        flow.add_column(column, justify="right" if column != "table" else "left")
     for name in sorted(set(summary.ingested) | set(summary.failures)):
         refused = ", ".join(reason.split(":", 1)[0] for reason in summary.failures.get(name, [])) or "-"
-        table.add_row(name, f"{summary.ingested.get(name, 0):,}", f"{summary.processed.get(name, 0):,}",
-                      f"{summary.duplicates.get(name, 0):,}", f"{summary.passed.get(name, 0)}/{len(summary.days)}",
-                      f"[red]{refused}[/]" if refused != "-" else refused)  # fmt: skip
+        flow.add_row(name, f"{summary.ingested.get(name, 0):,}", f"{summary.processed.get(name, 0):,}",
+                     f"{summary.duplicates.get(name, 0):,}", f"{summary.passed.get(name, 0)}/{len(summary.days)}",
+                     f"[red]{refused}[/]" if refused != "-" else refused)  # fmt: skip
+    flow.caption = "  ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.seconds.items())
+    landed = Table(title="warehouse and gold", header_style="bold")
+    landed.add_column("table")
+    landed.add_column("rows", justify="right")
     for star, rows in summary.loaded.items():
-        table.add_row(f"→ {star}", "", f"{rows:,} loaded", "", "", "")
+        landed.add_row(f"{star} (loaded)", f"{rows:,}")
     for mart, rows in summary.marts.items():
         if mart.startswith("ecommerce_"):
-            table.add_row(f"→ gold.{mart}", "", f"{rows:,} rows", "", "", "")
-    table.caption = "  ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.seconds.items())
-    return table
+            landed.add_row(f"gold.{mart}", f"{rows:,}")
+    return [flow, landed]

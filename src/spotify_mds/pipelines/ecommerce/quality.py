@@ -54,7 +54,11 @@ class Verdict:
 
 
 def _gx() -> Any:
+    import logging
+
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # GX logs its ephemeral docs folder at INFO on every context: noise in a pipeline's output.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         # GX imports pyspark when it is installed, which warns about pandas 3 at import.
         warnings.simplefilter("ignore")

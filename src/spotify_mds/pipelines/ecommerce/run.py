@@ -151,7 +151,14 @@ def run(
     day_list = [start + timedelta(days=i) for i in range(days)]
     summary = EcommerceSummary(days=day_list)
     raw, processed = settings.ecommerce_raw_prefix.strip("/"), settings.ecommerce_processed_prefix.strip("/")
-    tick = progress or (lambda stage, done, total: None)
+    ticks: dict[str, int] = {}
+
+    def tick(stage: str, n: int, total: int) -> None:
+        """Report `n` more units of `stage` done (the callback gets the running total)."""
+        ticks[stage] = ticks.get(stage, 0) + n
+        if progress is not None:
+            progress(stage, ticks[stage], total)
+
     params = {"start": start.isoformat(), "days": days, "seed": seed, "faults": faults, "warehouse": warehouse.identity}
     log = RunLog(lake, "ecommerce", params=params)
     try:
@@ -189,7 +196,7 @@ def run(
                         raise ingest.IngestError("; ".join(failed)[:2000], table=table, file=f"{table}.csv")
             except ingest.IngestError:
                 summary.failures[table] = failed
-            tick("ingest", TABLES.index(table) + 1, len(TABLES))
+            tick("ingest", 1, len(TABLES))
         timed("ingest", began)
 
         began = time.perf_counter()
@@ -202,6 +209,7 @@ def run(
                 if own:
                     session.stop()
             summary.processed, summary.duplicates = result.rows, result.duplicates
+            tick("spark", 1, 1)
             step.count(rows=result.rows, duplicates_dropped=result.duplicates)
         timed("spark", began)
 
@@ -225,7 +233,7 @@ def run(
                         raise GateFailed(f"{table}: " + " | ".join(refused), failures={table: refused})
             except GateFailed:
                 summary.failures.setdefault(table, []).extend(refused)
-            tick("validate", TABLES.index(table) + 1, len(TABLES))
+            tick("validate", 1, len(TABLES))
         timed("validate", began)
 
         began = time.perf_counter()
