@@ -502,6 +502,7 @@ from spotify_mds.commands import extract  # noqa: E402, F401
 from spotify_mds.commands import breweries  # noqa: E402, F401, I001
 from spotify_mds.commands import runs as _runs  # noqa: E402, F401
 from spotify_mds.commands import stack  # noqa: E402, F401
+from spotify_mds.commands import ecommerce  # noqa: E402, F401
 
 
 def _refusals() -> tuple[type[BaseException], ...]:

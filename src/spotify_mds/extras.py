@@ -31,6 +31,8 @@ OPTIONAL_MODULES: dict[str, str] = {
     "matplotlib": "dashboard",
     "airflow": "airflow",
     "prometheus_client": "metrics",
+    "pyspark": "ecommerce",
+    "great_expectations": "ecommerce",
 }
 
 # What each extra is for, as the error message says it.
@@ -44,12 +46,16 @@ PURPOSES: dict[str, str] = {
     "dashboard": "the dashboard (and the report)",
     "airflow": "the Airflow DAGs",
     "metrics": "Prometheus metrics (LANDER_METRICS_PORT, PUSHGATEWAY_URL, ...)",
+    "ecommerce": "the e-commerce pipeline (Spark and Great Expectations)",
 }
 
 # Modules that import an extra's packages at their top: their callers `require_extra()` first.
 GUARDED_MODULES: dict[str, str] = {
     "spotify_mds.presentation.dashboard": "dashboard",  # the sub-package's __init__ imports its Starlette app
     "spotify_mds.presentation.report": "dashboard",
+    # The e-commerce job and gates import pyspark and GX inside their functions; `run` requires the extra.
+    "spotify_mds.pipelines.ecommerce.spark_job": "ecommerce",
+    "spotify_mds.pipelines.ecommerce.quality": "ecommerce",
 }
 
 

@@ -9,7 +9,7 @@ in step.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
 
@@ -162,6 +162,23 @@ class Settings(BaseSettings):
     breweries_offline: bool = Field(False, validation_alias=_env("BREWERIES_OFFLINE"))
     """Serve the shipped dataset from an in-process stand-in instead of calling the API."""
 
+    # --- e-commerce pipeline (seed 003; docs in README "E-commerce") ------------------------------------
+    ecommerce_include_dir: Path | None = Field(
+        None, validation_alias=_env("ECOMMERCE_INCLUDE_DIR"), description="Where the daily drops land; empty means <DATA_DIR>/include."
+    )
+    ecommerce_start: date = Field(date(2026, 11, 2), validation_alias=_env("ECOMMERCE_START"))
+    ecommerce_seed: int = Field(42, validation_alias=_env("ECOMMERCE_SEED"))
+    ecommerce_orders_per_day: float = Field(300.0, gt=0, validation_alias=_env("ECOMMERCE_ORDERS_PER_DAY"))
+    ecommerce_raw_prefix: str = Field("raw", validation_alias=_env("ECOMMERCE_RAW_BUCKET", "ECOMMERCE_RAW_PREFIX"))
+    ecommerce_processed_prefix: str = Field(
+        "processed", validation_alias=_env("ECOMMERCE_PROCESSED_BUCKET", "ECOMMERCE_PROCESSED_PREFIX")
+    )
+    spark_master: str = Field("local[*]", validation_alias=_env("SPARK_MASTER"))
+    spark_driver_memory: str = Field("1g", validation_alias=_env("SPARK_DRIVER_MEMORY"))
+    spark_conf: str = Field(
+        "", validation_alias=_env("SPARK_CONF"), description="More Spark settings, `key=value` separated by commas (spark.jars=…)."
+    )
+
     # --- dashboard ---------------------------------------------------------------------------------
     dashboard_host: str = Field("127.0.0.1", validation_alias=_env("DASHBOARD_HOST"))
     dashboard_port: int = Field(8050, ge=1, le=65535, validation_alias=_env("DASHBOARD_PORT"))
@@ -191,7 +208,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
     log_file: Path | None = Field(None, validation_alias=_env("LOG_FILE"))
 
-    @field_validator("quality_as_of", "duckdb_path", "snowflake_port", "metrics_textfile_dir", "log_file", mode="before")
+    @field_validator("quality_as_of", "duckdb_path", "snowflake_port", "metrics_textfile_dir", "log_file", "ecommerce_include_dir",
+                     mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

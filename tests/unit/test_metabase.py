@@ -41,12 +41,19 @@ def _variants(sql: str, variables: dict[str, str]) -> list[str]:
     return [without, filled]
 
 
+def all_marts_contract() -> dict[str, dict[str, str]]:
+    """The streams' gold contract plus the e-commerce marts' (its dashboard reads those)."""
+    from spotify_mds.presentation.dashboard.contract import dbt_contract, dbt_marts_dir
+
+    return {**gold_contract(), **dbt_contract(dbt_marts_dir().parents[1] / "ecommerce" / "marts")}
+
+
 @pytest.fixture(scope="module")
 def contract_db() -> duckdb.DuckDBPyConnection:
     """Empty GOLD tables with exactly the contract's columns (dbt's YAML where it defines a mart)."""
     con = duckdb.connect()
     con.execute("create schema gold")
-    for mart, columns in gold_contract().items():
+    for mart, columns in all_marts_contract().items():
         cols = ", ".join(f'"{name}" {kind or "varchar"}' for name, kind in columns.items())
         con.execute(f"create table gold.{mart} ({cols})")
     yield con
@@ -54,7 +61,7 @@ def contract_db() -> duckdb.DuckDBPyConnection:
 
 
 def test_every_question_reads_only_columns_its_mart_has(contract_db: duckdb.DuckDBPyConnection) -> None:
-    contract = gold_contract()
+    contract = all_marts_contract()
     for question in load_definitions()["questions"]:
         assert question["mart"] in contract, question["key"]
         assert set(re.findall(r"gold\.(\w+)", question["sql"])) == {question["mart"]}, question["key"]
@@ -69,16 +76,17 @@ def test_every_question_reads_only_columns_its_mart_has(contract_db: duckdb.Duck
             assert used <= outputs, f"{question['key']} charts {used - outputs}, which the query does not return"
 
 
-def test_the_dashboard_shows_every_question_without_overlaps() -> None:
+def test_the_dashboards_show_every_question_without_overlaps() -> None:
     definitions = load_definitions()
-    dashboard = definitions["dashboards"][0]
-    assert {c["question"] for c in dashboard["cards"]} == {q["key"] for q in definitions["questions"]}
-    cells: set[tuple[int, int]] = set()
-    for card in dashboard["cards"]:
-        (col, row), (width, height) = card["position"], card["size"]
-        mine = {(c, r) for c in range(col, col + width) for r in range(row, row + height)}
-        assert not mine & cells, f"{card['question']} overlaps another card"
-        cells |= mine
+    shown = [c["question"] for dashboard in definitions["dashboards"] for c in dashboard["cards"]]
+    assert sorted(shown) == sorted(q["key"] for q in definitions["questions"])  # each once
+    for dashboard in definitions["dashboards"]:
+        cells: set[tuple[int, int]] = set()
+        for card in dashboard["cards"]:
+            (col, row), (width, height) = card["position"], card["size"]
+            mine = {(c, r) for c in range(col, col + width) for r in range(row, row + height)}
+            assert not mine & cells, f"{card['question']} overlaps another card"
+            cells |= mine
 
 
 @pytest.mark.parametrize(
@@ -283,12 +291,12 @@ def test_provisioning_creates_everything_then_nothing(mbql5: bool) -> None:
     first = _run(fake, definitions)
     questions = definitions["questions"]
     assert first.created[0] == "admin admin@example.com"
-    assert len(fake.cards) == len(questions) and len(fake.dashboards) == 1
+    assert len(fake.cards) == len(questions) and len(fake.dashboards) == len(load_definitions()["dashboards"])
     assert not first.updated
     database = next(iter(fake.databases.values()))
     assert database["engine"] == "postgres" and database["details"]["schema-filters-patterns"] == "gold"
+    assert sum(len(board["dashcards"]) for board in fake.dashboards.values()) == len(questions)
     dashboard = next(iter(fake.dashboards.values()))
-    assert len(dashboard["dashcards"]) == len(questions)
     top_tracks = next(c for c in fake.cards.values() if c["name"] == "Top tracks")
     mapped = next(dc for dc in dashboard["dashcards"] if dc["card_id"] == top_tracks["id"])
     assert {m["parameter_id"] for m in mapped["parameter_mappings"]} == {"start_date", "end_date", "country"}
@@ -297,7 +305,7 @@ def test_provisioning_creates_everything_then_nothing(mbql5: bool) -> None:
     second = _run(fake, definitions)
     assert second.created == [] and second.updated == []
     assert fake.writes() == [("POST", "/api/session")]  # logs in, changes nothing
-    assert len(fake.cards) == len(questions) and len(fake.dashboards) == 1
+    assert len(fake.cards) == len(questions) and len(fake.dashboards) == len(load_definitions()["dashboards"])
 
 
 def test_a_changed_question_and_layout_are_updated_in_place() -> None:

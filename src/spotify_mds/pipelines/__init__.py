@@ -25,7 +25,7 @@ from importlib import import_module
 Query = Callable[[str], list[tuple]]
 """`query(sql) -> rows` on the warehouse (what `runner.query_function` returns)."""
 
-PACKAGES = ("streams", "spotify_api", "breweries")
+PACKAGES = ("streams", "spotify_api", "breweries", "ecommerce")
 """The registered pipelines, in build order (a package may declare several, see `registry`)."""
 
 

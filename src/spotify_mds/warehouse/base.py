@@ -19,6 +19,11 @@ recorded in the failures table (`raw.failed_files`: key, version, error, when) a
 A failure that is not about the data (the warehouse or the lake is down) still stops the load.
 
 The warehouse knows no pipeline: the table (`RawTable`: name, ledger, topic, columns) is passed in.
+
+Tables built outside dbt from Arrow data (the e-commerce star schema, out of Spark) use
+`ensure_table` and `replace_partition`: one transaction deletes a partition's rows (a drop date)
+and bulk-copies the new ones (`copy_arrow`: DuckDB scans the Arrow table, PostgreSQL takes
+`COPY FROM STDIN`; Snowflake does not implement it yet), so a reload replaces that partition only.
 """
 
 from __future__ import annotations
@@ -339,6 +344,29 @@ class Warehouse(ABC):
         with self.transaction(con):
             self.execute(con, f"DELETE FROM {table.name} WHERE _source_file IN ({self._in(keys)})", keys)
             self.execute(con, f"DELETE FROM {table.ledger} WHERE file_key IN ({self._in(keys)})", keys)
+
+    # -- partitions of Arrow tables (star schemas built outside dbt, e.g. by Spark) --------------------
+    def copy_arrow(self, con: Any, table: str, data: Any) -> None:
+        """Bulk-copy an Arrow table's rows into `table` (its columns by name), inside a transaction."""
+        raise WarehouseError(f"the {self.name} warehouse cannot bulk-copy Arrow tables yet (use duckdb or postgres)")
+
+    def ensure_table(self, con: Any, table: str, columns: Mapping[str, str]) -> None:
+        """`schema.table` with these columns (name → kind of `types`), created with its schema if missing."""
+        schema = table.split(".")[0]
+        body = ", ".join(f"{self.quote(name)} {self.types[kind]}" for name, kind in columns.items())
+        with self.transaction(con) if self.transactional_ddl else nullcontext():
+            self.execute(con, f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            self.execute(con, f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+
+    def replace_partition(self, con: Any, table: str, column: str, value: Any, data: Any) -> int:
+        """Replace the rows of `table` whose `column` equals `value` by `data` (an Arrow table), in one
+        transaction: reloading a partition replaces that partition only, and a failure leaves the old
+        rows. Returns the rows copied."""
+        with self.transaction(con):
+            self.execute(con, f"DELETE FROM {table} WHERE {self.quote(column)} = {self.placeholder}", [value])
+            if data.num_rows:
+                self.copy_arrow(con, table, data)
+        return int(data.num_rows)
 
     def forget(self, table: RawTable, since: datetime | None, until: datetime | None) -> int:
         """Drop the ledger entries (and rows) of the files of event hours [since, until) so the next

@@ -28,7 +28,8 @@ class PostgresWarehouse(Warehouse):
     name = "postgres"
     files_per_transaction = 32
     types = {"varchar": "text", "timestamp": "timestamp", "bigint": "bigint", "integer": "integer",
-             "date": "date", "json": "jsonb"}  # fmt: skip
+             "date": "date", "json": "jsonb", "boolean": "boolean", "double": "double precision",
+             "decimal": "numeric(12, 2)"}  # fmt: skip
     dbt_adapter = "dbt.adapters.postgres"
 
     def __init__(self, conninfo: str, dbt_env: dict[str, str] | None = None, *, params: dict[str, Any] | None = None) -> None:
@@ -79,6 +80,21 @@ class PostgresWarehouse(Warehouse):
             with cur.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)") as copy, staged.open("rb") as handle:
                 while block := handle.read(COPY_BLOCK_BYTES):
                     copy.write(block)
+
+    def copy_arrow(self, con: Any, table: str, data: Any) -> None:
+        """`COPY ... FROM STDIN (FORMAT csv)` of an Arrow table written as CSV by pyarrow (an unquoted
+        empty field is NULL, a quoted one an empty string: COPY's CSV rules)."""
+        import io
+
+        import pyarrow.csv as pacsv
+
+        buffer = io.BytesIO()
+        pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        names = ", ".join(self.quote(name) for name in data.column_names)
+        buffer.seek(0)
+        with con.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            while block := buffer.read(COPY_BLOCK_BYTES):
+                copy.write(block)
 
     def classify(self, exc: Exception, lake: Lake, chunk: list[ObjectInfo], message: str) -> WarehouseError:
         import duckdb

@@ -65,7 +65,8 @@ class SnowflakeWarehouse(Warehouse):
     name = "snowflake"
     files_per_transaction = 64
     types = {"varchar": "VARCHAR", "timestamp": "TIMESTAMP_NTZ", "bigint": "NUMBER(19, 0)",
-             "integer": "NUMBER(10, 0)", "date": "DATE", "json": "VARIANT"}  # fmt: skip
+             "integer": "NUMBER(10, 0)", "date": "DATE", "json": "VARIANT", "boolean": "BOOLEAN",
+             "double": "FLOAT", "decimal": "NUMBER(12, 2)"}  # fmt: skip
     ledger_key = " NOT NULL"
     transactional_ddl = False
     dbt_adapter = "dbt.adapters.snowflake"

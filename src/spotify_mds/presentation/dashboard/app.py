@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 from spotify_mds.presentation.dashboard import breweries
 from spotify_mds.metrics import DashboardMetrics
 from spotify_mds.presentation.dashboard.health import health_routes
+from spotify_mds.presentation.dashboard import ecommerce
 from spotify_mds.presentation.dashboard.panels import PANELS, PANELS_BY_ID
 from spotify_mds.presentation.dashboard.queries import GoldReader, InvalidFilter, MissingMart, no_data_message, parse_filters
 from spotify_mds.lake import Lake
@@ -146,6 +147,7 @@ def create_app(lake: Lake, *, poll_seconds: float = POLL_SECONDS) -> Starlette:
             *breweries.routes(lake),  # seed 004's page (dashboard/breweries.py)
             Route("/metrics", metrics_page),
             *health_routes(lake),
+            *ecommerce.routes(lake, _SECURITY_HEADERS),  # the e-commerce page (seed 003)
         ],
         exception_handlers={InvalidFilter: invalid_filter},
         middleware=[
