@@ -35,7 +35,7 @@ def loaded_dates(settings, table: str) -> set[str]:
 
 @pytest.mark.parametrize("kind", ["duckdb", "postgres"])
 def test_each_fault_is_caught_and_the_other_tables_load(kind, tmp_path, spark):
-    settings = settings_for(kind, tmp_path)
+    settings = settings_for(kind, tmp_path).model_copy(update={"metrics_textfile_dir": tmp_path / "metrics"})
     summary = run.run(settings, start=START, days=5, seed=5, orders_per_day=25, faults=True, spark=spark)
     truths = read_truths(run.include_dir(settings), DAYS)
     d = [day.isoformat() for day in DAYS]
@@ -74,6 +74,10 @@ def test_each_fault_is_caught_and_the_other_tables_load(kind, tmp_path, spark):
     failed_steps = {step["step"] for step in record["steps"] if step["status"] == "failed"}
     assert record["status"] == "failed" and failed_steps == {"ingest_users", "validate_orders", "validate_payments"}
     assert {step["step"] for step in record["steps"] if step["status"] == "ok"} >= {"spark", "load", "dbt", "export"}
+    # ... and in the run's metrics, for the run-failed and quality alerts
+    exposition = (tmp_path / "metrics" / "spotify_mds_ecommerce.prom").read_text()
+    assert 'spotify_mds_run_failed{pipeline="ecommerce"} 1.0' in exposition
+    assert 'spotify_mds_stage_failed{layer="quality",pipeline="ecommerce",stage="validate_payments"} 1.0' in exposition
 
     # Re-running a date (generate, ingest, Spark, gates, load) changes nothing anywhere in the star schema.
     before = star_snapshot(settings)

@@ -256,9 +256,18 @@ def run(
         timed("export", began)
     except BaseException as exc:
         log.close(exc)
+        _push_metrics(log, settings)
         raise
     log.close(summary.error())  # "failed", naming the refused tables, though the rest was done
+    _push_metrics(log, settings)
     return summary
+
+
+def _push_metrics(log: RunLog, settings: Settings) -> None:
+    """The run's metrics to the Pushgateway or textfile the settings name (nowhere by default)."""
+    from spotify_mds.metrics import push_run
+
+    push_run(log, settings)
 
 
 # -- one stage at a time, for the ETL DAG's tasks (the same functions `run` strings together) ---------
