@@ -39,8 +39,9 @@ def sf_load(lake, params, topic: str, **options):
 
 
 def fresh_postgres(settings) -> str:
-    """The conninfo of the PostgreSQL `settings` name, with RAW, SILVER and GOLD dropped; a skip on a
-    laptop without the server, a failure under CI=true (scripts/ci_postgres.sh provisions it)."""
+    """The conninfo of the PostgreSQL `settings` name, with RAW, SILVER, GOLD and every schema a
+    pipeline's RAW tables live in (e-commerce's star schema) dropped; a skip on a laptop without the
+    server, a failure under CI=true (scripts/ci_postgres.sh provisions it)."""
     import os
 
     import pytest
@@ -56,7 +57,10 @@ def fresh_postgres(settings) -> str:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{reason}; CI=true needs it (scripts/ci_postgres.sh)")
         pytest.skip(reason)
+    from spotify_mds.pipelines import registry
+
+    pipeline_schemas = {table.split(".")[0] for pipeline in registry() for table in pipeline.raw_tables}
     with con:
-        for schema in ("raw", "silver", "gold"):
+        for schema in sorted({"raw", "silver", "gold"} | pipeline_schemas):
             con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     return conninfo

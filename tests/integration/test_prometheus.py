@@ -78,6 +78,19 @@ class Prometheus:
     def __init__(self, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
 
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until Prometheus answers /-/ready (its start takes seconds on a busy machine)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:  # refused while it starts, 503 while it loads its TSDB
+                pass
+            time.sleep(0.25)
+        pytest.fail(f"Prometheus at {self.url} not ready within {timeout}s")
+
     def query(self, promql: str) -> list[dict]:
         found = get(f"{self.url}/api/v1/query?{urllib.parse.urlencode({'query': promql})}")
         assert found["status"] == "success", found
@@ -129,8 +142,10 @@ def stack(broker, tmp_path):
         start([sys.executable, "-m", "spotify_mds.cli", "lag-exporter", "--port", str(lag_port), "--host", "127.0.0.1"],
               tmp_path / "lag.log", env),
     ]
+    prometheus = Prometheus(prom_port)
     try:
-        yield {"prometheus": Prometheus(prom_port), "gateway": f"http://127.0.0.1:{gateway_port}",
+        prometheus.wait_ready()
+        yield {"prometheus": prometheus, "gateway": f"http://127.0.0.1:{gateway_port}",
                "lander": procs[2], "logs": tmp_path, "procs": procs,
                "producer_env": {**env, "PRODUCER_METRICS_PORT": str(producer_port)}}  # fmt: skip
     finally:
@@ -188,7 +203,9 @@ def test_prometheus_scrapes_the_lander_and_the_pushed_run_and_the_lag_alert_fire
     [landed] = recent_runs(LocalLake(tmp_path / "lake"), pipeline="streams_lander")  # its run record, once stopped
     counts = landed["steps"][0]["counts"]
     assert landed["status"] == "ok" and counts["rows"] == VALID and counts["quarantined"] == BAD and counts["lag"] == 0
-    producer = start([sys.executable, "-m", "spotify_mds.cli", "produce", "--rate", "200", "--users", "50"],
+    # Live events are never sent before their event time (`produce --rate` is a ceiling): enough
+    # users that their 10-minute backlog and their pace keep the topic growing at the rate.
+    producer = start([sys.executable, "-m", "spotify_mds.cli", "produce", "--rate", "200", "--users", "150000"],
                      stack["logs"] / "producer.log", stack["producer_env"])  # fmt: skip
     stack["procs"].append(producer)
     deadline = time.monotonic() + 60

@@ -186,12 +186,16 @@ def test_run_with_kafka_is_the_batch_over_what_has_landed(mds, tmp_path):
 
 def _paced_simulate(mds, monkeypatch, *args: str, **env: str) -> tuple[list[float], str]:
     """Run `simulate` with a fake clock; stop it (as Ctrl-C does) after three pauses."""
+    import threading
     import time
 
     clock = [1000.0]
     pauses: list[float] = []
+    real_sleep, caller = time.sleep, threading.get_ident()
 
     def sleep(seconds: float) -> None:
+        if threading.get_ident() != caller:  # another thread (py4j's finalizer): the real clock
+            return real_sleep(seconds)
         pauses.append(round(seconds, 6))
         clock[0] += seconds
         if len(pauses) == 3:
@@ -217,9 +221,17 @@ def test_event_interval_seconds_paces_simulate_as_the_seed_did(mds, monkeypatch,
 
 
 def test_without_event_interval_or_with_events_simulate_is_a_batch(mds, monkeypatch, tmp_path):
+    import threading
     import time
 
-    monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("a batch never sleeps"))
+    real_sleep, caller = time.sleep, threading.get_ident()
+
+    def sleep(seconds: float) -> None:  # only the command's own thread: other threads (py4j's) sleep on
+        if threading.get_ident() == caller:
+            pytest.fail("a batch never sleeps")
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
     status, err = mds("simulate", "--events", "50", "--out", "a.ndjson", EVENT_INTERVAL_SECONDS="0.5")
     assert status == 0 and "50 events written" in err
     status, err = mds("simulate", "--events", "50", "--out", "b.ndjson")
