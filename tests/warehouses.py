@@ -64,3 +64,37 @@ def fresh_postgres(settings) -> str:
         for schema in sorted({"raw", "silver", "gold"} | pipeline_schemas):
             con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     return conninfo
+
+
+def fakesnow_server():
+    """fakesnow's Snowflake-compatible server on a free port, for a fixture: yields the port, stops it after."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    executable = Path(sys.executable).with_name("fakesnow")
+    if not executable.exists():
+        executable = Path(shutil.which("fakesnow") or "fakesnow")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(executable), "-s", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("fakesnow's server did not start within 30 s")
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

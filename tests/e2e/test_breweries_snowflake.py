@@ -10,14 +10,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -26,6 +20,7 @@ from spotify_mds.pipelines.breweries.run import run_from_settings
 from spotify_mds.pipelines.breweries.stages import read_gold
 from spotify_mds.pipelines.breweries.standin import StandIn, read_dataset, shipped_dataset
 from spotify_mds.settings import load_settings
+from warehouses import fakesnow_server
 
 pytest.importorskip("snowflake.connector", reason="the `snowflake` extra is not installed")
 pytest.importorskip("fakesnow", reason="fakesnow is not installed (the `dev` extra)")
@@ -36,27 +31,7 @@ COUNTRIES = ("Belgium", "Ireland")
 
 @pytest.fixture
 def fakesnow_port():
-    executable = Path(sys.executable).with_name("fakesnow")
-    if not executable.exists():
-        executable = Path(shutil.which("fakesnow") or "fakesnow")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(executable), "-s", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("fakesnow's server did not start within 30 s")
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    yield from fakesnow_server()
 
 
 def test_gold_on_snowflake_equals_the_csv(tmp_path, fakesnow_port):

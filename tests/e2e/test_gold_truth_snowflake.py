@@ -8,13 +8,7 @@ exercised either: fakesnow accepts any password.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from _gold_truth import MARTS, batches, make_dataset, mismatches, truth
@@ -29,7 +23,7 @@ from spotify_mds.settings import load_settings
 
 pytest.importorskip("snowflake.connector", reason="the `snowflake` extra is not installed")
 pytest.importorskip("fakesnow", reason="fakesnow is not installed (the `dev` extra)")
-from warehouses import sf_load, snowflake  # noqa: E402
+from warehouses import fakesnow_server, sf_load, snowflake  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TOPIC = "spotify.streams"
@@ -41,29 +35,7 @@ RUN = ["run", "--full-refresh"]
 
 @pytest.fixture(scope="module")
 def fakesnow_port():
-    executable = Path(sys.executable).with_name("fakesnow")
-    if not executable.exists():
-        executable = Path(shutil.which("fakesnow") or "fakesnow")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [str(executable), "-s", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("fakesnow's server did not start within 30 s")
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    yield from fakesnow_server()
 
 
 def test_gold_equals_ground_truth_on_fakesnow(tmp_path, fakesnow_port):

@@ -228,6 +228,12 @@ def _is_alive(pid: int) -> bool:
     child = _children.get(pid)
     if child is not None:
         return child.poll() is None
+    return pid_running(pid)
+
+
+def pid_running(pid: int) -> bool:
+    """Whether a process of this pid runs (a zombie, exited but unreaped, does not); one we cannot
+    signal (another user's) counts as running. The local stack asks the same of its services."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from spotify_mds.operations.kafka_local import pid_running
+
 # Popen objects of processes this Python started, so they are reaped (a zombie still has a pid).
 _children: dict[int, subprocess.Popen] = {}
 
@@ -55,18 +57,9 @@ def start_time(pid: int) -> str | None:
 
 def is_alive(pid: int) -> bool:
     child = _children.get(pid)
-    if child is not None:
+    if child is not None:  # ours: poll() also reaps it
         return child.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie has exited
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+    return pid_running(pid)
 
 
 def spawn(layout: Layout, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None) -> int:
