@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -31,14 +32,22 @@ def bootstrap() -> str:
 
 def held(topic: str) -> int:
     """How many records `topic` holds (it is created with PARTITIONS partitions if missing)."""
-    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
 
     from spotify_mds.pipelines.streams.produce import ensure_topic
 
-    ensure_topic(bootstrap(), topic, PARTITIONS)
+    created = ensure_topic(bootstrap(), topic, PARTITIONS)
     probe = Consumer({"bootstrap.servers": bootstrap(), "group.id": "bench-probe"})
     try:
-        return sum(probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(PARTITIONS))
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                return sum(probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                           for p in range(PARTITIONS))  # fmt: skip
+            except KafkaException:  # a topic just created has no leader for a moment
+                if not created or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
     finally:
         probe.close()
 
