@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
 import time
 import uuid
@@ -130,6 +131,36 @@ def land_quixstreams(volume: int, workdir: Path) -> int:
     if rate is None:
         raise RuntimeError("quixstreams run failed (see above)")
     return {"events": n, "seconds": n / rate}  # timed in its process, from app.run() on, as ours is
+
+
+KCAT_MISSING = "kcat not found: apt-get install kcat"
+
+
+def count_lines(path: Path) -> int:
+    """Newlines in a file, read a MiB at a time (a ceiling's output is checked, not trusted)."""
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def land_kcat(volume: int, workdir: Path) -> dict:
+    """kcat (C, librdkafka) copying every partition's values to one file, no validation, no fsync: the
+    ceiling of reading this topic on this machine. Timed from its start until it exits at the end of
+    every partition (-e); the lines it wrote are counted afterwards, outside the time."""
+    kcat = shutil.which("kcat")
+    if not kcat:
+        raise RuntimeError(KCAT_MISSING)
+    topic = filled_topic(volume, workdir)
+    out = workdir / "kafka-land-kcat.ndjson"
+    command = [kcat, "-C", "-b", bootstrap(), "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\\n"]
+    begin = time.perf_counter()
+    with open(out, "wb") as sink:
+        subprocess.run(command, stdout=sink, check=True, timeout=1800)
+    seconds = time.perf_counter() - begin
+    lines = count_lines(out)
+    out.unlink()  # 3 GB at 10M events
+    if lines != volume:
+        raise RuntimeError(f"kcat wrote {lines:,} records of {volume:,}")
+    return {"events": volume, "seconds": seconds}
 
 
 # -- whole pipeline through Kafka -----------------------------------------------------------------
