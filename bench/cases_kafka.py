@@ -133,7 +133,9 @@ def land_quixstreams(volume: int, workdir: Path) -> int:
     return {"events": n, "seconds": n / rate}  # timed in its process, from app.run() on, as ours is
 
 
-KCAT_MISSING = "kcat not found: apt-get install kcat"
+def kcat_missing() -> str | None:
+    """Why the kcat row cannot run here, or None."""
+    return None if shutil.which("kcat") else "kcat not found: apt-get install kcat"
 
 
 def count_lines(path: Path) -> int:
@@ -146,12 +148,11 @@ def land_kcat(volume: int, workdir: Path) -> dict:
     """kcat (C, librdkafka) copying every partition's values to one file, no validation, no fsync: the
     ceiling of reading this topic on this machine. Timed from its start until it exits at the end of
     every partition (-e); the lines it wrote are counted afterwards, outside the time."""
-    kcat = shutil.which("kcat")
-    if not kcat:
-        raise RuntimeError(KCAT_MISSING)
+    if reason := kcat_missing():
+        raise RuntimeError(reason)
     topic = filled_topic(volume, workdir)
     out = workdir / "kafka-land-kcat.ndjson"
-    command = [kcat, "-C", "-b", bootstrap(), "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\\n"]
+    command = ["kcat", "-C", "-b", bootstrap(), "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%s\\n"]
     begin = time.perf_counter()
     with open(out, "wb") as sink:
         subprocess.run(command, stdout=sink, check=True, timeout=1800)
