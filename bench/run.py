@@ -26,6 +26,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench import cases_spark
+from bench.cases_kafka import kcat_missing
 from bench.harness import Result, measure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # (stage, implementation, target, is_baseline, at_large_volume, needs, note); at_large_volume is
 # True (run again), False (smallest volume only) or the name of the embedded pipeline's phase that
 # gives the figure; needs names what the case requires beyond Python ("kafka": a local broker,
-# "postgres": POSTGRES_* set, "quix": the peers' venv); a case whose need is missing is listed as
-# skipped, with the reason.
+# "postgres": POSTGRES_* set, "quix": the peers' venv, "kcat": the kcat command, "spark": pyspark,
+# Java and Spark's Kafka jars; the last three read the broker's topic too); a case whose need is
+# missing is listed as skipped, with the reason.
 PLAN: list[tuple[str, str, str, bool, bool | str, str, str]] = [
     ("simulate", "spotify-mds simulate", "bench.cases_pipeline:simulate_ours", False, True, "",
      "NDJSON written to a file (simulate --out)"),
@@ -54,6 +57,11 @@ PLAN: list[tuple[str, str, str, bool, bool | str, str, str]] = [
      "poll + json.loads per message, auto-commit; 200k sample"),
     ("land (Kafka)", "quixstreams LocalFileSink", "bench.cases_kafka:land_quixstreams", True, False, "quix",
      "JSON lines, no validation; 200k sample"),
+    ("land (Kafka)", "kcat to a file (ceiling)", "bench.cases_kafka:land_kcat", True, True, "kcat",
+     "C/librdkafka, all partitions to one file: no validation, no fsync, no commit"),
+    ("land (Kafka)", "Spark Structured Streaming (peer)", "bench.cases_spark:land_spark", True, False, "spark",
+     "local[2], availableNow, text sink by event date/hour, checkpointed; JVM start excluded (in "
+     "results.json); smallest volume only: 10M takes minutes"),
     ("load (DuckDB)", "spotify-mds load", "bench.cases_pipeline:load_ours", False, "load", "", "ledger + lineage"),
     ("load (DuckDB)", "DuckDB read_json (ceiling)", "bench.cases_pipeline:load_duckdb_ceiling", True, True, "",
      "no ledger, no lineage"),
@@ -182,6 +190,12 @@ def prerequisites(workdir: Path, console: Console) -> tuple[dict[str, str], dict
         available["quix"] = os.environ["BENCH_PEERS_PYTHON"] = peers
     else:
         skipped["quix"] = skipped.get("kafka") or "quixstreams could not be installed in its own venv"
+    for need, missing in {"kcat": kcat_missing, "spark": cases_spark.missing}.items():  # on the same broker
+        reason = skipped.get("kafka") or missing()
+        if reason:
+            skipped[need] = reason
+        else:
+            available[need] = need
     return available, skipped, cleanup
 
 
