@@ -19,6 +19,12 @@ if [ "${BENCH_PEERS:-0}" = "1" ] && [ ! -x bench/out/peers-venv/bin/python ]; th
     python3 -m venv bench/out/peers-venv
     bench/out/peers-venv/bin/pip install --quiet quixstreams
 fi
+# make bench's Kafka landing ceiling (kcat) and Spark peer (its Kafka source jars, into ~/.m2), also
+# opt-in: BENCH_PEERS=1. pyspark itself comes with the ecommerce extra.
+if [ "${BENCH_PEERS:-0}" = "1" ]; then
+    command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends kcat; }
+    PYTHONPATH=src:. python3 -c 'from bench.cases_spark import kafka_jars; print("spark kafka jars:", *kafka_jars())'
+fi
 
 # Headless Chromium for the dashboard's browser tests (Playwright's own browser download fails here),
 # and Debian's docker-compose to validate the compose file without a Docker engine.
