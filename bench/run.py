@@ -60,8 +60,8 @@ PLAN: list[tuple[str, str, str, bool, bool | str, str, str]] = [
     ("land (Kafka)", "kcat to a file (ceiling)", "bench.cases_kafka:land_kcat", True, True, "kcat",
      "C/librdkafka, all partitions to one file: no validation, no fsync, no commit"),
     ("land (Kafka)", "Spark Structured Streaming (peer)", "bench.cases_spark:land_spark", True, False, "spark",
-     "local[2], availableNow, text sink by event date/hour, checkpointed; JVM start excluded (in "
-     "results.json); smallest volume only: 10M takes minutes"),
+     ("local[2], availableNow, text sink by event date/hour, checkpointed; JVM start excluded (in "
+      "results.json); smallest volume only: 10M takes minutes")),
     ("load (DuckDB)", "spotify-mds load", "bench.cases_pipeline:load_ours", False, "load", "", "ledger + lineage"),
     ("load (DuckDB)", "DuckDB read_json (ceiling)", "bench.cases_pipeline:load_duckdb_ceiling", True, True, "",
      "no ledger, no lineage"),
