@@ -222,19 +222,6 @@ def load_seed_row_by_row(volume: int, workdir: Path) -> int:
 
 
 # -- transform and export -------------------------------------------------------------------------
-def transform_dbt(volume: int, workdir: Path) -> int:
-    from spotify_mds import transform
-
-    db = workdir / "transform-bench.duckdb"
-    shutil.copyfile(loaded_warehouse(volume, workdir), db)
-    env = {"WAREHOUSE": "duckdb", "DUCKDB_PATH": str(db)}
-    state = workdir / "dbt-state"  # emptied: a full parse every run, as in a fresh data dir of `spotify-mds run`
-    shutil.rmtree(state, ignore_errors=True)
-    started()
-    transform.build(env=env, target="duckdb", state_dir=state)
-    return volume
-
-
 def export_gold(volume: int, workdir: Path) -> int:
     from spotify_mds.export import export_gold as export
     from spotify_mds.lake import LocalLake
@@ -242,6 +229,8 @@ def export_gold(volume: int, workdir: Path) -> int:
 
     db = workdir / "transform-bench.duckdb"
     if not db.exists():
+        from bench.cases_dbt import transform_dbt
+
         transform_dbt(volume, workdir)
     con = duck.connect(db)
     started()

@@ -15,20 +15,19 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from bench import cases_spark
 from bench.cases_kafka import kcat_missing
 from bench.harness import Result, measure
+from bench.report import FRESHNESS_STAGE, PHASES_NOTE, freshness_lines, markdown, plot, table, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,8 +70,10 @@ PLAN: list[tuple[str, str, str, bool, bool | str, str, str]] = [
      "DuckDB → CSV → COPY, ledger + lineage"),
     ("load (PostgreSQL)", "seed-style row-by-row INSERT", "bench.cases_pipeline:load_postgres_seed_row_by_row",
      True, False, "postgres", "one INSERT per event; 5k sample"),
-    ("transform (dbt build)", "dbt-duckdb", "bench.cases_pipeline:transform_dbt", False, "transform", "",
+    ("transform (dbt build)", "dbt-duckdb", "bench.cases_dbt:transform_dbt", False, "transform", "",
      "models + tests, parsing included"),
+    ("transform (dbt build)", "compiled SQL in DuckDB (ceiling)", "bench.cases_dbt:transform_compiled_sql", True, True,
+     "", "the same models' SQL as dbt compiled it, in order on one connection: no dbt, no tests"),
     ("export", "gold → Parquet", "bench.cases_pipeline:export_gold", False, "export", "", ""),
     ("pipeline (embedded)", "spotify-mds run", "bench.cases_pipeline:pipeline_embedded", False, True, "",
      "simulate → land → load → transform → export"),
@@ -80,9 +81,8 @@ PLAN: list[tuple[str, str, str, bool, bool | str, str, str]] = [
      "simulate → Kafka → land → load → transform → export"),
 ]  # fmt: skip
 
-FRESHNESS = ("continuous mode", "spotify-mds run --follow", "bench.cases_kafka:follow_freshness")
+FRESHNESS = (FRESHNESS_STAGE, "spotify-mds run --follow", "bench.cases_kafka:follow_freshness")
 PIPELINE = "bench.cases_pipeline:pipeline_embedded"
-PHASES_NOTE = "a phase of spotify-mds run"
 
 
 def machine() -> dict[str, str]:
@@ -143,24 +143,6 @@ def from_phase(pipeline: Result, phase: str, stage: str, impl: str, note: str) -
                   peak_mb=[p["peak_mb"] for p in phases], note=f"{note}; {PHASES_NOTE}".lstrip("; "))  # fmt: skip
 
 
-def phase_lines(results: list[Result]) -> list[str]:
-    """Where the embedded pipeline's time goes, phase by phase, at each volume (medians)."""
-    runs = [r for r in results if r.stage == "pipeline (embedded)" and r.metrics and "phases" in r.metrics[0]]
-    if not runs:
-        return []
-    names = list(runs[0].metrics[0]["phases"])
-    lines = ["| phase | " + " | ".join(f"{r.volume:,} events: seconds (share), peak MB" for r in runs) + " |",
-             "|---|" + "---:|" * len(runs)]  # fmt: skip
-    for name in names:
-        cells = []
-        for r in runs:
-            seconds = statistics.median(m["phases"][name]["seconds"] for m in r.metrics)
-            peak = max(m["phases"][name]["peak_mb"] or 0 for m in r.metrics)
-            cells.append(f"{seconds:.1f} ({seconds / r.median_seconds:.0%}), {peak:,.0f}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return lines
-
-
 def prerequisites(workdir: Path, console: Console) -> tuple[dict[str, str], dict[str, str], list]:
     """What the optional cases need: (available, skipped with reasons, things to clean up)."""
     available: dict[str, str] = {}
@@ -217,152 +199,6 @@ def peers_python(workdir: Path, console: Console) -> str | None:
             return None
         (venv / f"{QUIXSTREAMS}.ok").touch()
     return str(python)
-
-
-def table(results: list[Result]) -> Table:
-    out = Table(title="spotify-mds benchmarks", header_style="bold")
-    for column in ("stage", "implementation", "volume", "events/s (median)", "spread", "peak MB", "note"):
-        out.add_column(column, justify="right" if column in {"volume", "events/s (median)", "peak MB"} else "left")
-    for r in results:
-        out.add_row(r.stage, r.impl + (" (baseline)" if r.baseline else ""), f"{r.volume:,}", f"{r.rate:,.0f}",
-                    r.spread, f"{max(r.peak_mb):,.0f}", r.note)  # fmt: skip
-    return out
-
-
-def freshness_lines(results: list[Result]) -> list[str]:
-    """Continuous mode's figures: how long after its event time an event was in gold."""
-    lines = []
-    for r in results:
-        if r.stage != FRESHNESS[0]:
-            continue  # the pipeline's runs report their phases as metrics
-        for m in r.metrics:
-            if m.get("p50_s") is None:
-                lines.append(f"continuous mode: no rows reached gold in {r.median_seconds:.0f} s")
-                continue
-            lines.append(
-                f"continuous mode, {r.median_seconds:.0f} s in real time, micro-batch every {m['interval_s']:.0f} s: "
-                f"event → gold freshness p50 {m['p50_s']:.1f} s, p95 {m['p95_s']:.1f} s "
-                f"({m['loaded']:,} of {m['released']:,} events loaded, {m['cycles']} cycles, {m['errors']} failed)"
-            )
-    return lines
-
-
-def markdown(results: list[Result], facts: dict, found: dict, seconds: float, skipped: dict[str, str]) -> str:
-    fresh = freshness_lines(results)
-    phases = phase_lines(results)
-    results = [r for r in results if r.volume]
-    lines = [
-        "# Benchmarks",
-        "",
-        "Generated by `make bench` (`python -m bench.run`) between its markers; do not edit by hand. Each figure is the median",
-        "of the runs shown with the spread of their rates (min–max), measured in the same run as its",
-        "baseline, each case in a fresh process (peak MB is that process's maximum resident memory).",
-        "",
-        f"Run on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC in {seconds / 60:.1f} minutes.",
-        "",
-        "| machine | |", "|---|---|",
-        *[f"| {k} | {v} |" for k, v in facts.items()],
-        "",
-        "| package | version |", "|---|---|",
-        *[f"| {k} | {v} |" for k, v in found.items()],
-        "",
-        "### Stages",
-        "",
-        "| stage | implementation | volume | seconds | events/s | spread | runs | peak MB | vs baseline | note |",
-        "|---|---|---:|---:|---:|---|---:|---:|---:|---|",
-    ]
-    for r in results:
-        peers = [b for b in results if b.stage == r.stage and b.baseline and b is not r and b.volume == r.volume]
-        versus = ", ".join(f"{r.rate / b.rate:.1f}× {b.impl}" for b in peers) if not r.baseline else ""
-        lines.append(
-            f"| {r.stage} | {r.impl}{' *(baseline)*' if r.baseline else ''} | {r.volume:,} | {r.median_seconds:.1f} | {r.rate:,.0f} | "
-            f"{r.spread} | {len(r.seconds)} | {max(r.peak_mb):,.0f} | {versus} | {r.note} |"
-        )
-    if any(PHASES_NOTE in r.note for r in results):
-        lines += ["", f"Rows noted *{PHASES_NOTE}* are not run again on their own: they are the phase of the",
-                  "embedded pipeline's run at that volume that did this work (`spotify-mds run` times each",
-                  "phase). Their peak MB is the process's resident memory during the phase, which includes",
-                  "what earlier phases still hold (DuckDB's and Python's freed memory is not all returned)."]  # fmt: skip
-    if skipped:
-        lines += ["", "Skipped in this run: " + "; ".join(f"{k} cases ({v})" for k, v in skipped.items()) + "."]
-    if phases:
-        lines += ["", "### Where the pipeline's time goes", "",
-                  "`spotify-mds run` on embedded components, phase by phase (medians of its runs above; the",
-                  "share is of the whole run's median):", "", *phases]  # fmt: skip
-    if fresh:
-        lines += ["", "### Freshness in continuous mode", "",
-                  "`spotify-mds run --follow` on embedded components: simulated events released in real time,",
-                  "micro-batches of load → dbt build → export. For every event loaded, the time from its event",
-                  "time to the end of the micro-batch that put it in gold:", "", *[f"- {line}" for line in fresh]]  # fmt: skip
-    volumes = sorted({r.volume for r in results})
-    if len(volumes) > 1:
-        small, large = volumes[0], volumes[-1]
-        lines += ["", "### Growth", "",
-                  f"How each stage's time grows from {small:,} to {large:,} events ({large // small}× the data; "
-                  "1.0 per × is linear).", "",
-                  "| stage | implementation | seconds small | seconds large | time ratio | per × of data | peak MB small → large |",
-                  "|---|---|---:|---:|---:|---:|---|"]  # fmt: skip
-        for r in results:
-            if r.volume != small:
-                continue
-            big = next((b for b in results if b.volume == large and b.stage == r.stage and b.impl == r.impl), None)
-            if big is None:
-                continue
-            ratio = big.median_seconds / r.median_seconds
-            lines.append(
-                f"| {r.stage} | {r.impl} | {r.median_seconds:.1f} | {big.median_seconds:.1f} | {ratio:.1f} | "
-                f"{ratio / (large / small):.2f} | {max(r.peak_mb):,.0f} → {max(big.peak_mb):,.0f} |"
-            )
-    lines += ["", "![events per second by stage](docs/bench.png)", "", "### Reproduce", "",
-              "```bash", "make bench                                  # 1M and 10M events, under 20 min on 2 cores",
-              "BENCH_VOLUMES=200000 BENCH_FOLLOW_SECONDS=60 make bench  # a quick look",
-              "BENCH_KAFKA=0 make bench                    # without the broker (no Java)",
-              "eval \"$(sudo bash scripts/ci_postgres.sh)\" && make bench  # with the PostgreSQL rows", "```",
-              "",
-              "Seed-style baselines run at the smaller volume only, on a sample where the note says so (their",
-              "per-event cost does not depend on the volume). The Kafka cases use a throw-away local broker",
-              "(`spotify_mds.operations.kafka_local`, 3 partitions); quixstreams runs from its own venv in `.cache/`.", ""]  # fmt: skip
-    return "\n".join(lines)
-
-
-START, END = "<!-- make bench: start -->", "<!-- make bench: end -->"
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace the generated section of BENCHMARKS.md, keeping the per-stage sections around it."""
-    block = f"{START}\n{text.replace('# Benchmarks', '## Whole pipeline (make bench)', 1)}\n{END}"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        title, _, body = current.partition("\n")
-        current = f"{title}\n\n{block}\n{body}"
-    path.write_text(current)
-
-
-def plot(results: list[Result], path: Path) -> None:
-    import matplotlib
-
-    results = [r for r in results if r.volume]
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    volume = min(r.volume for r in results)
-    shown = [r for r in results if r.volume == volume]
-    fig, ax = plt.subplots(figsize=(10, 0.45 * len(shown) + 1.5))
-    labels = [f"{r.stage} · {r.impl}" for r in shown]
-    colors = ["#b0b0b0" if r.baseline else "#1db954" for r in shown]
-    ax.barh(labels, [r.rate for r in shown], color=colors)
-    ax.set_xscale("log")
-    ax.invert_yaxis()
-    ax.set_xlabel(f"events per second at {volume:,} events (log scale; grey = baseline or ceiling)")
-    for y, r in enumerate(shown):
-        ax.text(r.rate, y, f" {r.rate:,.0f}", va="center", fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ in step.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -104,6 +105,11 @@ class Settings(BaseSettings):
 
     # --- warehouses --------------------------------------------------------------------------------
     duckdb_path: Path | None = Field(None, validation_alias=_env("DUCKDB_PATH"))
+    duckdb_memory_limit: str = Field(
+        "1GB", validation_alias=_env("DUCKDB_MEMORY_LIMIT"),
+        description="DuckDB's memory for loading and dbt (it spills to a temp folder beside the file beyond it): "
+                    "a size (1GB, 512MB) or a share of RAM (80%, DuckDB's own default).",
+    )  # fmt: skip
     postgres_host: str = Field("localhost", validation_alias=_env("POSTGRES_HOST"))
     postgres_port: int = Field(5432, ge=1, le=65535, validation_alias=_env("POSTGRES_PORT"))
     postgres_user: str = Field("postgres", validation_alias=_env("POSTGRES_USER"))
@@ -213,6 +219,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        # Checked here, not by DuckDB mid-load: "Parser Error: Invalid memory limit" names no setting.
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(%|[KMGT]i?B)\s*", value, re.IGNORECASE):
+            raise ValueError(f"{value!r} is not a memory size: write e.g. 1GB, 512MB, 2GiB or 80% (of RAM)")
+        return value.strip()
 
     @field_validator("lake_url")
     @classmethod

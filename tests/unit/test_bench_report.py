@@ -1,7 +1,7 @@
 """make bench's report: figures next to their baselines, growth, freshness, and only its own section."""
 
 from bench.harness import Result
-from bench.run import END, START, markdown, write_section
+from bench.report import END, START, markdown, write_section
 
 
 def results() -> list[Result]:
@@ -49,7 +49,8 @@ def test_a_case_is_timed_from_started_on_not_from_its_preparation(tmp_path, monk
 
 
 def test_larger_volumes_read_load_dbt_and_export_from_the_pipelines_phases():
-    from bench.run import PHASES_NOTE, from_phase, phase_lines
+    from bench.report import PHASES_NOTE, phase_lines
+    from bench.run import from_phase
 
     phases = {"simulate+land": {"seconds": 6.0, "peak_mb": 300.0}, "load": {"seconds": 3.0, "peak_mb": 900.0},
               "transform": {"seconds": 9.0, "peak_mb": 2000.0}}  # fmt: skip

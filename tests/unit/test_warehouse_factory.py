@@ -47,3 +47,35 @@ def test_metabase_connects_with_the_factory_s_parameters(tmp_path):
     spec = database_spec("w", warehouse_from(settings), host="postgres")
     assert (spec.engine, spec.details["host"], spec.details["port"], spec.details["dbname"]) == ("postgres", "postgres", 5433, "mds")
     assert spec.details["user"] == "u" and spec.details["password"] == "pw"
+
+
+def test_duckdb_memory_limit_reaches_the_loader_and_dbt(tmp_path):
+    import duckdb
+
+    settings = load_settings(_env_file=None, data_dir=tmp_path, warehouse="duckdb", duckdb_memory_limit="256MB")
+    built = warehouse_from(settings)
+    con = built.connect()
+    try:
+        applied = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        con.close()
+    reference = duckdb.connect()
+    reference.execute("SET memory_limit = '256MB'")
+    assert applied == reference.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert built.dbt_env["DUCKDB_MEMORY_LIMIT"] == "256MB"  # dbt/profiles.yml reads it
+
+
+@pytest.mark.parametrize("value", ["lots", "1 G", "-1GB", "1GB; DROP TABLE x", ""])
+def test_a_bad_duckdb_memory_limit_names_the_setting(tmp_path, value):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="DUCKDB_MEMORY_LIMIT"):
+        load_settings(_env_file=None, data_dir=tmp_path, DUCKDB_MEMORY_LIMIT=value)
+
+
+def test_dbt_s_profile_defaults_to_the_settings_memory_limit():
+    from spotify_mds.settings import Settings
+
+    profile = (SRC.parents[1] / "dbt" / "profiles.yml").read_text()
+    default = Settings.model_fields["duckdb_memory_limit"].default
+    assert f"env_var('DUCKDB_MEMORY_LIMIT', '') or '{default}'" in profile

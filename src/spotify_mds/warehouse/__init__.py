@@ -32,7 +32,8 @@ def warehouse_from(settings: Settings) -> Warehouse:
         return SnowflakeWarehouse(snowflake_params(settings), env)
     from spotify_mds.warehouse.duckdb import DuckDBWarehouse
 
-    return DuckDBWarehouse(settings.duckdb_file, env, setting="DUCKDB_PATH" if settings.duckdb_path else "DATA_DIR")
+    return DuckDBWarehouse(settings.duckdb_file, env, setting="DUCKDB_PATH" if settings.duckdb_path else "DATA_DIR",
+                           memory_limit=settings.duckdb_memory_limit)  # fmt: skip
 
 
 def postgres_conninfo(settings: Settings) -> str:
@@ -84,6 +85,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return {
         "WAREHOUSE": settings.warehouse,
         "DUCKDB_PATH": str(settings.duckdb_file.resolve()),
+        "DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "POSTGRES_HOST": settings.postgres_host,
         "POSTGRES_PORT": str(settings.postgres_port),
         "POSTGRES_USER": settings.postgres_user,

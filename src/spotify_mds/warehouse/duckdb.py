@@ -19,12 +19,19 @@ from spotify_mds.warehouse.files import read_bronze_sql, reading_error, stage_ur
 logger = logging.getLogger(__name__)
 
 
-def connect(path: Path | str, lake: Lake | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection in UTC, with the lake's filesystem registered when it is not a local folder."""
+def connect(path: Path | str, lake: Lake | None = None, *, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection in UTC, with the lake's filesystem registered when it is not a local folder.
+
+    `memory_limit` (DUCKDB_MEMORY_LIMIT) bounds DuckDB's memory for the whole database instance (all
+    of this process's connections to the file, dbt's included); beyond it DuckDB spills to
+    `<file>.tmp`. None keeps DuckDB's default, 80 % of RAM.
+    """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")  # validated by the settings: digits and a unit
     if lake is not None and (fs := lake.filesystem()) is not None:
         # One database file is one DuckDB instance per process, shared by its connections, and so
         # is the filesystem registry: a second connection (two loads in one process) replaces the
@@ -45,16 +52,19 @@ class DuckDBWarehouse(Warehouse):
              "date": "DATE", "json": "JSON", "boolean": "BOOLEAN", "double": "DOUBLE",
              "decimal": "DECIMAL(12, 2)"}  # fmt: skip
 
-    def __init__(self, path: Path | str, dbt_env: dict[str, str] | None = None, *, setting: str = "DUCKDB_PATH") -> None:
+    def __init__(self, path: Path | str, dbt_env: dict[str, str] | None = None, *, setting: str = "DUCKDB_PATH",
+                 memory_limit: str | None = None) -> None:  # fmt: skip
         super().__init__(dbt_env or {"WAREHOUSE": "duckdb", "DUCKDB_PATH": str(Path(path).resolve())})
         self.path = Path(path)
         self.setting = setting
         """The setting that names the file (DUCKDB_PATH, or DATA_DIR when it is derived)."""
+        self.memory_limit = memory_limit
+        """DUCKDB_MEMORY_LIMIT: set on every connection (None: DuckDB's default, 80 % of RAM)."""
 
     def connect(self, lake: Lake | None = None) -> duckdb.DuckDBPyConnection:
         """A connection; WarehouseError naming the fix when another process holds the file."""
         try:
-            return connect(self.path, lake)
+            return connect(self.path, lake, memory_limit=self.memory_limit)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WarehouseError(
