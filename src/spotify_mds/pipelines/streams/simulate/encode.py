@@ -135,9 +135,11 @@ class Encoder:
         if not n:
             return 0
         ms = cols["ms"]
-        digits = int(np.searchsorted(_POWERS_OF_TEN, np.abs(ms), side="right").sum()) + n + int((ms < 0).sum())
-        pieces = int(self._fragment_size[cols["track"]].sum()) + int(self._combo_size[self._combo(cols)].sum())
-        return n * (_HEAD_WIDTH + len(_CLOSE) + 1) + pieces + digits
+        digits = n + int(np.searchsorted(_POWERS_OF_TEN, np.abs(ms), side="right").sum())
+        signs = int((ms < 0).sum())
+        pieces = int(self._fragment_size[cols["track"]].sum())
+        pieces += int(self._combo_size[self._combo(cols)].sum())
+        return n * (_HEAD_WIDTH + len(_CLOSE) + 1) + pieces + digits + signs
 
     def _combo(self, cols: dict[str, np.ndarray]) -> np.ndarray:
         """Row of each event's event-type/device/country/level fragment in `combos`."""
