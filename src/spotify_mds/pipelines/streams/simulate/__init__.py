@@ -199,15 +199,15 @@ def write_ndjson(config: SimConfig, sink: BinaryIO, *, workers: int | None = Non
     if workers is None:
         workers = min(_cores(), 2)
     fd = _positional_fd(sink) if workers > 1 and expected_events(config) >= _PARALLEL_MIN_EVENTS else None
+    if fd is not None:
+        return _write_positional(config, sink, fd, workers - 1)
     pop, catalog = population(config), build_catalog(config)
     encoder = Encoder(pop, catalog)
-    if fd is None:
-        written = 0
-        for _, cols in _emitted(config, pop, catalog):
-            sink.write(_ndjson(encoder, cols))
-            written += len(cols["t"])
-        return written
-    return _write_positional(config, sink, fd, workers - 1, pop, catalog, encoder)
+    written = 0
+    for _, cols in _emitted(config, pop, catalog):
+        sink.write(_ndjson(encoder, cols))
+        written += len(cols["t"])
+    return written
 
 
 def _cores() -> int:
@@ -228,20 +228,23 @@ def _positional_fd(sink: BinaryIO) -> int | None:
         fd = sink.fileno()
     except (AttributeError, OSError, io.UnsupportedOperation):
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode) or os.get_blocking(fd) is False:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
         return None
     import fcntl
 
     return None if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND else fd
 
 
-def _write_positional(config, sink, fd, helpers, pop, catalog, encoder) -> int:
+def _write_positional(config: SimConfig, sink: BinaryIO, fd: int, helpers: int) -> int:
     from spotify_mds.pipelines.streams.simulate.workers import Helpers, pwrite_all
 
     sink.flush()
     position = start = os.lseek(fd, 0, os.SEEK_CUR)
     written = here = windows = 0
-    with Helpers(config, fd, helpers, wait_ready=_WAIT_FOR_HELPERS) as pool:
+    with Helpers(fd, helpers, wait_ready=_WAIT_FOR_HELPERS) as pool:  # the helpers start meanwhile
+        pop, catalog = population(config), build_catalog(config)
+        encoder = Encoder(pop, catalog)
+        pool.start(encoder)
         for _, cols in _emitted(config, pop, catalog):
             malformed = (cols["fault"] >= MALFORMED).any()  # corrupt() changes sizes: encoded here
             size = 0 if malformed else encoder.ndjson_size(cols)

@@ -87,8 +87,14 @@ class Encoder:
     """Tables for one population and catalog; `records(columns)` / `ndjson(columns)` encode a batch."""
 
     def __init__(self, pop: Population, catalog: Catalog) -> None:
-        self.pop = pop
-        self.catalog = catalog
+        self._setup(pop.user_id_table, pop.country, _binary(catalog.fragments))
+
+    def __reduce__(self):
+        # A helper process gets the tables, not the population and catalog it would otherwise rebuild.
+        return _from_tables, (self._user_ids, self._country, self.fragments)
+
+    def _setup(self, user_ids: np.ndarray, country: np.ndarray, fragments: pa.BinaryArray) -> None:
+        self._user_ids, self._country, self.fragments = user_ids, country, fragments
         rows = [
             b'"event_type":"%s","device_type":"%s","country":"%s","level":"%s","ms_played":'
             % (kind.encode(), device.encode(), country.encode(), level)
@@ -98,7 +104,6 @@ class Encoder:
             for level in _LEVELS
         ]
         self.combos = _binary(rows)
-        self.fragments = _binary(catalog.fragments)
         self._combo_size = np.diff(np.frombuffer(self.combos.buffers()[1], np.int32)).astype(np.int64)
         self._fragment_size = np.diff(np.frombuffer(self.fragments.buffers()[1], np.int32)).astype(np.int64)
         ends = _binary([_CLOSE, _CLOSE + b"\n", b""])
@@ -145,7 +150,7 @@ class Encoder:
         """Row of each event's event-type/device/country/level fragment in `combos`."""
         n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
         combo = (
-            (cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[cols["user"]]
+            (cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self._country[cols["user"]]
         ) * 2
         combo += cols["paid"]
         return combo
@@ -168,7 +173,7 @@ class Encoder:
         hexed = _hex(event_ids)
         head[:, 13:21], head[:, 22:26], head[:, 27:31] = hexed[:, 0:8], hexed[:, 8:12], hexed[:, 12:16]
         head[:, 32:36], head[:, 37:49] = hexed[:, 16:20], hexed[:, 20:32]
-        head[:, 62:98] = self.pop.user_id_table[users]
+        head[:, 62:98] = self._user_ids[users]
         head[:, 115:131] = _hex(cols["session"].view(np.uint8).reshape(n, 8))
         self._timestamp(cols["t"], head[:, 146:169])
         # The join copies every piece: the reused head can be overwritten by the next batch.
@@ -195,3 +200,9 @@ class Encoder:
         out[:, 20] = rest // 100 + 48
         out[:, 21] = rest // 10 % 10 + 48
         out[:, 22] = rest % 10 + 48
+
+
+def _from_tables(user_ids: np.ndarray, country: np.ndarray, fragments: pa.BinaryArray) -> Encoder:
+    encoder = Encoder.__new__(Encoder)
+    encoder._setup(user_ids, country, fragments)
+    return encoder

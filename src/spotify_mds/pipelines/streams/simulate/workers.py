@@ -10,8 +10,8 @@ was told, so a wrong size fails the run instead of corrupting the file.
 
 Helpers are fresh interpreters (`python -m spotify_mds.pipelines.streams.simulate.workers`), not forks:
 the caller may hold threads, and a fork of a threaded process can deadlock. They get the parent's
-`sys.path`, the socket and the file descriptor at start-up, and rebuild the population, catalog and
-encoder from the config (pure functions of it). `Helpers` is a context manager: on leaving it, by
+`sys.path`, the socket and the file descriptor at start-up, then the encoder's tables (user ids,
+countries, track fragments: a few MB, cheaper to send than to rebuild the population and catalog). `Helpers` is a context manager: on leaving it, by
 error or KeyboardInterrupt too, the sockets close (a helper exits at end of input) and any helper still
 running after a few seconds is killed. A helper whose parent dies sees the socket close and exits.
 """
@@ -51,7 +51,7 @@ def pwrite_all(fd: int, data, position: int) -> None:
 
 
 class _Helper:
-    def __init__(self, config, fd: int) -> None:
+    def __init__(self, fd: int) -> None:
         import socket
 
         ours, theirs = socket.socketpair()
@@ -64,7 +64,6 @@ class _Helper:
         )
         theirs.close()
         self.conn = Connection(ours.detach())
-        self.conn.send(config)
         self.ready = False
         self.in_flight = 0
 
@@ -101,16 +100,17 @@ class _Helper:
 
 
 class Helpers:
-    """`count` helper processes writing into `fd`; `submit` hands one a window if one is free."""
+    """`count` helper processes writing into `fd`: `start` them with an encoder, then `submit` hands one
+    a window if one is free, and `finish` waits until all are written."""
 
-    def __init__(self, config, fd: int, count: int, *, wait_ready: bool = False) -> None:
-        self._config, self._fd, self._count, self._wait_ready = config, fd, count, wait_ready
+    def __init__(self, fd: int, count: int, *, wait_ready: bool = False) -> None:
+        self._fd, self._count, self._wait_ready = fd, count, wait_ready
         self._helpers: list[_Helper] = []
 
     def __enter__(self) -> Helpers:
         try:
             for _ in range(self._count):
-                self._helpers.append(_Helper(self._config, self._fd))
+                self._helpers.append(_Helper(self._fd))
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -119,6 +119,11 @@ class Helpers:
     def __exit__(self, *exc) -> None:
         for helper in self._helpers:
             helper.close()
+
+    def start(self, encoder) -> None:
+        """Hand the helpers their encoder (they start while the caller builds it)."""
+        for helper in self._helpers:
+            helper.conn.send(encoder)
 
     def submit(self, position: int, size: int, cols: dict[str, np.ndarray]) -> bool:
         """Give the window to a free helper (True), or say none is free (False: encode it yourself)."""
@@ -141,12 +146,7 @@ class Helpers:
 
 
 def _serve(conn: Connection, fd: int) -> None:
-    from spotify_mds.pipelines.streams.simulate.catalog import build_catalog
-    from spotify_mds.pipelines.streams.simulate.encode import Encoder
-    from spotify_mds.pipelines.streams.simulate.users import population
-
-    config = conn.recv()
-    encoder = Encoder(population(config), build_catalog(config))
+    encoder = conn.recv()
     conn.send(("ready", None))
     while True:
         try:
