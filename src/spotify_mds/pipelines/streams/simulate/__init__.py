@@ -69,6 +69,9 @@ _EVENTS_PER_WINDOW = 100_000
 _PARALLEL_MIN_EVENTS = 400_000
 """Below this many expected events `write_ndjson` stays in one process: starting a helper (a fresh
 interpreter importing numpy and Arrow, then its own population and catalog) costs more than it saves."""
+_DEFAULT_WORKERS = 1
+"""One process unless asked: on the shared 2-core VM a helper cost more CPU than it took off the parent
+and the run got slower (BENCHMARKS.md, "Simulator"); raise it where cores are free."""
 _WAIT_FOR_HELPERS = False
 """Tests set it: the parent waits for its helpers to start instead of encoding the first windows itself."""
 
@@ -192,12 +195,12 @@ def write_ndjson(config: SimConfig, sink: BinaryIO, *, workers: int | None = Non
     """Write the stream of `config` as NDJSON (one record per line) to `sink`; return the record count.
 
     The same bytes as `simulate` (one line per record), without building a list per batch.
-    `workers`: processes to use (None: the cores this process may run on, at most 2). With more than
-    one, a large stream and a regular file as `sink`, helper processes encode windows and write them
-    into the file at their known positions (see `workers.py`); the file is the same byte for byte.
+    `workers`: processes to use (None: `_DEFAULT_WORKERS`). With more than one, a large stream and a
+    regular file as `sink`, helper processes encode windows and write them into the file at their
+    known positions (see `workers.py`); the file is the same byte for byte.
     """
     if workers is None:
-        workers = min(_cores(), 2)
+        workers = min(_cores(), _DEFAULT_WORKERS)
     fd = _positional_fd(sink) if workers > 1 and expected_events(config) >= _PARALLEL_MIN_EVENTS else None
     if fd is not None:
         return _write_positional(config, sink, fd, workers - 1)
