@@ -1,4 +1,4 @@
-"""Simulator throughput on one core, side by side with a seed-style baseline, and peak memory.
+"""Simulator throughput, side by side with a seed-style baseline, and peak memory.
 
     .venv/bin/python bench/bench_simulate.py            # about a minute
     .venv/bin/python bench/bench_simulate.py --quick    # smaller runs, no 10M-event memory run
@@ -7,8 +7,10 @@ Prints events/s (CPU time of this process, and wall time) for:
 - baseline: the seeds' producer style, one event at a time: `random.choice` among a few songs, users,
   devices and countries, a uuid4, `datetime.now()`, `json.dumps`;
 - `simulate()`: the full model, Batches of (key, value) bytes (what the lander consumes);
-- `write_ndjson()`: the same stream written as NDJSON to /dev/null (the `simulate --out` path);
-and, in a fresh process, the peak resident memory of generating 10M events.
+- `write_ndjson()`: the same stream written as NDJSON to /dev/null, on one core;
+- `write_ndjson()` to a file (the `simulate --out FILE` path) with 1 and 2 workers: wall time, and CPU
+  time of this process plus its helper processes;
+and, in fresh processes, the peak resident memory of writing 10M events to a file (parent and helper).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -94,19 +97,35 @@ def ndjson(config: SimConfig) -> tuple[int, float, float]:
     return (n, *_rate(n, started))
 
 
-def peak_memory(events: int, users: int) -> None:
-    """Child process: generate `events` events, keep none, print peak RSS in MiB and events/s."""
-    started = _clock()
-    n = sum(len(b) for b in simulate(SimConfig(seed=1, users=users, days=7, max_events=events)))
-    cpu, wall = _rate(n, started)
+def _cpu_with_helpers() -> float:
+    own, helpers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + helpers.ru_utime + helpers.ru_stime
+
+
+def to_file(config: SimConfig, workers: int) -> tuple[int, float, float]:
+    """write_ndjson into a fresh file: events, events/s by wall time, CPU seconds (helpers included)."""
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        with open(os.path.join(tmp, "events.ndjson"), "wb") as sink:
+            cpu, wall = _cpu_with_helpers(), time.perf_counter()
+            n = write_ndjson(config, sink, workers=workers)
+            wall = time.perf_counter() - wall
+            cpu = _cpu_with_helpers() - cpu
+    return n, n / wall, cpu
+
+
+def peak_memory(events: int, users: int, workers: int) -> None:
+    """Child process: write `events` events to a file, print peak RSS (own, helper) in MiB and events/s."""
+    n, wall_eps, cpu = to_file(SimConfig(seed=1, users=users, days=7, max_events=events), workers)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"events": n, "peak_mib": round(peak), "cpu_eps": round(cpu), "wall_eps": round(wall)}))
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"events": n, "peak_mib": round(peak), "helper_peak_mib": round(helper),
+                      "cpu_s": round(cpu, 2), "wall_eps": round(wall_eps)}))  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         peak_memory(*args.memory_child)
@@ -129,17 +148,27 @@ def main() -> None:
     print(
         f"speed-up over the baseline (CPU): {batch_cpu / base_cpu:.0f}x as Batches, {cpu / base_cpu:.0f}x as NDJSON"
     )
-    if not args.quick:
+    # 1M events at the bench case's density (users = volume / 150), alternating 1 and 2 workers
+    config = SimConfig(seed=1, users=6_666, days=7, max_events=300_000 if args.quick else 1_000_000)
+    runs: dict[int, list[tuple[int, float, float]]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for workers in (2, 1):
+            runs[workers].append(to_file(config, workers))
+    for workers, results in runs.items():
+        n, wall, cpu = max(results, key=lambda r: r[1])
+        label = f"write_ndjson() -> file, {workers} worker(s), {n:,} events"
+        print(f"{label:52s} {wall:>12,.0f} wall/s, {cpu:.2f} s CPU")
+    for workers in () if args.quick else (2, 1):
         child = subprocess.run(
-            [sys.executable, __file__, "--memory-child", "10000000", "80000"],
+            [sys.executable, __file__, "--memory-child", "10000000", "66666", str(workers)],
             capture_output=True,
             text=True,
             check=True,
         )
-        result = json.loads(child.stdout)
+        r = json.loads(child.stdout)
         print(
-            f"10M events (80,000 users), fresh process: peak RSS {result['peak_mib']} MiB, "
-            f"{result['cpu_eps']:,} events/s CPU ({result['wall_eps']:,} wall)"
+            f"10M events to a file, {workers} worker(s), fresh process: {r['wall_eps']:,} events/s wall, "
+            f"{r['cpu_s']} s CPU, peak RSS {r['peak_mib']} MiB (helper {r['helper_peak_mib']} MiB)"
         )
 
 

@@ -35,3 +35,20 @@ def test_simulate_backfill_with_faults(tmp_path, monkeypatch):
             continue
         moment = decode(line).timestamp
         assert start <= moment < datetime(2026, 10, 2, 12, tzinfo=timezone.utc)
+
+
+def test_simulate_workers_write_the_same_file(tmp_path, monkeypatch):
+    """`--workers 2` (a helper process writing part of the file) gives the file `--workers 1` gives."""
+    import spotify_mds.pipelines.streams.simulate as simulate_module
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(simulate_module, "_PARALLEL_MIN_EVENTS", 0)  # a helper even for a small stream
+    monkeypatch.setattr(simulate_module, "_WAIT_FOR_HELPERS", True)
+    files = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"events-{workers}.ndjson"
+        args = ["simulate", "--seed", "4", "--users", "300", "--days", "1", "--workers", workers, "--out", str(out)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        files.append(out.read_bytes())
+    assert files[0] == files[1] and files[0].count(b"\n") > 5000

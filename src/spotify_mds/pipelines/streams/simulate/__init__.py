@@ -32,8 +32,11 @@ clean run with the same seed.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import BinaryIO
@@ -63,6 +66,14 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _EVENTS_PER_WINDOW = 100_000
+_PARALLEL_MIN_EVENTS = 400_000
+"""Below this many expected events `write_ndjson` stays in one process: starting a helper (a fresh
+interpreter importing numpy and Arrow, then its own population and catalog) costs more than it saves."""
+_DEFAULT_WORKERS = 1
+"""One process unless asked: on the shared 2-core VM a helper cost more CPU than it took off the parent
+and the run got slower (BENCHMARKS.md, "Simulator"); raise it where cores are free."""
+_WAIT_FOR_HELPERS = False
+"""Tests set it: the parent waits for its helpers to start instead of encoding the first windows itself."""
 
 
 def expected_events(config: SimConfig) -> int:
@@ -180,20 +191,78 @@ def simulate(config: SimConfig, *, truth: GroundTruth | None = None) -> Iterator
         yield Batch(first_offset, keys[cols["user"]].tolist(), _values(encoder, cols))
 
 
-def write_ndjson(config: SimConfig, sink: BinaryIO) -> int:
+def write_ndjson(config: SimConfig, sink: BinaryIO, *, workers: int | None = None) -> int:
     """Write the stream of `config` as NDJSON (one record per line) to `sink`; return the record count.
 
     The same bytes as `simulate` (one line per record), without building a list per batch.
+    `workers`: processes to use (None: `_DEFAULT_WORKERS`). With more than one, a large stream and a
+    regular file as `sink`, helper processes encode windows and write them into the file at their
+    known positions (see `workers.py`); the file is the same byte for byte.
     """
+    if workers is None:
+        workers = min(_cores(), _DEFAULT_WORKERS)
+    fd = _positional_fd(sink) if workers > 1 and expected_events(config) >= _PARALLEL_MIN_EVENTS else None
+    if fd is not None:
+        return _write_positional(config, sink, fd, workers - 1)
     pop, catalog = population(config), build_catalog(config)
     encoder = Encoder(pop, catalog)
     written = 0
     for _, cols in _emitted(config, pop, catalog):
-        if (cols["fault"] >= MALFORMED).any():
-            sink.write(b"\n".join(_values(encoder, cols)) + b"\n")
-        else:
-            sink.write(encoder.ndjson(cols))
+        sink.write(_ndjson(encoder, cols))
         written += len(cols["t"])
+    return written
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _ndjson(encoder: Encoder, cols: dict[str, np.ndarray]) -> bytes | memoryview:
+    if (cols["fault"] >= MALFORMED).any():
+        return b"\n".join(_values(encoder, cols)) + b"\n"
+    return encoder.ndjson(cols)
+
+
+def _positional_fd(sink: BinaryIO) -> int | None:
+    """`sink`'s file descriptor if windows may be written into it at positions (a regular file, not
+    opened for appending, where pwrite would ignore the position), else None."""
+    try:
+        fd = sink.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        return None
+    import fcntl
+
+    return None if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND else fd
+
+
+def _write_positional(config: SimConfig, sink: BinaryIO, fd: int, helpers: int) -> int:
+    from spotify_mds.pipelines.streams.simulate.workers import Helpers, pwrite_all
+
+    sink.flush()
+    position = start = os.lseek(fd, 0, os.SEEK_CUR)
+    written = here = windows = 0
+    with Helpers(fd, helpers, wait_ready=_WAIT_FOR_HELPERS) as pool:  # the helpers start meanwhile
+        pop, catalog = population(config), build_catalog(config)
+        encoder = Encoder(pop, catalog)
+        pool.start(encoder)
+        for _, cols in _emitted(config, pop, catalog):
+            malformed = (cols["fault"] >= MALFORMED).any()  # corrupt() changes sizes: encoded here
+            size = 0 if malformed else encoder.ndjson_size(cols)
+            if malformed or not pool.submit(position, size, cols):
+                data = _ndjson(encoder, cols)
+                pwrite_all(fd, data, position)
+                size = len(data)
+                here += 1
+            windows += 1
+            position += size
+            written += len(cols["t"])
+        pool.finish()
+    sink.seek(position)  # as if written in order: the caller may write on
+    logger.debug("wrote %d records, %d bytes from byte %d; %d of %d windows encoded by the helpers",
+                 written, position - start, start, windows - here, windows)  # fmt: skip
     return written
 
 

@@ -8,8 +8,12 @@ A record is five pieces joined by Arrow's `binary_join_element_wise` (C++):
 3. the event-type/device/country/level fragment (784 combinations), an Arrow `take`;
 4. ms_played, Arrow's integer-to-string cast;
 5. the closing constant (plus a newline for NDJSON).
-`records` hands the joined array to Python as bytes objects (`to_pylist`); `ndjson` returns one text.
-The JSON is compact, with the fields in a fixed order.
+`records` hands the joined array to Python as bytes objects (`to_pylist`); `ndjson` returns one text
+(a view of Arrow's buffer, not a copy), and `ndjson_size` its length in bytes without encoding, so
+workers can write windows at known file positions. The JSON is compact, with the fields in a fixed order.
+
+Arrow arrays and scalars are built from buffers, never with `pa.array`/`pa.scalar` on Python objects:
+those import pandas on first use (about 0.4 s at start-up).
 
 Measured alternatives (BENCHMARKS.md): per-event `%` formatting (the skeleton: ~35k events/s end to
 end), and one NUL-padded byte matrix compacted with `bytes.translate` then `split` (a third slower
@@ -46,6 +50,25 @@ _HEAD_WIDTH = len(_HEAD_TEMPLATE)
 _CLOSE = b',"schema_version":%d}' % SCHEMA_VERSION
 
 
+def _binary(values: list[bytes]) -> pa.BinaryArray:
+    """A binary array of `values`, built from its buffers (`pa.array` would import pandas)."""
+    offsets = np.zeros(len(values) + 1, np.int32)
+    np.cumsum([len(v) for v in values], out=offsets[1:])
+    return pa.BinaryArray.from_buffers(
+        pa.binary(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))]
+    )
+
+
+def _numeric(values: np.ndarray) -> pa.Array:
+    """A numpy array as an Arrow array sharing its memory (`pa.array` would import pandas)."""
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
+
+
+# ms_played's decimal width: 1 + the number of these powers of ten at or below it
+_POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
 def _fixed(rows: np.ndarray) -> pa.Array:
     """A (n, width) byte matrix as an Arrow binary array of n values, without copying the bytes."""
     n, width = rows.shape
@@ -64,8 +87,14 @@ class Encoder:
     """Tables for one population and catalog; `records(columns)` / `ndjson(columns)` encode a batch."""
 
     def __init__(self, pop: Population, catalog: Catalog) -> None:
-        self.pop = pop
-        self.catalog = catalog
+        self._setup(pop.user_id_table, pop.country, _binary(catalog.fragments))
+
+    def __reduce__(self):
+        # A helper process gets the tables, not the population and catalog it would otherwise rebuild.
+        return _from_tables, (self._user_ids, self._country, self.fragments)
+
+    def _setup(self, user_ids: np.ndarray, country: np.ndarray, fragments: pa.BinaryArray) -> None:
+        self._user_ids, self._country, self.fragments = user_ids, country, fragments
         rows = [
             b'"event_type":"%s","device_type":"%s","country":"%s","level":"%s","ms_played":'
             % (kind.encode(), device.encode(), country.encode(), level)
@@ -74,8 +103,11 @@ class Encoder:
             for country in COUNTRY_CODES
             for level in _LEVELS
         ]
-        self.combos = pa.array(rows, pa.binary())
-        self.fragments = pa.array(catalog.fragments, pa.binary())
+        self.combos = _binary(rows)
+        self._combo_size = np.diff(np.frombuffer(self.combos.buffers()[1], np.int32)).astype(np.int64)
+        self._fragment_size = np.diff(np.frombuffer(self.fragments.buffers()[1], np.int32)).astype(np.int64)
+        ends = _binary([_CLOSE, _CLOSE + b"\n", b""])
+        self._close, self._close_line, self._nothing = ends[0], ends[1], ends[2]
         self._days: dict[int, bytes] = {}
         self._template = np.empty((0, _HEAD_WIDTH), np.uint8)
 
@@ -91,16 +123,37 @@ class Encoder:
 
     def records(self, cols: dict[str, np.ndarray]) -> list[bytes]:
         """One compact JSON object per event, in the columns' order."""
-        return self._joined(cols, _CLOSE).to_pylist() if len(cols["t"]) else []
+        return self._joined(cols, self._close).to_pylist() if len(cols["t"]) else []
 
-    def ndjson(self, cols: dict[str, np.ndarray]) -> bytes:
-        """The same records as NDJSON text (each followed by a newline)."""
+    def ndjson(self, cols: dict[str, np.ndarray]) -> memoryview:
+        """The same records as NDJSON text (each followed by a newline): a view of Arrow's buffer."""
         if not len(cols["t"]):
-            return b""
-        joined = self._joined(cols, _CLOSE + b"\n")
+            return memoryview(b"")
+        joined = self._joined(cols, self._close_line)
         _, offsets, data = joined.buffers()
         bounds = np.frombuffer(offsets, np.int32, len(joined) + 1, joined.offset * 4)
-        return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
+        return memoryview(data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])))
+
+    def ndjson_size(self, cols: dict[str, np.ndarray]) -> int:
+        """len(self.ndjson(cols)), from the pieces' sizes alone (no encoding)."""
+        n = len(cols["t"])
+        if not n:
+            return 0
+        ms = cols["ms"]
+        digits = n + int(np.searchsorted(_POWERS_OF_TEN, np.abs(ms), side="right").sum())
+        signs = int((ms < 0).sum())
+        pieces = int(self._fragment_size[cols["track"]].sum())
+        pieces += int(self._combo_size[self._combo(cols)].sum())
+        return n * (_HEAD_WIDTH + len(_CLOSE) + 1) + pieces + digits + signs
+
+    def _combo(self, cols: dict[str, np.ndarray]) -> np.ndarray:
+        """Row of each event's event-type/device/country/level fragment in `combos`."""
+        n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
+        combo = (
+            (cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self._country[cols["user"]]
+        ) * 2
+        combo += cols["paid"]
+        return combo
 
     def _head(self, n: int) -> np.ndarray:
         """A reused (n, width) matrix whose constant bytes (keys, quotes, dashes) are already in place."""
@@ -110,7 +163,7 @@ class Encoder:
             self._template = template
         return self._template[:n]
 
-    def _joined(self, cols: dict[str, np.ndarray], close: bytes) -> pa.Array:
+    def _joined(self, cols: dict[str, np.ndarray], close: pa.Scalar) -> pa.Array:
         n = len(cols["t"])
         users = cols["user"]
         head = self._head(n)
@@ -120,22 +173,17 @@ class Encoder:
         hexed = _hex(event_ids)
         head[:, 13:21], head[:, 22:26], head[:, 27:31] = hexed[:, 0:8], hexed[:, 8:12], hexed[:, 12:16]
         head[:, 32:36], head[:, 37:49] = hexed[:, 16:20], hexed[:, 20:32]
-        head[:, 62:98] = self.pop.user_id_table[users]
+        head[:, 62:98] = self._user_ids[users]
         head[:, 115:131] = _hex(cols["session"].view(np.uint8).reshape(n, 8))
         self._timestamp(cols["t"], head[:, 146:169])
-        n_dev, n_cty = len(DEVICE_TYPES), len(COUNTRY_CODES)
-        combo = (
-            (cols["type"].astype(np.int64) * n_dev + cols["device"]) * n_cty + self.pop.country[users]
-        ) * 2
-        combo += cols["paid"]
         # The join copies every piece: the reused head can be overwritten by the next batch.
         return pc.binary_join_element_wise(
             _fixed(head),
-            self.fragments.take(pa.array(cols["track"])),
-            self.combos.take(pa.array(combo)),
-            pc.cast(pa.array(cols["ms"]), pa.string()).cast(pa.binary()),
+            self.fragments.take(_numeric(cols["track"])),
+            self.combos.take(_numeric(self._combo(cols))),
+            pc.cast(_numeric(cols["ms"]), pa.string()).cast(pa.binary()),
             close,
-            b"",
+            self._nothing,
         )
 
     def _timestamp(self, t: np.ndarray, out: np.ndarray) -> None:
@@ -152,3 +200,9 @@ class Encoder:
         out[:, 20] = rest // 100 + 48
         out[:, 21] = rest // 10 % 10 + 48
         out[:, 22] = rest % 10 + 48
+
+
+def _from_tables(user_ids: np.ndarray, country: np.ndarray, fragments: pa.BinaryArray) -> Encoder:
+    encoder = Encoder.__new__(Encoder)
+    encoder._setup(user_ids, country, fragments)
+    return encoder
