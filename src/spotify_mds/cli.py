@@ -78,7 +78,7 @@ def simulate(
     late_rate: Annotated[Optional[float], typer.Option(help="Share of events delivered out of order (late), 0-1.")] = None,
     duplicate_rate: Annotated[Optional[float], typer.Option(help="Share of events delivered twice (same bytes, later), 0-1.")] = None,
     malformed_rate: Annotated[Optional[float], typer.Option(help="Malformed records injected per event, 0-1.")] = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Processes writing --out FILE (default 1); the same bytes however many.")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Processes writing --out FILE (default: 2, or 1 on one core); the same bytes however many.")] = None,
 ) -> None:
     """Generate listening events as NDJSON (to a file or standard output)."""
     from datetime import timezone

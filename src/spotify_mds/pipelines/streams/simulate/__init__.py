@@ -69,9 +69,11 @@ _EVENTS_PER_WINDOW = 100_000
 _PARALLEL_MIN_EVENTS = 400_000
 """Below this many expected events `write_ndjson` stays in one process: starting a helper (a fresh
 interpreter importing numpy and Arrow, then its own population and catalog) costs more than it saves."""
-_DEFAULT_WORKERS = 1
-"""One process unless asked: on the shared 2-core VM a helper cost more CPU than it took off the parent
-and the run got slower (BENCHMARKS.md, "Simulator"); raise it where cores are free."""
+_DEFAULT_WORKERS = 2
+"""Two processes where there are two cores: on a quiet 2-core VM, 10M events to a file ran at
+0.86-0.98M events/s with a helper against 0.51-0.76M/s alone (1M: medians 725k against 680k). On a
+machine whose cores are busy the helper adds work without adding capacity: `--workers 1` there
+(BENCHMARKS.md, "Simulator")."""
 _WAIT_FOR_HELPERS = False
 """Tests set it: the parent waits for its helpers to start instead of encoding the first windows itself."""
 
