@@ -19,7 +19,8 @@
     indexes=[{'columns': ['event_id'], 'unique': True}] if target.type == 'postgres' else [],
 ) }}
 
-with batch as (
+-- Read twice (duplicates, then rows), scanned twice rather than written out whole first.
+with batch as {{ spotify_mds.not_materialized() }} (
     select *
     from {{ source('streams', 'listening_events') }}
     {% if is_incremental() %}
