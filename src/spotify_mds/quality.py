@@ -6,7 +6,8 @@ a `CheckResult` (data, not prints) that the runner and `spotify-mds quality` sho
 - freshness: the newest event in silver is at most `max_age` older than `as_of`. `as_of` is given,
   never read from the clock here (the runner passes now, `QUALITY_AS_OF`, or the simulator's clock);
 - volume: events of the newest complete day against the day before, within ±`tolerance` (the day of
-  the newest event is still filling, so it is left out);
+  the newest event is still filling, and the day of the oldest may have started mid-day — a pipeline
+  started at 14:00 —, so both are left out);
 - reconciliation: distinct event_ids in raw = rows in silver = distinct event_ids in silver
   (nothing lost, nothing doubled between the raw load and silver).
 
@@ -70,7 +71,7 @@ def check_freshness(query: Query, *, as_of: datetime, max_age: timedelta) -> Che
 def check_volume(query: Query, *, tolerance: float) -> CheckResult:
     rows = query(f"SELECT event_date, count(*) FROM {SILVER_EVENTS} GROUP BY event_date ORDER BY event_date")
     counts: dict[date, int] = {(day if isinstance(day, date) else date.fromisoformat(str(day))): int(n) for day, n in rows}
-    complete = sorted(counts)[:-1]  # the newest day is still filling
+    complete = sorted(counts)[1:-1]  # the newest day is still filling; the oldest may have begun mid-day
     expected = f"newest complete day within ±{tolerance:.0%} of the day before"
     if len(complete) < 2:
         return CheckResult("volume", "skip", f"{len(complete)} complete day(s)", expected, "needs two complete days")

@@ -47,7 +47,8 @@ def test_freshness_passes_within_the_threshold_and_fails_beyond(con):
 
 
 def test_volume_compares_the_newest_complete_day_with_the_one_before(con):
-    fill(con, {"2026-11-02": 100, "2026-11-03": 40, "2026-11-04": 5})  # the 4th is still filling
+    # the 1st may have begun mid-day and the 4th is still filling: neither is compared
+    fill(con, {"2026-11-01": 7, "2026-11-02": 100, "2026-11-03": 40, "2026-11-04": 5})
     result = check_volume(query(con), tolerance=0.5)
     assert result.status == "fail"
     assert "2026-11-03: 40 events vs 2026-11-02: 100" in result.observed
@@ -57,6 +58,15 @@ def test_volume_compares_the_newest_complete_day_with_the_one_before(con):
 def test_volume_skips_without_two_complete_days(con):
     fill(con, {"2026-11-02": 10, "2026-11-03": 10})
     assert check_volume(query(con), tolerance=0.5).status == "skip"
+
+
+def test_volume_never_judges_a_first_day_that_began_mid_day(con):
+    # Data since 2026-11-01 14:00 (a lander started then): the 1st holds a few hours only.
+    fill(con, {"2026-11-01": 30, "2026-11-02": 100, "2026-11-03": 5})
+    assert check_volume(query(con), tolerance=0.5).status == "skip"
+    fill(con, {"2026-11-04": 2})  # the 3rd is complete now: compared with the 2nd, not the 1st with anything
+    result = check_volume(query(con), tolerance=0.5)
+    assert "2026-11-03" in result.observed and "2026-11-01" not in result.observed
 
 
 def test_reconciliation_names_missing_and_doubled_events(con):
