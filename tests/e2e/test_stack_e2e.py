@@ -33,7 +33,7 @@ import pytest
 
 from spotify_mds.operations.stack import down, status, up
 from spotify_mds.operations.stack.lifecycle import _mds_env
-from spotify_mds.operations.stack.procs import Layout, kill, stop
+from spotify_mds.operations.stack.procs import STOPPED_ON_SECOND_SIGNAL, Layout, kill, stop
 from tests.integration.kafka_support import unavailable
 from tests.stack_support import REPO, stack_environ
 
@@ -194,7 +194,11 @@ def test_the_stack_runs_the_pipeline_end_to_end(tmp_path):
         assert rows_now["airflow-scheduler"].health.startswith("ok"), rows_now["airflow-scheduler"]
     finally:
         outcomes = down(REPO, state, env, timeout=30)
-    assert all(outcome in {"stopped", "not running"} for outcome in outcomes.values()), outcomes
+    # Nothing SIGKILLed; every service of ours stops on the first SIGTERM. Airflow 3.3.2's scheduler can
+    # wait forever at shutdown on an idle LocalExecutor worker: it gets the second signal it asks for.
+    unclean = {name: outcome for name, outcome in outcomes.items() if outcome not in {"stopped", "not running"}
+               and not (name.startswith("airflow-") and outcome == STOPPED_ON_SECOND_SIGNAL)}
+    assert not unclean, f"not stopped cleanly: {unclean}; logs in {Layout(state).log_dir}"
 
     seen = sorted((datetime.fromisoformat(at).timestamp(), first) for at, first in exports.items())
     freshness = []

@@ -9,6 +9,7 @@ import time
 from spotify_mds.operations.stack import procs
 
 GRACEFUL = "import signal,sys,time\nsignal.signal(signal.SIGTERM, lambda *a: (print('FLUSH'+'ED', flush=True), sys.exit(0)))\nprint('REA'+'DY', flush=True)\nwhile True: time.sleep(0.05)"
+DRAINING = "import signal,sys,time\nseen = []\ndef on_term(*a):\n    seen.append(1)\n    if len(seen) > 1: print('GAVE'+' UP', flush=True); sys.exit(0)\nsignal.signal(signal.SIGTERM, on_term)\nprint('REA'+'DY', flush=True)\nwhile True: time.sleep(0.05)"
 STUBBORN = "import signal,time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('REA'+'DY', flush=True)\nwhile True: time.sleep(0.05)"
 
 
@@ -35,8 +36,19 @@ def test_a_process_ignoring_sigterm_is_killed(tmp_path):
     layout = procs.Layout(tmp_path)
     procs.spawn(layout, "stubborn", [sys.executable, "-c", STUBBORN], {}, None)
     _wait_for(layout.log_file("stubborn"), "READY")
-    assert procs.stop(layout, "stubborn", timeout=0.5) == "killed"
+    assert procs.stop(layout, "stubborn", timeout=0.5, second_wait=0.5) == "killed"
     assert procs.running_pid(layout, "stubborn") is None
+
+
+def test_a_process_still_draining_gets_the_second_signal_it_asks_for_before_sigkill(tmp_path):
+    """Airflow's scheduler waits for its executor on the first SIGTERM ("Signal again if you don't want
+    to wait"); a second one lets it exit through its own handlers rather than being SIGKILLed."""
+    layout = procs.Layout(tmp_path)
+    procs.spawn(layout, "drains", [sys.executable, "-c", DRAINING], {}, None)
+    _wait_for(layout.log_file("drains"), "READY")
+    assert procs.stop(layout, "drains", timeout=0.5, second_wait=10) == procs.STOPPED_ON_SECOND_SIGNAL
+    assert "GAVE UP" in layout.log_file("drains").read_text()
+    assert procs.running_pid(layout, "drains") is None
 
 
 def test_kill_is_immediate_and_a_restart_appends_to_the_log(tmp_path):

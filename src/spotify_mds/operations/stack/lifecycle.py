@@ -369,6 +369,6 @@ def down(project: Path, state: Path, environ: Mapping[str, str], *, timeout: flo
         else:
             continue
         say(f"{name}: {outcomes[name]}")
-    runtime.pop("s3_server", None) if outcomes.get("minio") in {"stopped", "killed"} else None
+    runtime.pop("s3_server", None) if outcomes.get("minio", "not running") != "not running" else None
     _save_runtime(state, runtime)
     return outcomes

@@ -115,19 +115,33 @@ def exit_code(pid: int) -> int | None:
     return None if child is None else child.poll()
 
 
-def stop(layout: Layout, name: str, *, timeout: float = 30.0) -> str:
-    """SIGTERM, wait up to `timeout`, then SIGKILL the group. `stopped`, `killed` or `not running`."""
+SECOND_SIGNAL_WAIT = 10.0
+STOPPED_ON_SECOND_SIGNAL = "stopped on a second SIGTERM"
+
+
+def stop(layout: Layout, name: str, *, timeout: float = 30.0, second_wait: float = SECOND_SIGNAL_WAIT) -> str:
+    """SIGTERM and wait up to `timeout`; then a second SIGTERM and up to `second_wait` more; then
+    SIGKILL the group. `stopped`, `stopped on a second SIGTERM`, `killed` or `not running`.
+
+    The second signal is the documented "do not wait" of servers that drain on the first one: Airflow's
+    scheduler logs "Signal again if you don't want to wait" (and in 3.3.2 can wait forever on an idle
+    LocalExecutor worker at shutdown), uvicorn stops waiting for open connections. It exits through
+    the process's own handlers (its database sessions closed, its logs flushed), which SIGKILL skips."""
     pid = running_pid(layout, name)
     layout_pid = layout.pid_file(name)
     if pid is None:
         layout_pid.unlink(missing_ok=True)
         return "not running"
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    outcome = "stopped" if _wait_gone(pid, timeout) else "killed"
-    _kill_group(pid, graceful=outcome == "stopped")
+    outcome = "killed"
+    for _, wait, gone in ((1, timeout, "stopped"), (2, second_wait, STOPPED_ON_SECOND_SIGNAL)):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        if _wait_gone(pid, wait):
+            outcome = gone
+            break
+    _kill_group(pid, graceful=outcome != "killed")
     child = _children.pop(pid, None)
     if child is not None:
         child.wait()
