@@ -2,7 +2,8 @@
 
 Readers never open the warehouse (DuckDB allows one writer), they read `gold/<mart>/<mart>.parquet`
 and `gold/_manifest.json` (export time, newest event, rows per mart). Each file is written whole
-through the lake, so a reader sees the old or the new file, never half of one.
+through the lake, so a reader sees the old or the new file, never half of one (on S3 a read whose
+object is replaced between two of its ranges fails with FileExpired; the dashboard's reader reads again).
 
 The gold tables come from any warehouse through a `GoldSource` (list the marts, read one as an
 Arrow table, the newest raw event): DuckDB reads natively to Arrow; PostgreSQL and Snowflake go

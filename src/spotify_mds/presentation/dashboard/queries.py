@@ -28,6 +28,11 @@ from spotify_mds.lake import Lake
 Columns = dict[str, list[Any]]
 
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+# s3fs reads an object in ranges pinned to the ETag it opened: an export replacing the mart between
+# two ranges fails the read with FileExpired (surfaced by DuckDB as a plain Error). The new file is
+# whole, so reading again gives a consistent answer.
+REPLACED_WHILE_READ = ("FileExpired", "no longer exists")
+READ_ATTEMPTS = 3
 
 
 class InvalidFilter(SpotifyMdsError, ValueError):
@@ -134,9 +139,9 @@ class GoldReader:
         self._manifest_ttl = manifest_ttl
         self._manifest: tuple[float, dict | None] = (-manifest_ttl - 1, None)
         self._con = duckdb.connect(":memory:")
-        filesystem = lake.filesystem()
-        if filesystem is not None:
-            self._con.register_filesystem(filesystem)
+        self._filesystem = lake.filesystem()
+        if self._filesystem is not None:
+            self._con.register_filesystem(self._filesystem)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -169,16 +174,23 @@ class GoldReader:
             if mart not in manifest_marts:
                 raise MissingMart(mart)
         text = sql.format(**{mart: self._source(mart) for mart in marts})
-        with self._lock:
-            cursor = self._con.cursor()
-        try:
-            result = cursor.execute(text, list(params))
-            names = [d[0] for d in result.description]
-            rows = result.fetchall()
-        except duckdb.IOException:
-            raise MissingMart(marts[0]) from None  # listed in the manifest but gone or unreadable
-        finally:
-            cursor.close()
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            with self._lock:
+                cursor = self._con.cursor()
+            try:
+                result = cursor.execute(text, list(params))
+                names = [d[0] for d in result.description]
+                rows = result.fetchall()
+                break
+            except duckdb.IOException:
+                raise MissingMart(marts[0]) from None  # listed in the manifest but gone or unreadable
+            except duckdb.Error as exc:
+                if attempt == READ_ATTEMPTS or not any(sign in str(exc) for sign in REPLACED_WHILE_READ):
+                    raise
+                if self._filesystem is not None:  # forget the replaced object's size and ETag
+                    self._filesystem.invalidate_cache()
+            finally:
+                cursor.close()
         return {name: [_plain(row[i]) for row in rows] for i, name in enumerate(names)}
 
     # -- the questions ---------------------------------------------------------------------------
