@@ -24,6 +24,19 @@ SCHEDULE = "@daily"
 BREWERIES_GOLD = Asset("spotify_mds://gold/breweries_per_type_location")
 
 
+def _alert_on_failure(context):
+    """Alert ALERT_WEBHOOK_URL and push the task's metrics as failed (spotify_mds.metrics.on_task_failure)."""
+    from spotify_mds.metrics import on_task_failure
+
+    on_task_failure(context)
+
+
+def _record_task(context):
+    """Push the task's seconds and returned figures (spotify_mds.metrics.on_task_success)."""
+    from spotify_mds.metrics import on_task_success
+
+    on_task_success(context)
+
 def _run_step(step: str) -> dict:
     """Run one step for this DAG run's snapshot date; its counts (to XCom)."""
     import re
@@ -45,7 +58,8 @@ def _run_step(step: str) -> dict:
     start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=10)},
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=10),
+                  "on_failure_callback": _alert_on_failure, "on_success_callback": _record_task},
     tags=["spotify-mds", "breweries", "seed-004"],
     doc_md=__doc__,
 )

@@ -21,6 +21,19 @@ DAG_ID = "data_generator"
 ECOMMERCE_DROPS = Asset("spotify_mds://include/ecommerce")
 
 
+def _alert_on_failure(context):
+    """Alert ALERT_WEBHOOK_URL and push the task's metrics as failed (spotify_mds.metrics.on_task_failure)."""
+    from spotify_mds.metrics import on_task_failure
+
+    on_task_failure(context)
+
+
+def _record_task(context):
+    """Push the task's seconds and returned figures (spotify_mds.metrics.on_task_success)."""
+    from spotify_mds.metrics import on_task_success
+
+    on_task_success(context)
+
 def _day() -> str:
     context = get_current_context()
     chosen = context["params"].get("date")
@@ -36,7 +49,8 @@ def _day() -> str:
     start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=5),
+                  "on_failure_callback": _alert_on_failure, "on_success_callback": _record_task},
     params={
         "date": Param("", type="string", description="The day to generate (YYYY-MM-DD); empty: the run's data interval."),
         "days": Param(1, type="integer", minimum=1, maximum=366),

@@ -24,6 +24,19 @@ DAG_ID = "ecommerce_etl"
 SENSOR_TIMEOUT = 6 * 3600
 
 
+def _alert_on_failure(context):
+    """Alert ALERT_WEBHOOK_URL and push the task's metrics as failed (spotify_mds.metrics.on_task_failure)."""
+    from spotify_mds.metrics import on_task_failure
+
+    on_task_failure(context)
+
+
+def _record_task(context):
+    """Push the task's seconds and returned figures (spotify_mds.metrics.on_task_success)."""
+    from spotify_mds.metrics import on_task_success
+
+    on_task_success(context)
+
 def _day() -> str:
     context = get_current_context()
     chosen = context["params"].get("date")
@@ -45,7 +58,8 @@ def _settings():
     start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 0, "retry_delay": timedelta(minutes=5)},
+    default_args={"retries": 0, "retry_delay": timedelta(minutes=5),
+                  "on_failure_callback": _alert_on_failure, "on_success_callback": _record_task},
     params={
         "date": Param("", type="string", description="The day to process (YYYY-MM-DD); empty: the run's data interval."),
         "force": Param(False, type="boolean", description="Process the day even when nothing in it changed."),

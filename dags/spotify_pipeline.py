@@ -59,22 +59,17 @@ DEADLINE_MINUTES = 0
 
 
 def _alert_on_failure(context):
-    """A failed task POSTs to ALERT_WEBHOOK_URL (spotify_mds.notify; nothing when it is empty) and
-    pushes its metrics as failed (PUSHGATEWAY_URL or METRICS_TEXTFILE_DIR; nothing when unset)."""
-    from spotify_mds.metrics import push_task
-    from spotify_mds.notify import task_failed
-    from spotify_mds.settings import load_settings
+    """Alert ALERT_WEBHOOK_URL and push the task's metrics as failed (spotify_mds.metrics.on_task_failure)."""
+    from spotify_mds.metrics import on_task_failure
 
-    task_failed(context)
-    push_task(context, load_settings(), failed=True)
+    on_task_failure(context)
 
 
 def _record_task(context):
-    """A task that succeeded pushes its seconds and the figures it returned (spotify_mds.metrics)."""
-    from spotify_mds.metrics import push_task
-    from spotify_mds.settings import load_settings
+    """Push the task's seconds and returned figures (spotify_mds.metrics.on_task_success)."""
+    from spotify_mds.metrics import on_task_success
 
-    push_task(context, load_settings())
+    on_task_success(context)
 
 
 DEFAULT_ARGS = {

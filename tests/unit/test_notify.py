@@ -89,20 +89,53 @@ def test_a_webhook_that_fails_is_a_warning_without_its_secret_url(webhook, caplo
     assert notify.post_webhook("http://127.0.0.1:9/x", {"a": 1}, timeout_s=1) is False  # nothing listens
 
 
-def test_the_dags_wire_the_failure_callback_and_the_deadline_alert():
-    """Checked on the source (Airflow is not needed): default_args name the callbacks, which import
-    spotify_mds only when they run; the streams DAG declares a deadline alert calling deadline_missed
-    (off until DEADLINE_MINUTES is set)."""
-    for name in ("spotify_pipeline.py", "spotify_api_extract.py"):
-        source = (DAGS / name).read_text()
+def test_every_dag_wires_the_shared_callbacks_and_the_streams_dag_its_deadline_alert():
+    """Checked on the source (Airflow is not needed): every DAG file's default_args name the failure
+    and success callbacks, which call spotify_mds.metrics' shared ones and import spotify_mds only
+    when they run; the streams DAG declares a deadline alert calling deadline_missed (off until
+    DEADLINE_MINUTES is set)."""
+    dag_files = sorted(path for path in DAGS.glob("*.py") if "@dag(" in path.read_text())
+    assert {path.stem for path in dag_files} >= {"spotify_pipeline", "spotify_api_extract", "breweries",
+                                                 "ecommerce_data_generator", "ecommerce_etl"}  # fmt: skip
+    for path in dag_files:
+        source = path.read_text()
         tree = ast.parse(source)
-        callback = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_alert_on_failure")
-        assert "spotify_mds.notify" in ast.unparse(callback)
-        assert '"on_failure_callback": _alert_on_failure' in source, name
+        top_imports = [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        assert not [line for line in top_imports if "spotify_mds" in line], path.name  # nothing at parse time
+        functions = {n.name: ast.unparse(n) for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert "on_task_failure(context)" in functions["_alert_on_failure"], path.name
+        assert "on_task_success(context)" in functions["_record_task"], path.name
+        assert '"on_failure_callback": _alert_on_failure' in source, path.name
+        assert '"on_success_callback": _record_task' in source, path.name
     pipeline = (DAGS / "spotify_pipeline.py").read_text()
     assert 'AsyncCallback("spotify_mds.notify.deadline_missed"' in pipeline and "deadline=DeadlineAlert(" in pipeline
     assert "DEADLINE_MINUTES = 0" in pipeline  # opt-in: see the comment there (Airflow 3.3.2's dags test)
     assert asyncio.iscoroutinefunction(notify.deadline_missed)  # AsyncCallback's requirement
+
+
+def test_the_shared_failure_callback_alerts_and_records_the_failed_task(webhook, monkeypatch, tmp_path):
+    from spotify_mds.metrics import on_task_failure, on_task_success
+
+    monkeypatch.setenv("METRICS_TEXTFILE_DIR", str(tmp_path))
+    monkeypatch.setenv("PUSHGATEWAY_URL", "")
+    context = failed_task_context()
+    context["ti"].start_date = None
+    on_task_failure(context)
+    [(_, _, message)] = _Hook.received
+    assert message["event"] == "task_failed" and message["task_id"] == "load"
+    [written] = tmp_path.glob("*.prom")
+    assert 'spotify_mds_stage_failed{layer="airflow",pipeline="airflow:spotify_pipeline",stage="load"} 1.0' in written.read_text()
+    on_task_success(context)  # no xcom_pull on this task instance: timing only, and never a raise
+    assert 'stage="load"} 0.0' in written.read_text() and len(_Hook.received) == 1
+
+
+def test_the_shared_callbacks_never_raise(monkeypatch):
+    from spotify_mds.metrics import on_task_failure, on_task_success
+
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", "")
+    monkeypatch.setenv("PUSHGATEWAY_URL", "not a url")
+    on_task_failure({})  # an empty context: nothing to name, still no exception
+    on_task_success({"ti": object()})
 
 
 def test_the_callback_module_imports_only_the_standard_library():

@@ -10,7 +10,8 @@ Two kinds, as Prometheus wants them:
 - **batch runs** (`batch`): a run's records (`spotify_mds.runlog.RunLog`: steps, counts, seconds,
   status) become gauges pushed to a Pushgateway (PUSHGATEWAY_URL) or written for node_exporter's
   textfile collector (METRICS_TEXTFILE_DIR), labelled by pipeline and stage. One call:
-  `push_run(run_log, settings)`.
+  `push_run(run_log, settings)`. Airflow tasks push theirs from every DAG's callbacks,
+  `on_task_success` / `on_task_failure` (the latter also alerts, `spotify_mds.notify`).
 
 Every name starts with `spotify_mds_`; `exported_names()` lists them all (the Grafana dashboards and
 the alert rules are checked against it). prometheus-client is the `metrics` extra: without it the
@@ -18,7 +19,7 @@ services run without `/metrics` only if no port is asked for, and batch runs ski
 target is set.
 """
 
-from spotify_mds.metrics.batch import push_run, push_task, recorded_run, run_registry
+from spotify_mds.metrics.batch import on_task_failure, on_task_success, push_run, push_task, recorded_run, run_registry
 from spotify_mds.metrics.names import exported_names
 from spotify_mds.metrics.services import (
     DashboardMetrics,
@@ -32,6 +33,8 @@ __all__ = [
     "LanderMetrics",
     "ProducerMetrics",
     "exported_names",
+    "on_task_failure",
+    "on_task_success",
     "push_run",
     "push_task",
     "recorded_run",

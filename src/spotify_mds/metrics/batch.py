@@ -248,3 +248,26 @@ def push_task(context: Mapping[str, Any], settings: Any = None, *, failed: bool 
     except Exception as exc:  # noqa: BLE001 - see push_run
         logger.warning("metrics of task %s not written to %s: %s", task, folder, exc)
         return None
+
+
+def on_task_failure(context: Mapping[str, Any]) -> None:
+    """Every DAG's `on_failure_callback`: POST the failure to ALERT_WEBHOOK_URL (`spotify_mds.notify`;
+    nothing when it is empty) and push the task's metrics as failed. Never raises."""
+    from spotify_mds.notify import task_failed
+    from spotify_mds.settings import load_settings
+
+    task_failed(context)
+    try:
+        push_task(context, load_settings(), failed=True)
+    except Exception as exc:  # noqa: BLE001 - a callback must not turn one failure into two
+        logger.warning("metrics of the failed task not recorded: %s", exc)
+
+
+def on_task_success(context: Mapping[str, Any]) -> None:
+    """Every DAG's `on_success_callback`: push the task's seconds and the figures it returned."""
+    from spotify_mds.settings import load_settings
+
+    try:
+        push_task(context, load_settings())
+    except Exception as exc:  # noqa: BLE001 - monitoring never decides a task's outcome
+        logger.warning("metrics of the task not recorded: %s", exc)
