@@ -10,7 +10,8 @@ Two loops share one stop signal:
   write over; a restart of the very same stream rewrites them with the same bytes;
 - the main loop runs load → transform → export every `interval` seconds (micro-batches), and
   measures freshness: for the rows each cycle loaded, how long after their event time they were
-  in gold.
+  in gold. The first cycle and each with new bronze is a run of the streams pipeline in the lake's run records
+  (`runs/pipeline=streams/…`, `mode: follow`) and its metrics; an idle cycle leaves no trace.
 On stop (Ctrl-C, SIGTERM) the ingest thread flushes what it holds, and one last cycle loads it:
 nothing lost, nothing doubled.
 """
@@ -181,6 +182,7 @@ def follow_pipeline(settings, console, *, interval: float, backlog_minutes: floa
 
     from spotify_mds import runner
     from spotify_mds.errors import ConfigError
+    from spotify_mds.metrics import recorded_run
     from spotify_mds.pipelines import named
 
     if settings.broker != "embedded":
@@ -194,11 +196,35 @@ def follow_pipeline(settings, console, *, interval: float, backlog_minutes: floa
     warehouse = runner.warehouse_from(settings)
     table = runner.events_table(settings)
 
+    def steps(run) -> int:
+        with runner.recorded_step(run, "raw", "load", warehouse=settings.warehouse) as step:
+            result = runner.load(settings, lake=lake)
+            step.count(rows=result.rows_loaded, files_loaded=result.files_loaded, files_failed=len(result.failures))
+        for key, error in result.failures:
+            logger.warning("bronze file %s not loaded: %s", key, error)
+        if result.rows_loaded:
+            with runner.recorded_step(run, "silver", "transform") as step:
+                built = runner.transform(settings, streams)
+                step.count(pipelines=built.pipelines, **{f"dbt_{k}": v for k, v in built.counts.items()})
+            with runner.recorded_step(run, "gold", "export") as step:
+                exported = runner.export(settings)
+                step.count(rows=sum(exported.marts.values()), marts=len(exported.marts))
+        return result.rows_loaded
+
+    recorded_upto = -1  # the committed offset that the last recorded cycle which ended well had loaded
+
     def cycle() -> int:
-        loaded = runner.load(settings, lake=lake).rows_loaded
-        if loaded:
-            runner.transform(settings, streams)
-            runner.export(settings)
+        """A micro-batch. The first, and each with something new in bronze since the last one that
+        ended well, is a run in the lake's run records and metrics, like any `run`; an idle one
+        leaves no trace."""
+        nonlocal recorded_upto
+        upto = committed_offset(lake, settings.kafka_topic)
+        if upto == recorded_upto:
+            return steps(None)
+        with recorded_run(lake, "streams", settings, broker="embedded", mode="follow", warehouse=settings.warehouse,
+                          committed_offset=upto) as run:  # fmt: skip
+            loaded = steps(run)
+        recorded_upto = upto
         return loaded
 
     live_since = datetime.fromtimestamp(time.time(), timezone.utc).replace(tzinfo=None)  # the backlog is history

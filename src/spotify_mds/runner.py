@@ -382,7 +382,7 @@ def run_batch(settings: Settings, console: Console) -> RunSummary:
 
 def load_stage(settings: Settings, summary: RunSummary, console: Console, run: RunLog | None = None) -> LoadResult:
     """`load` with a progress bar, its failures printed, its figures added to `summary` (and `run`)."""
-    with _step(run, "raw", "load", warehouse=settings.warehouse) as step:
+    with recorded_step(run, "raw", "load", warehouse=settings.warehouse) as step:
         warehouse_from(settings).require()  # a missing driver or a held file is said before the bar
         with show.chunks(console, f"load bronze → raw ({settings.warehouse})", empty="nothing new to load") as progress:
             result = summary.add(load(settings, progress))
@@ -393,21 +393,21 @@ def load_stage(settings: Settings, summary: RunSummary, console: Console, run: R
 
 def _rest(settings: Settings, summary: RunSummary, console: Console, *, as_of: datetime | None = None,
           run: RunLog | None = None) -> None:  # fmt: skip
-    with _step(run, "silver", "transform") as step:
+    with recorded_step(run, "silver", "transform") as step:
         with show.chunks(console, "dbt build (models, tests)") as progress:
             built = summary.add(transform(settings, progress=progress))
         step.count(pipelines=built.pipelines, **{f"dbt_{k}": v for k, v in built.counts.items()})
     show.show_transform(console, built)
-    with _step(run, "gold", "quality") as step:
+    with recorded_step(run, "gold", "quality") as step:
         checked = summary.add(quality(settings, as_of=as_of))
         step.count(**quality_counts(checked, settings))
     show.show_quality(console, checked)
-    with _step(run, "gold", "export") as step, console.status("export gold → lake…"):
+    with recorded_step(run, "gold", "export") as step, console.status("export gold → lake…"):
         exported = summary.add(export(settings))
         step.count(rows=sum(exported.marts.values()), marts=len(exported.marts))
 
 
-def _step(run: RunLog | None, layer: str, name: str, **inputs: Any) -> AbstractContextManager[Step]:
+def recorded_step(run: RunLog | None, layer: str, name: str, **inputs: Any) -> AbstractContextManager[Step]:
     """`run.step(...)`, or a step recorded nowhere when the stage runs outside a recorded run."""
     return run.step(layer, name, **inputs) if run is not None else nullcontext(Step(layer, name, inputs))
 

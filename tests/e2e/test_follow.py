@@ -11,6 +11,7 @@ from rich.console import Console
 
 from spotify_mds.follow import committed_offset
 from spotify_mds.follow import follow_pipeline
+from spotify_mds.runlog import recent_runs, step_records
 from spotify_mds.runner import lake_from
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -45,6 +46,13 @@ def test_follow_lands_loads_and_stops_cleanly_then_resumes(settings):
     lake = lake_from(settings)
     assert committed_offset(lake, settings.kafka_topic) == first.released
     assert lake.list("gold/plays_hourly/")
+    # every cycle that loaded something is a run in the lake's records; idle cycles leave none
+    runs = [run for run in recent_runs(lake, pipeline="streams", limit=1000) if run["params"].get("mode") == "follow"]
+    assert 1 <= len(runs) <= first.cycles and all(run["status"] == "ok" for run in runs)
+    loaded = [step["counts"]["rows"] for run in runs for step in run["steps"] if step["step"] == "load"]
+    assert sum(loaded) == first.loaded
+    steps = step_records(lake, max(runs, key=lambda run: run["started_at"]))
+    assert [step["step"] for step in steps][:1] == ["load"] and all(step["status"] == "ok" for step in steps)
 
     second = follow_for(settings, 5.0)
     assert committed_offset(lake, settings.kafka_topic) == first.released + second.released
