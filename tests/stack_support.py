@@ -12,7 +12,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRED = re.compile(r"\$\{([A-Z_][A-Z0-9_]*):\?")
-PORT_VARIABLES = ("KAFKA_EXTERNAL_PORT", "MINIO_API_PORT", "AIRFLOW_PORT", "DASHBOARD_PORT", "MINIO_CONSOLE_PORT")
+PORT_VARIABLES = ("KAFKA_EXTERNAL_PORT", "MINIO_API_PORT", "AIRFLOW_PORT", "DASHBOARD_PORT", "MINIO_CONSOLE_PORT",
+                  "PROMETHEUS_PORT")
 
 
 def free_port() -> int:

@@ -19,6 +19,7 @@ test's PostgreSQL role need not be allowed to create databases. Needs Java and A
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import statistics
@@ -48,6 +49,23 @@ def _get(url: str, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:  # noqa: S310
         return json.loads(response.read())
+
+
+def _prometheus_scraped_the_stack(plan) -> None:
+    """Prometheus (the compose file's config, targets mapped) scrapes every service still running, and
+    the Airflow tasks' callbacks pushed their figures to the Pushgateway it scrapes."""
+    host, port = plan.services["prometheus"].address
+    query = f"http://{host}:{port}/api/v1/query?query="
+    wanted = {"spotify-mds-lander", "spotify-mds-lag-exporter", "spotify-mds-dashboard", "pushgateway", "prometheus"}
+    deadline = time.monotonic() + 60  # a scrape every 15 s
+    while True:
+        up = {r["metric"]["job"]: r["value"][1] for r in _get(query + "up")["data"]["result"]}
+        stages = {r["metric"]["stage"] for r in _get(query + 'spotify_mds_stage_seconds{pipeline="airflow:spotify_pipeline"}')
+                  ["data"]["result"]}  # fmt: skip
+        if all(up.get(job) == "1" for job in wanted) and {"dbt_build", "export_gold"} <= stages:
+            return
+        assert time.monotonic() < deadline, (up, stages)
+        time.sleep(3)
 
 
 def _send(url: str, body: dict, method: str = "POST", token: str | None = None) -> dict:
@@ -192,6 +210,8 @@ def test_the_stack_runs_the_pipeline_end_to_end(tmp_path):
         assert layout.log_file("lander").read_text().count(" start: ") == 2
         rows_now = {row.service: row for row in status(REPO, state, env)}
         assert rows_now["airflow-scheduler"].health.startswith("ok"), rows_now["airflow-scheduler"]
+        if "prometheus" in plan.services or os.environ.get("CI"):  # CI provisions Debian's prometheus
+            _prometheus_scraped_the_stack(plan)
     finally:
         outcomes = down(REPO, state, env, timeout=30)
     # Nothing SIGKILLed; every service of ours stops on the first SIGTERM. Airflow 3.3.2's scheduler can

@@ -36,13 +36,15 @@ def test_every_compose_service_is_run_replaced_or_listed_with_a_reason(plan):
         assert sum(groups) == 1, f"{name} must be run, replaced or not run, exactly one"
         if name in NOT_RUN:
             assert len(NOT_RUN[name]) > 20 and name not in plan.services
-        if name in REPLACED:
-            assert plan.services[name].kind in {"kafka", "s3", "bucket", "postgres"}
+        if name in REPLACED and name in plan.services:
+            assert plan.services[name].kind in {"kafka", "s3", "bucket", "postgres", "process"}
+        elif name in REPLACED:  # a replacing program this machine lacks: said, with the fix
+            assert "apt-get install" in plan.not_run[name]
     assert set(REPLACED) | set(NOT_RUN) <= set(plan.compose), "a rule for a service the compose file lost"
 
 
 def test_each_run_service_runs_the_compose_command_word_for_word(plan):
-    run = {name: s for name, s in plan.services.items() if s.kind in {"process", "oneshot"}}
+    run = {name: s for name, s in plan.services.items() if s.kind in {"process", "oneshot"} and name not in REPLACED}
     assert set(run) == {"airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
                         "producer", "lander", "dashboard", "lag-exporter"}
     for name, service in run.items():
@@ -92,7 +94,7 @@ def test_container_paths_live_under_the_state_dir(plan):
     assert plan.services["airflow-init"].argv == ["/bin/sh", str(root / "docker/airflow-init.sh")]
     assert plan.links[root / "docker/airflow-init.sh"] == REPO / "docker" / "airflow" / "init.sh"
     assert all(str(Path(sys.executable).parent) == s.env["PATH"].split(":")[0]
-               for s in plan.services.values() if s.kind == "process")
+               for name, s in plan.services.items() if s.kind == "process" and name not in REPLACED)
 
 
 def test_the_caller_environment_is_inherited_under_the_compose_values(env, tmp_path):
@@ -144,3 +146,32 @@ def test_a_new_server_image_without_a_local_rule_is_listed_not_guessed(tmp_path)
     assert "redis:7" in plan.not_run["cache"]
     assert plan.services["producer"].argv[-1] == "produce"
     assert plan.services["producer"].depends_on == {}  # a dependency that does not run here is dropped
+
+
+def test_prometheus_and_the_pushgateway_are_this_machines_with_the_targets_mapped(env, tmp_path):
+    """Debian's programs stand in for the images; the compose file's Prometheus config is used with
+    each target where that service listens here, and PUSHGATEWAY_URL names the local Pushgateway."""
+    import shutil
+
+    import yaml
+
+    if not (shutil.which("prometheus") and shutil.which("prometheus-pushgateway")):
+        pytest.skip("Debian's prometheus and prometheus-pushgateway are not installed (scripts/ci_provision.sh)")
+    plan = build_plan(REPO, tmp_path, {**env, "PROMETHEUS_PORT": "19090"}, runtime={"pushgateway_port": "19091"})
+    gateway, prometheus = plan.services["pushgateway"], plan.services["prometheus"]
+    assert gateway.argv[1:] == ["--web.listen-address=127.0.0.1:19091"] and gateway.address == ("127.0.0.1", 19091)
+    assert prometheus.depends_on == {"pushgateway": "service_healthy"}
+    assert "--web.listen-address=127.0.0.1:19090" in prometheus.argv
+    assert f"--storage.tsdb.path={tmp_path.resolve() / 'volumes' / 'prometheus-data'}" in prometheus.argv
+    for name in ("lander", "airflow-scheduler", "airflow-apiserver"):
+        assert plan.services[name].env["PUSHGATEWAY_URL"] == "http://127.0.0.1:19091", name
+    [(path, text)] = prometheus.files.items()
+    assert f"--config.file={path}" in prometheus.argv
+    config = yaml.safe_load(text)
+    original = yaml.safe_load((REPO / "monitoring" / "prometheus" / "prometheus.yml").read_text())
+    assert config["rule_files"] == [str(REPO / "monitoring" / "prometheus" / "alerts.yml")]
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
+    assert set(targets) == {job["job_name"] for job in original["scrape_configs"]}  # nothing dropped or added
+    assert targets["spotify-mds-lander"] == ["127.0.0.1:9108"]  # not published: the same port on this machine
+    assert targets["spotify-mds-dashboard"] == ["127.0.0.1:18050"]  # published: DASHBOARD_PORT
+    assert targets["pushgateway"] == ["127.0.0.1:19091"] and targets["prometheus"] == ["127.0.0.1:19090"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spotify_mds.operations.stack import procs
-from spotify_mds.operations.stack.plan import LocalService, StackPlan, build_plan
+from spotify_mds.operations.stack.plan import PUSHGATEWAY_PORT, LocalService, StackPlan, build_plan
 from spotify_mds.operations.stack.servers import (
     StackUnavailable, can_login, create_bucket, ensure_database, free_port, port_open, s3_command, s3_ready,
     start_cluster, stop_cluster,
@@ -138,6 +138,9 @@ def probe(plan: StackPlan, name: str, runtime: Mapping[str, str]) -> tuple[bool,
             return True, health.probe_airflow(env["AIRFLOW_API_URL"], 3)
         if name == "dashboard":
             return True, health.probe_dashboard(env["DASHBOARD_URL"], 3)
+        if name in {"prometheus", "pushgateway"}:  # their compose healthcheck: GET /-/healthy
+            host, port = service.address
+            return health._get_json(f"http://{host}:{port}/-/healthy", 3)[0] == 200, f"answers on {host}:{port}"
         if name in {"producer", "lander"}:  # their compose healthcheck: `health --only kafka[,lake]`
             return True, "running; " + health.probe_kafka(env["KAFKA_BOOTSTRAP_SERVERS"], env["KAFKA_TOPIC"], 3)
         return True, "running"
@@ -171,6 +174,8 @@ def up(project: Path, state: Path, environ: Mapping[str, str], services: Iterabl
     With `wait` (compose's `up --wait`), return once every service started is healthy."""
     runtime = load_runtime(state)
     runtime.setdefault("scheduler_health_port", str(free_port()))
+    if "pushgateway_port" not in runtime:  # its usual port when free: the address people know
+        runtime["pushgateway_port"] = str(PUSHGATEWAY_PORT if not port_open("127.0.0.1", PUSHGATEWAY_PORT) else free_port())
     plan = build_plan(project, state, environ, runtime=runtime)
     names = order(plan, list(services) or list(plan.services))
     _link(plan)
@@ -307,6 +312,9 @@ def _process(plan: StackPlan, service: LocalService, say: Say) -> None:
     if service.address and port_open(*service.address):
         raise StackUnavailable(service.name, f"{service.address[0]}:{service.address[1]} is taken by another program",
                                "stop it, or set its port variable in .env")
+    for path, text in service.files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     pid = procs.spawn(layout, service.name, service.argv, service.env, service.cwd)
     say(f"{service.name}: pid {pid}" + (f" on {service.address[0]}:{service.address[1]}" if service.address else ""))
 

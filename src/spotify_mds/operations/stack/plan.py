@@ -19,8 +19,9 @@ mappings that stand in for Docker:
   `airflow` and `python`).
 
 The services the compose file gives an image of a server (Kafka, MinIO, PostgreSQL) are replaced by
-the same server run here (see `REPLACED`); those with no program on this machine are listed in
-`NOT_RUN` with the reason. tests/unit/test_stack_plan.py checks that every compose service is in
+the same server run here (see `REPLACED`; Prometheus and the Pushgateway are Debian's programs, with
+the compose file's Prometheus config mapped like the rest: `prometheus_config`); those with no
+program on this machine are listed in `NOT_RUN` with the reason. tests/unit/test_stack_plan.py checks that every compose service is in
 exactly one of the three groups and that the local command is the compose command word for word.
 """
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,18 +46,23 @@ REPLACED = {
     "minio-init": "creates MINIO_BUCKET through the S3 API (the image's `mc` is not here)",
     "postgres": "the PostgreSQL server POSTGRES_HOST:POSTGRES_PORT names when it answers, else this "
     "machine's cluster via pg_ctlcluster; missing databases are created",
+    "pushgateway": "this machine's `prometheus-pushgateway` (Debian's package) on 127.0.0.1, a free port "
+    "kept for the stack; PUSHGATEWAY_URL points there",
+    "prometheus": "this machine's `prometheus` (Debian's package) with monitoring/prometheus/'s config and "
+    "alert rules, its scrape targets mapped to where the services listen here",
 }
+# The replaced servers that are programs on PATH: (program, the fix when it is missing).
+MONITORING_PROGRAMS = {
+    "pushgateway": ("prometheus-pushgateway", "apt-get install prometheus-pushgateway"),
+    "prometheus": ("prometheus", "apt-get install prometheus"),
+}
+PUSHGATEWAY_PORT = 9091
 NOT_RUN = {
     "kafka-ui": "no Kafka UI program here (it ships as a container image and a GitHub release jar); "
     "`kcat -L -b <broker>` lists the topics",
     "metabase": "no Metabase here (a container image or a jar from metabase.com, neither on a "
     "package registry); the built-in dashboard serves the gold marts",
     "metabase-provision": "provisions Metabase, which does not run here",
-    "prometheus": "not started by the local stack yet (Debian's `prometheus` runs here: "
-    "tests/integration/test_prometheus.py starts one with monitoring/prometheus/; "
-    "`prometheus --config.file=monitoring/prometheus/prometheus.yml` by hand)",
-    "pushgateway": "not started by the local stack yet (Debian's `prometheus-pushgateway` runs here); "
-    "without PUSHGATEWAY_URL's server a run's metrics push fails with a warning only",
     "grafana": "no Grafana server here (not on a package registry this machine reaches); the "
     "dashboards are JSON under monitoring/grafana/",
 }
@@ -83,6 +90,8 @@ class LocalService:
     """Where it listens (bind address, port)."""
     compose_argv: list[str] = field(default_factory=list)
     note: str = ""
+    files: dict[Path, str] = field(default_factory=dict)
+    """Files `up` writes before starting it (Prometheus' config with its targets mapped)."""
 
 
 @dataclass
@@ -191,7 +200,12 @@ def build_plan(
         name: f"no local rule for image {compose[name].image or '?'} (add one to operations/stack/plan.py)"
         for name in unknown if not compose[name].argv or compose[name].argv[0] not in PROGRAMS
     }
+    absent = {name: f"no `{prog}` on PATH here ({fix})" for name, (prog, fix) in MONITORING_PROGRAMS.items()
+              if name in compose and not shutil.which(prog)}  # fmt: skip
+    extra_not_run |= absent
     skipped |= set(extra_not_run)
+    if "pushgateway" in compose and "pushgateway" not in skipped:  # published nowhere: a port of the stack's
+        known[f"pushgateway:{PUSHGATEWAY_PORT}"] = ("127.0.0.1", int(runtime.get("pushgateway_port", PUSHGATEWAY_PORT)))
     root = state / "root"
 
     links: dict[Path, Path] = {}
@@ -218,6 +232,10 @@ def build_plan(
         if name in extra_not_run:
             continue
         deps = {dep: cond for dep, cond in service.depends_on.items() if dep not in skipped}
+        if name in MONITORING_PROGRAMS:
+            services[name] = _monitoring(project, state, service, deps, address or known[f"{name}:{PUSHGATEWAY_PORT}"],
+                                         listen, known, set(compose) - skipped, environ)  # fmt: skip
+            continue
         if name in REPLACED:
             kind = {"kafka": "kafka", "minio": "s3", "minio-init": "bucket", "postgres": "postgres"}[name]
             services[name] = LocalService(name, kind, depends_on=deps, address=address, listen=listen,
@@ -281,3 +299,52 @@ def _airflow_local(env: Mapping[str, str], runtime: Mapping[str, str]) -> dict[s
     if runtime.get("airflow_db_url"):
         extra["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = runtime["airflow_db_url"]
     return extra
+
+
+def _monitoring(project: Path, state: Path, service: ComposeService, deps: dict[str, str], address: tuple[str, int],
+                listen: tuple[str, int] | None, known: Mapping[str, tuple[str, int]], local: set[str],
+                environ: Mapping[str, str]) -> LocalService:  # fmt: skip
+    """The Pushgateway or Prometheus as this machine's program (MONITORING_PROGRAMS)."""
+    binary = shutil.which(MONITORING_PROGRAMS[service.name][0]) or MONITORING_PROGRAMS[service.name][0]
+    where = f"{(listen or address)[0]}:{address[1]}"
+    files: dict[Path, str] = {}
+    if service.name == "pushgateway":
+        argv = [binary, f"--web.listen-address={where}"]
+    else:
+        config = state / "prometheus" / "prometheus.yml"
+        files[config] = prometheus_config(project, service, known, local, address)
+        argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={state / 'volumes' / 'prometheus-data'}",
+                f"--web.listen-address={where}"]  # fmt: skip
+    return LocalService(service.name, "process", argv=argv, env=dict(environ), cwd=state, depends_on=deps,
+                        address=address, listen=listen or address, compose_argv=service.argv,
+                        note=REPLACED[service.name], files=files)  # fmt: skip
+
+
+def prometheus_config(project: Path, service: ComposeService, known: Mapping[str, tuple[str, int]],
+                      local: set[str], own: tuple[str, int]) -> str:  # fmt: skip
+    """The compose file's Prometheus config (found through its `--config.file` and mounts) with each
+    scrape target mapped: a service's published port where it has one, else 127.0.0.1 and the same
+    port (every service listens on this machine); `localhost` is Prometheus itself. Rule files are
+    made absolute, so the config may live in the stack's state dir."""
+    import yaml
+
+    inside = next(word.split("=", 1)[1] for word in service.argv if word.startswith("--config.file="))
+    mount = next(m for m in service.mounts if not m.named and inside.startswith(m.target.rstrip("/") + "/"))
+    source = (project / mount.source).resolve() / inside[len(mount.target.rstrip("/")) + 1:]
+    config = yaml.safe_load(source.read_text())
+
+    def target(value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if host in {"localhost", "127.0.0.1"}:
+            return f"{own[0]}:{own[1]}"
+        if host not in local:
+            return value
+        found = known.get(f"{host}:{port}", ("127.0.0.1", int(port)))
+        return f"{found[0]}:{found[1]}"
+
+    config["rule_files"] = [str(source.parent / rule) for rule in config.get("rule_files", [])]
+    for job in config.get("scrape_configs", []):
+        for group in job.get("static_configs", []):
+            group["targets"] = [target(value) for value in group.get("targets", [])]
+    header = f"# {source.relative_to(project)} with its targets mapped to this machine (spotify-mds stack up)\n"
+    return header + yaml.safe_dump(config, sort_keys=False)
