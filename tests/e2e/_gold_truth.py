@@ -113,6 +113,16 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
         row[2] += e["ms_played"]
     gold["plays_hourly"] = {(h, n, len(u), ms) for h, (n, u, ms) in acc.items()}
 
+    # plays_hourly_by_country: the same per country (its listeners are not a sum over devices)
+    acc = defaultdict(lambda: [0, set(), 0])
+    for e in starts:
+        row = acc[(hour(e), e["country"])]
+        if e["event_type"] == "play":
+            row[0] += 1
+            row[1].add(e["user_id"])
+        row[2] += e["ms_played"]
+    gold["plays_hourly_by_country"] = {(h, c, n, len(u), ms) for (h, c), (n, u, ms) in acc.items()}
+
     # listening_hourly_by_country_device
     acc = defaultdict(lambda: {"play": 0, "skip": 0, "pause": 0, "add_to_playlist": 0, "users": set(), "ms": 0})
     for e in events:
@@ -290,7 +300,7 @@ def truth(events: list[dict]) -> dict[str, set[tuple]]:
 
 
 MARTS = (
-    "plays_hourly", "listening_hourly_by_country_device", "top_tracks_daily", "top_tracks_daily_by_country", "top_artists_daily",
+    "plays_hourly", "plays_hourly_by_country", "listening_hourly_by_country_device", "top_tracks_daily", "top_tracks_daily_by_country", "top_artists_daily",
     "tracks", "artists", "users", "plays_daily_by_device", "plays_daily_by_country", "active_users_daily",
     "active_users_daily_by_country", "active_users_by_period", "sessions_daily", "sessions_daily_by_country",
     "retention_weekly_by_cohort", "level_conversions_daily",

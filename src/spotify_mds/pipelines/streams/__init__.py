@@ -33,6 +33,7 @@ PIPELINE = Pipeline(
         "plays_daily_by_country",
         "plays_daily_by_device",
         "plays_hourly",
+        "plays_hourly_by_country",
         "retention_weekly_by_cohort",
         "sessions_daily",
         "sessions_daily_by_country",

@@ -309,7 +309,7 @@ def conversions(reader: GoldReader, f: Filters) -> Figure:
 
 PANELS: tuple[Panel, ...] = (
     Panel("plays_hourly", "Plays per hour", "Plays and distinct listeners per UTC hour",
-          ("plays_hourly", "listening_hourly_by_country_device"), ("date", "country"), plays_hourly, wide=True),
+          ("plays_hourly", "plays_hourly_by_country"), ("date", "country"), plays_hourly, wide=True),
     Panel("top_tracks", "Top tracks", "Most played tracks in the period",
           ("top_tracks_daily", "top_tracks_daily_by_country"), ("date", "country"), top_tracks),
     Panel("top_artists", "Top artists", "Most played artists in the period · all countries",

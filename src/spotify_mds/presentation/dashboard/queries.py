@@ -214,13 +214,12 @@ class GoldReader:
         return out
 
     def plays_hourly(self, f: Filters) -> Columns:
-        if f.country:
+        if f.country:  # distinct listeners do not add up over devices: the mart at country grain
             where, params = _where(f, "cast(hour_at as date)", "country_code")
             return self.query(
-                "select hour_at, sum(plays) as plays, sum(listeners) as listeners, sum(ms_played) as ms_played"
-                f" from {{listening_hourly_by_country_device}}{where} group by 1 order by 1",
+                f"select hour_at, plays, listeners, ms_played from {{plays_hourly_by_country}}{where} order by 1",
                 params,
-                marts=["listening_hourly_by_country_device"],
+                marts=["plays_hourly_by_country"],
             )
         where, params = _where(f, "cast(hour_at as date)")
         return self.query(
@@ -230,11 +229,14 @@ class GoldReader:
         )
 
     def top_tracks(self, f: Filters, limit: int = 10) -> Columns:
+        """The most played tracks over the filters' days. `listener_days` is each day's distinct
+        listeners summed (someone listening on two days counts twice): the daily marts cannot give
+        distinct listeners over a range, so the column does not pretend to."""
         mart = "top_tracks_daily_by_country" if f.country else "top_tracks_daily"
         where, params = _where(f, "event_date", "country_code" if f.country else None)
         return self.query(
             "select track_id, max(track_name) as track_name, max(artist_name) as artist_name,"
-            " sum(plays) as plays, sum(listeners) as listeners"
+            " sum(plays) as plays, sum(listeners) as listener_days"
             f" from {{{mart}}}{where} group by 1 order by plays desc, track_id limit ?",
             [*params, limit],
             marts=[mart],
@@ -243,7 +245,7 @@ class GoldReader:
     def top_artists(self, f: Filters, limit: int = 10) -> Columns:
         where, params = _where(f, "event_date")
         return self.query(
-            "select artist_id, max(artist_name) as artist_name, sum(plays) as plays, sum(listeners) as listeners"
+            "select artist_id, max(artist_name) as artist_name, sum(plays) as plays, sum(listeners) as listener_days"
             f" from {{top_artists_daily}}{where} group by 1 order by plays desc, artist_id limit ?",
             [*params, limit],
             marts=["top_artists_daily"],

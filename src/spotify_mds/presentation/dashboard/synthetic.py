@@ -82,6 +82,7 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
     for h, hour in enumerate(hours):
         total_plays = total_listeners = total_ms = 0
         for c, country in enumerate(COUNTRIES):
+            country_plays = country_listeners = country_ms = 0
             local = (hour.hour + COUNTRY_OFFSETS[c]) % 24
             diurnal = 0.25 + 0.75 * np.exp(-((local - 20) ** 2) / 30) + 0.35 * np.exp(-((local - 8) ** 2) / 6)
             for d, device in enumerate(devices):
@@ -93,13 +94,18 @@ def synthetic_marts(*, start: date = date(2026, 10, 12), days: int = 28, seed: i
                 adds = int(plays * rng.uniform(0.01, 0.04))
                 ms = int(plays * rng.normal(170_000, 15_000))
                 add("listening_hourly_by_country_device", hour, country, device, plays, skips, pauses, adds, listeners, ms)
-                total_plays += plays
-                total_listeners += listeners
-                total_ms += ms
+                country_plays += plays
+                country_listeners += listeners
+                country_ms += ms
                 day = hour.date()
                 daily_country[(day, country)] = daily_country.get((day, country), 0) + plays
                 daily_device[(day, device)] = daily_device.get((day, device), 0) + plays
-        add("plays_hourly", hour, total_plays, int(total_listeners * 0.9), total_ms)
+            # some listeners use two devices in an hour: a country's distinct listeners are fewer than the sum
+            add("plays_hourly_by_country", hour, country, country_plays, int(country_listeners * 0.95), country_ms)
+            total_plays += country_plays
+            total_listeners += int(country_listeners * 0.95)
+            total_ms += country_ms
+        add("plays_hourly", hour, total_plays, total_listeners, total_ms)
 
     for (day, country), plays in sorted(daily_country.items()):
         add("plays_daily_by_country", day, country, plays, int(plays * 0.22))
