@@ -199,16 +199,16 @@ def follow_pipeline(settings, console, *, interval: float, backlog_minutes: floa
     def steps(run) -> int:
         with runner.recorded_step(run, "raw", "load", warehouse=settings.warehouse) as step:
             result = runner.load(settings, lake=lake)
-            step.count(rows=result.rows_loaded, files_loaded=result.files_loaded, files_failed=len(result.failures))
+            step.count(**result.step_counts())
         for key, error in result.failures:
             logger.warning("bronze file %s not loaded: %s", key, error)
         if result.rows_loaded:
             with runner.recorded_step(run, "silver", "transform") as step:
                 built = runner.transform(settings, streams)
-                step.count(pipelines=built.pipelines, **{f"dbt_{k}": v for k, v in built.counts.items()})
+                step.count(**built.step_counts())
             with runner.recorded_step(run, "gold", "export") as step:
                 exported = runner.export(settings)
-                step.count(rows=sum(exported.marts.values()), marts=len(exported.marts))
+                step.count(**exported.step_counts())
         return result.rows_loaded
 
     recorded_upto = -1  # the committed offset that the last recorded cycle which ended well had loaded

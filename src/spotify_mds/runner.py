@@ -66,6 +66,10 @@ class LoadResult:
     def as_dict(self) -> dict[str, int]:
         return {"files_seen": self.files_seen, "files_loaded": self.files_loaded, "rows_loaded": self.rows_loaded}
 
+    def step_counts(self) -> dict[str, int]:
+        """What its run step records (`RunLog`), for `run` and each micro-batch of `run --follow`."""
+        return {"rows": self.rows_loaded, "files_loaded": self.files_loaded, "files_failed": len(self.failures)}
+
 
 @dataclass
 class TransformResult:
@@ -75,6 +79,9 @@ class TransformResult:
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
     """dbt's results by resource type, then status (`transform.describe` says them in words)."""
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def step_counts(self) -> dict[str, Any]:
+        return {"pipelines": self.pipelines, **{f"dbt_{k}": v for k, v in self.counts.items()}}
 
 
 @dataclass
@@ -90,6 +97,9 @@ class QualityResult:
 class ExportResult:
     marts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def step_counts(self) -> dict[str, int]:
+        return {"rows": sum(self.marts.values()), "marts": len(self.marts)}
 
 
 @dataclass
@@ -386,7 +396,7 @@ def load_stage(settings: Settings, summary: RunSummary, console: Console, run: R
         warehouse_from(settings).require()  # a missing driver or a held file is said before the bar
         with show.chunks(console, f"load bronze → raw ({settings.warehouse})", empty="nothing new to load") as progress:
             result = summary.add(load(settings, progress))
-        step.count(rows=result.rows_loaded, files_loaded=result.files_loaded, files_failed=len(result.failures))
+        step.count(**result.step_counts())
     show.show_load(console, result)
     return result
 
@@ -396,7 +406,7 @@ def _rest(settings: Settings, summary: RunSummary, console: Console, *, as_of: d
     with recorded_step(run, "silver", "transform") as step:
         with show.chunks(console, "dbt build (models, tests)") as progress:
             built = summary.add(transform(settings, progress=progress))
-        step.count(pipelines=built.pipelines, **{f"dbt_{k}": v for k, v in built.counts.items()})
+        step.count(**built.step_counts())
     show.show_transform(console, built)
     with recorded_step(run, "gold", "quality") as step:
         checked = summary.add(quality(settings, as_of=as_of))
@@ -404,7 +414,7 @@ def _rest(settings: Settings, summary: RunSummary, console: Console, *, as_of: d
     show.show_quality(console, checked)
     with recorded_step(run, "gold", "export") as step, console.status("export gold → lake…"):
         exported = summary.add(export(settings))
-        step.count(rows=sum(exported.marts.values()), marts=len(exported.marts))
+        step.count(**exported.step_counts())
 
 
 def recorded_step(run: RunLog | None, layer: str, name: str, **inputs: Any) -> AbstractContextManager[Step]:

@@ -15,6 +15,7 @@ from spotify_mds.lake import lake_from
 from spotify_mds.pipelines.breweries.run import run_from_settings
 from spotify_mds.pipelines.breweries.standin import StandIn, read_dataset
 from spotify_mds.settings import load_settings
+from tests.s3_support import moto_s3
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -23,23 +24,8 @@ STEPS = ("extract", "clean", "history", "load")
 
 @pytest.fixture(scope="module")
 def endpoint():
-    try:
-        import boto3
-        from moto.server import ThreadedMotoServer
-    except ImportError as exc:
-        pytest.skip(f"moto[server]/boto3 not installed: {exc}")
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
-                 region_name="us-east-1").create_bucket(Bucket="lake")  # fmt: skip
-    yield url
-    server.stop()
+    with moto_s3("lake") as url:
+        yield url
 
 
 def test_the_pipeline_runs_on_an_s3_lake(endpoint, tmp_path, monkeypatch):

@@ -8,35 +8,21 @@ new, whole file.
 
 from __future__ import annotations
 
-import socket
-
 import duckdb
 import pytest
 
 from spotify_mds.export import export_gold
 from spotify_mds.lake import S3Lake
 from spotify_mds.presentation.dashboard.queries import GoldReader
+from tests.s3_support import moto_s3
 
 pytestmark = [pytest.mark.integration]
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    try:
-        import boto3
-        from moto.server import ThreadedMotoServer
-    except ImportError as exc:
-        pytest.skip(f"moto[server]/boto3 not installed: {exc}")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
-                 region_name="us-east-1").create_bucket(Bucket="lake")  # fmt: skip
-    yield url
-    server.stop()
+    with moto_s3("lake") as url:
+        yield url
 
 
 def _export(lake: S3Lake, plays: int) -> None:

@@ -21,8 +21,9 @@ mappings that stand in for Docker:
 The services the compose file gives an image of a server (Kafka, MinIO, PostgreSQL) are replaced by
 the same server run here (see `REPLACED`; Prometheus and the Pushgateway are Debian's programs, with
 the compose file's Prometheus config mapped like the rest: `prometheus_config`); those with no
-program on this machine are listed in `NOT_RUN` with the reason. tests/unit/test_stack_plan.py checks that every compose service is in
-exactly one of the three groups and that the local command is the compose command word for word.
+program on this machine are listed in `NOT_RUN` with the reason. tests/unit/test_stack_plan.py
+checks that every compose service is in exactly one of the three groups and that the local command
+is the compose command word for word.
 """
 
 from __future__ import annotations
@@ -233,8 +234,8 @@ def build_plan(
             continue
         deps = {dep: cond for dep, cond in service.depends_on.items() if dep not in skipped}
         if name in MONITORING_PROGRAMS:
-            services[name] = _monitoring(project, state, service, deps, address or known[f"{name}:{PUSHGATEWAY_PORT}"],
-                                         listen, known, set(compose) - skipped, environ)  # fmt: skip
+            services[name] = _monitoring(project, state, service, deps, address, listen, known,
+                                         set(compose) - skipped, environ)  # fmt: skip
             continue
         if name in REPLACED:
             kind = {"kafka": "kafka", "minio": "s3", "minio-init": "bucket", "postgres": "postgres"}[name]
@@ -301,11 +302,13 @@ def _airflow_local(env: Mapping[str, str], runtime: Mapping[str, str]) -> dict[s
     return extra
 
 
-def _monitoring(project: Path, state: Path, service: ComposeService, deps: dict[str, str], address: tuple[str, int],
-                listen: tuple[str, int] | None, known: Mapping[str, tuple[str, int]], local: set[str],
-                environ: Mapping[str, str]) -> LocalService:  # fmt: skip
-    """The Pushgateway or Prometheus as this machine's program (MONITORING_PROGRAMS)."""
+def _monitoring(project: Path, state: Path, service: ComposeService, deps: dict[str, str],
+                address: tuple[str, int] | None, listen: tuple[str, int] | None,
+                known: Mapping[str, tuple[str, int]], local: set[str], environ: Mapping[str, str]) -> LocalService:  # fmt: skip
+    """The Pushgateway (published nowhere: the stack's port in `known`) or Prometheus (its published
+    port) as this machine's program (MONITORING_PROGRAMS)."""
     binary = shutil.which(MONITORING_PROGRAMS[service.name][0]) or MONITORING_PROGRAMS[service.name][0]
+    address = address or known[f"{service.name}:{PUSHGATEWAY_PORT}"]
     where = f"{(listen or address)[0]}:{address[1]}"
     files: dict[Path, str] = {}
     if service.name == "pushgateway":

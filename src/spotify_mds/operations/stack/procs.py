@@ -133,7 +133,7 @@ def stop(layout: Layout, name: str, *, timeout: float = 30.0, second_wait: float
         layout_pid.unlink(missing_ok=True)
         return "not running"
     outcome = "killed"
-    for _, wait, gone in ((1, timeout, "stopped"), (2, second_wait, STOPPED_ON_SECOND_SIGNAL)):
+    for wait, gone in ((timeout, "stopped"), (second_wait, STOPPED_ON_SECOND_SIGNAL)):
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
