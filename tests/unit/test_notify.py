@@ -129,13 +129,16 @@ def test_the_shared_failure_callback_alerts_and_records_the_failed_task(webhook,
     assert 'stage="load"} 0.0' in written.read_text() and len(_Hook.received) == 1
 
 
-def test_the_shared_callbacks_never_raise(monkeypatch):
+def test_the_shared_callbacks_never_raise(monkeypatch, caplog):
+    """A push that cannot happen is a warning in the task's log, never a second failure."""
     from spotify_mds.metrics import on_task_failure, on_task_success
 
     monkeypatch.setenv("ALERT_WEBHOOK_URL", "")
     monkeypatch.setenv("PUSHGATEWAY_URL", "not a url")
-    on_task_failure({})  # an empty context: nothing to name, still no exception
-    on_task_success({"ti": object()})
+    assert on_task_failure({}) is None  # an empty context: nothing to name, still no exception
+    assert on_task_success({"ti": object()}) is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and all("not pushed to not a url" in w for w in warnings), warnings
 
 
 def test_the_callback_module_imports_only_the_standard_library():
