@@ -214,10 +214,13 @@ def test_the_stack_runs_the_pipeline_end_to_end(tmp_path):
             _prometheus_scraped_the_stack(plan)
     finally:
         outcomes = down(REPO, state, env, timeout=30)
-    # Nothing SIGKILLed; every service of ours stops on the first SIGTERM. Airflow 3.3.2's scheduler can
-    # wait forever at shutdown on an idle LocalExecutor worker: it gets the second signal it asks for.
+    # Every service of ours stops on the first SIGTERM. Airflow's may need the second signal they ask
+    # for, and 3.3.2's scheduler can hang at shutdown for good: LocalExecutor.end() joins a worker that
+    # never takes its shutdown message (apache/airflow#67870, fixed after 3.3.2), and its forked workers
+    # inherit its SIGTERM handler, so only SIGKILL ends them (CI met it once in three runs).
+    tolerated = {"airflow-scheduler": {STOPPED_ON_SECOND_SIGNAL, "killed"}}
     unclean = {name: outcome for name, outcome in outcomes.items() if outcome not in {"stopped", "not running"}
-               and not (name.startswith("airflow-") and outcome == STOPPED_ON_SECOND_SIGNAL)}
+               and outcome not in tolerated.get(name, {STOPPED_ON_SECOND_SIGNAL} if name.startswith("airflow-") else set())}
     assert not unclean, f"not stopped cleanly: {unclean}; logs in {Layout(state).log_dir}"
 
     seen = sorted((datetime.fromisoformat(at).timestamp(), first) for at, first in exports.items())
