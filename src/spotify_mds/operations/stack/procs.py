@@ -124,8 +124,9 @@ def stop(layout: Layout, name: str, *, timeout: float = 30.0, second_wait: float
     SIGKILL the group. `stopped`, `stopped on a second SIGTERM`, `killed` or `not running`.
 
     The second signal is the documented "do not wait" of servers that drain on the first one: Airflow's
-    scheduler logs "Signal again if you don't want to wait" (and in 3.3.2 can wait forever on an idle
-    LocalExecutor worker at shutdown), uvicorn stops waiting for open connections. It exits through
+    scheduler logs "Signal again if you don't want to wait", uvicorn stops waiting for open
+    connections. (Airflow 3.3.2's scheduler can still hang, waiting for a LocalExecutor worker that
+    never takes its shutdown message: then it is SIGKILLed.) It exits through
     the process's own handlers (its database sessions closed, its logs flushed), which SIGKILL skips."""
     pid = running_pid(layout, name)
     layout_pid = layout.pid_file(name)
