@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from spotify_mds.lake import Lake, ObjectInfo, lake_from
-from spotify_mds.runner import LoadResult
+from spotify_mds.results import LoadResult
 from spotify_mds.warehouse import bronze_files, file_hour, in_range, warehouse_from
 from spotify_mds.settings import Settings
 

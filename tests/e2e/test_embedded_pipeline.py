@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 
 from spotify_mds.export import mart_key, read_manifest
-from spotify_mds.runner import RunSummary, lake_from, load, run_pipeline, sim_config
+from spotify_mds.results import RunSummary
+from spotify_mds.runner import lake_from, load, run_pipeline, sim_config
 from spotify_mds.pipelines.streams.simulate import simulate
 
 pytestmark = pytest.mark.e2e

@@ -19,6 +19,7 @@ from spotify_mds.pipelines import named
 from spotify_mds.pipelines.spotify_api import load_extracted_catalog
 from spotify_mds.pipelines.spotify_api import run as spotify
 from spotify_mds.pipelines.spotify_api.spotify import STATE_KEY
+from spotify_mds.results import RunSummary
 from spotify_mds.settings import Settings
 
 pytestmark = [pytest.mark.integration]
@@ -100,7 +101,7 @@ def test_extract_load_and_model_real_listening_beside_the_simulated_stream(fake,
     lake = runner.lake_from(settings)
 
     # the simulated pipeline's raw table, small
-    summary = runner.RunSummary()
+    summary = RunSummary()
     summary.add(runner.land_embedded(settings, runner.sim_config(settings, max_events=5000)))
     summary.add(runner.load(settings))
     assert summary.loaded == 5000

@@ -69,8 +69,9 @@ def test_larger_volumes_read_load_dbt_and_export_from_the_pipelines_phases():
 def test_phase_peaks_measure_each_phase_of_the_runner_apart():
     from bench.cases_pipeline import phase_peaks
     from spotify_mds import runner
+    from spotify_mds.results import RunSummary
 
-    summary = runner.RunSummary()
+    summary = RunSummary()
     with phase_peaks() as peaks:
         with runner._timed(summary, "big"):
             block = bytearray(200 * 1024 * 1024)  # touched: zero-filled pages are resident

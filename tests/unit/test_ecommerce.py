@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
 from spotify_mds.lake import LocalLake, MemoryLake
 from spotify_mds.pipelines.ecommerce import PIPELINE, run

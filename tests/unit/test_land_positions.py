@@ -127,7 +127,8 @@ def test_puts_without_a_rule_still_replace(tmp_path):
 
 
 def test_embedded_runs_of_two_configs_both_stay_and_a_rerun_changes_nothing(tmp_path, monkeypatch):
-    from spotify_mds.runner import RunSummary, land_embedded, lake_from
+    from spotify_mds.results import RunSummary
+    from spotify_mds.runner import land_embedded, lake_from
     from spotify_mds.settings import load_settings
     from spotify_mds.pipelines.streams.simulate import SimConfig
 

@@ -8,7 +8,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_import_contracts_are_kept(capsys):
-    import logging
 
     from importlinter.cli import lint_imports
 

@@ -110,7 +110,7 @@ def test_a_lake_that_does_not_serve_its_files_stops_the_load_instead(tmp_path):
 
 
 def test_a_run_that_set_files_aside_ends_failed_after_every_stage():
-    from spotify_mds.runner import LoadResult, RunSummary
+    from spotify_mds.results import LoadResult, RunSummary
 
     summary = RunSummary()
     summary.raise_if_incomplete()  # nothing set aside: nothing to say

@@ -15,6 +15,7 @@ from spotify_mds.lake import MemoryLake
 from spotify_mds.pipelines import Pipeline, named, registry, table_has_rows, with_data
 from spotify_mds.pipelines.spotify_api import PIPELINE as SPOTIFY_API
 from spotify_mds.pipelines.spotify_api import VS_STREAMS
+from spotify_mds.results import RunSummary, TransformResult
 from spotify_mds.settings import Settings
 from spotify_mds.transform import models_in, project_dir, selection
 
@@ -113,7 +114,7 @@ def settings(tmp_path, monkeypatch):
 
 def test_without_data_the_runner_builds_nothing(settings):
     settings.data_dir.mkdir()
-    summary = runner.RunSummary()
+    summary = RunSummary()
     summary.add(runner.transform(settings))
     assert summary.pipelines == [] and "transform" not in summary.seconds  # dbt was not started
 
@@ -128,7 +129,7 @@ def test_the_runner_exports_only_the_marts_of_pipelines_with_data(settings):
     con.execute(f"CREATE TABLE gold.{streams_mart} AS SELECT 3 AS plays")
     con.execute("CREATE TABLE gold.spotify_api_plays AS SELECT 1 AS plays WHERE false")  # an empty mart of old
     con.close()
-    summary = runner.RunSummary()
+    summary = RunSummary()
     summary.add(runner.export(settings))
     assert summary.marts == {streams_mart: 1}
 
@@ -150,7 +151,7 @@ def test_a_dag_s_transform_builds_only_the_pipelines_declaring_it(settings, monk
     from spotify_mds import orchestrate
 
     built = []
-    monkeypatch.setattr(runner, "transform", lambda _s, pipelines=None: built.append(pipelines) or runner.TransformResult())
+    monkeypatch.setattr(runner, "transform", lambda _s, pipelines=None: built.append(pipelines) or TransformResult())
     orchestrate.transform(settings, dag_id="spotify_pipeline")
     orchestrate.transform(settings)
     assert [p.name for p in built[0]] == ["streams"] and built[1] is None

@@ -24,12 +24,13 @@ def load(
 ) -> None:
     """Bulk-load new or changed bronze files into the warehouse's raw table (WAREHOUSE=duckdb|postgres|snowflake)."""
     from spotify_mds import runner
+    from spotify_mds.results import RunSummary
 
     settings = _stage_settings()
     if reload_since or reload_until:
         forgotten = runner.forget(settings, reload_since, reload_until)
         console.print(f"{forgotten} files will be reloaded")
-    summary = runner.RunSummary()
+    summary = RunSummary()
     runner.load_stage(settings, summary, console)
     console.print(f"loaded {summary.loaded:,} rows from {summary.files_loaded:,} files")
     summary.raise_if_incomplete()  # exit 1 naming what was set aside, after loading everything else
@@ -110,10 +111,11 @@ def transform() -> None:
 def export() -> None:
     """Write the gold marts to the lake as Parquet (gold/<mart>/<mart>.parquet)."""
     from spotify_mds import runner
+    from spotify_mds.results import RunSummary
 
     settings = _stage_settings()
     runner.require_loaded(settings, gold=True)
-    summary = runner.RunSummary()
+    summary = RunSummary()
     with console.status("export gold → lake…"):
         summary.add(runner.export(settings))
     console.print(summary.table("spotify-mds export"))
