@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PLAN: list[tuple[str, str, str, bool, bool | str, str, str]] = [
     ("simulate", "spotify-mds simulate", "bench.cases_pipeline:simulate_ours", False, True, "",
      "NDJSON written to a file (simulate --out)"),
+    ("simulate", "the same bytes written from memory (ceiling)", "bench.cases_pipeline:simulate_write_ceiling", True,
+     True, "", "a file of the simulator's size written in 8 MiB blocks: no model, no encoding"),
     ("simulate", "seed-style loop", "bench.cases_pipeline:simulate_seed_style", True, False, "",
      "per-event random.choice + json.dumps; 200k sample"),
     ("produce (Kafka)", "spotify-mds produce", "bench.cases_kafka:produce_ours", False, True, "kafka",

@@ -1,5 +1,7 @@
 """make bench's report: figures next to their baselines, growth, freshness, and only its own section."""
 
+from pathlib import Path
+
 from bench.harness import Result
 from bench.report import END, START, markdown, write_section
 
@@ -82,3 +84,37 @@ def test_phase_peaks_measure_each_phase_of_the_runner_apart():
     assert runner._timed.__name__ == "_timed"  # restored
     assert peaks["big"] - peaks["small"] > 150  # the second phase's peak started again from the current size
     assert peaks["process"] >= peaks["big"] and set(summary.seconds) == {"big", "small"}
+
+
+def test_the_simulators_ceiling_writes_as_many_bytes_as_its_file_and_times_the_write_alone(tmp_path, monkeypatch):
+    from bench import cases_pipeline
+
+    ours = cases_pipeline.simulate_ours(3_000, tmp_path)
+    events_file = tmp_path / "events-3000.ndjson"
+    assert ours["events"] == 3_000 == events_file.read_bytes().count(b"\n") and ours["seconds"] > 0
+    written = []
+    real_open = Path.open
+
+    class Counting:  # the ceiling's sink, counting what it writes
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            written.append(self.handle.write(data))
+            return written[-1]
+
+    def spy(self, mode="r", *args, **kwargs):
+        handle = real_open(self, mode, *args, **kwargs)
+        return Counting(handle) if self.name == "simulate-ceiling.bin" else handle
+
+    monkeypatch.setattr(Path, "open", spy)
+    ceiling = cases_pipeline.simulate_write_ceiling(3_000, tmp_path)
+    assert ceiling["events"] == 3_000 and ceiling["seconds"] > 0
+    assert sum(written) == events_file.stat().st_size  # the same byte count as the simulator's file
+    assert not (tmp_path / "simulate-ceiling.bin").exists()
