@@ -92,3 +92,36 @@ def test_tail_reads_the_last_lines(tmp_path):
     log.write_text("".join(f"line {i}\n" for i in range(5000)))
     assert procs.tail(log, 2) == "line 4998\nline 4999"
     assert procs.tail(tmp_path / "missing.log", 5) == ""
+
+
+# Airflow 3.3.2's scheduler at its worst: on SIGTERM it joins a worker that ignores SIGTERM and never
+# ends, and a second SIGTERM only moves the wait (to the interpreter's exit-time join of children).
+JOINS_A_STUCK_CHILD = """import signal, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import signal,time\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\\nwhile True: time.sleep(0.05)"])
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+print('REA'+'DY', child.pid, flush=True)
+while not stop: time.sleep(0.05)
+child.wait()  # joins the worker; later SIGTERMs change nothing
+print('EXITED'+' CLEANLY', child.returncode, flush=True)
+"""
+
+
+def test_a_service_joining_a_stuck_child_ends_by_itself_once_the_child_is_killed(tmp_path):
+    layout = procs.Layout(tmp_path)
+    procs.spawn(layout, "joins", [sys.executable, "-c", JOINS_A_STUCK_CHILD], {}, None)
+    _wait_for(layout.log_file("joins"), "READY")
+    child = int(layout.log_file("joins").read_text().split("READY")[1].split()[0])
+    outcome = procs.stop(layout, "joins", timeout=0.5, second_wait=0.5)
+    assert outcome == procs.STOPPED_ONCE_CHILDREN_KILLED
+    assert "EXITED CLEANLY -9" in layout.log_file("joins").read_text()  # its own exit, after the child's SIGKILL
+    assert procs.running_pid(layout, "joins") is None and not procs.pid_running(child)
+
+
+def test_a_stubborn_service_without_children_is_still_killed(tmp_path):
+    layout = procs.Layout(tmp_path)
+    procs.spawn(layout, "alone", [sys.executable, "-c", STUBBORN], {}, None)
+    _wait_for(layout.log_file("alone"), "READY")
+    pid = procs.running_pid(layout, "alone")
+    assert procs._group_members(pid) == [pid]
+    assert procs.stop(layout, "alone", timeout=0.3, second_wait=0.3) == "killed"

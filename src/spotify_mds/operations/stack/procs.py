@@ -7,7 +7,8 @@ kernel reused for another program is never signalled. Output (stdout and stderr)
 `<state>/logs/<service>.log`.
 
 Stop: SIGTERM to the service (each handles it: the lander flushes its buffers and commits, the
-producer flushes its queue, Airflow drains), wait, then SIGKILL the whole group.
+producer flushes its queue, Airflow drains), wait, a second SIGTERM, wait, SIGKILL its children (what
+a service still exiting may be waiting for), wait, then SIGKILL the whole group.
 """
 
 from __future__ import annotations
@@ -117,16 +118,21 @@ def exit_code(pid: int) -> int | None:
 
 SECOND_SIGNAL_WAIT = 10.0
 STOPPED_ON_SECOND_SIGNAL = "stopped on a second SIGTERM"
+STOPPED_ONCE_CHILDREN_KILLED = "stopped once its child processes were killed"
+CHILDREN_KILLED_WAIT = 5.0
 
 
 def stop(layout: Layout, name: str, *, timeout: float = 30.0, second_wait: float = SECOND_SIGNAL_WAIT) -> str:
     """SIGTERM and wait up to `timeout`; then a second SIGTERM and up to `second_wait` more; then
-    SIGKILL the group. `stopped`, `stopped on a second SIGTERM`, `killed` or `not running`.
+    SIGKILL its group's other processes and wait `CHILDREN_KILLED_WAIT`; then SIGKILL the group.
+    `stopped`, `stopped on a second SIGTERM`, `stopped once its child processes were killed`,
+    `killed` or `not running`.
 
     The second signal is the documented "do not wait" of servers that drain on the first one: Airflow's
     scheduler logs "Signal again if you don't want to wait", uvicorn stops waiting for open
     connections. (Airflow 3.3.2's scheduler can still hang, waiting for a LocalExecutor worker that
-    never takes its shutdown message: then it is SIGKILLed.) It exits through
+    never takes its shutdown message, and that worker ignores SIGTERM: killing the worker lets it end.)
+    It exits through
     the process's own handlers (its database sessions closed, its logs flushed), which SIGKILL skips."""
     pid = running_pid(layout, name)
     layout_pid = layout.pid_file(name)
@@ -142,6 +148,12 @@ def stop(layout: Layout, name: str, *, timeout: float = 30.0, second_wait: float
         if _wait_gone(pid, wait):
             outcome = gone
             break
+    else:
+        # Still there after both signals: most likely exiting already but joining a child that will
+        # never end (the scheduler's LocalExecutor worker, which ignores SIGTERM). Its children go
+        # first, so it finishes its own exit; SIGKILL is for a service that still does not.
+        if _kill_members(pid) and _wait_gone(pid, CHILDREN_KILLED_WAIT):
+            outcome = STOPPED_ONCE_CHILDREN_KILLED
     _kill_group(pid, graceful=outcome != "killed")
     child = _children.pop(pid, None)
     if child is not None:
@@ -171,6 +183,44 @@ def _wait_gone(pid: int, timeout: float) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Processes of the process group `pgid`, its leader included (from /proc; `ps` elsewhere)."""
+    members = []
+    try:
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        entries = None
+    if entries is not None:
+        for entry in entries:
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if len(fields) > 2 and fields[2] == str(pgid):
+                members.append(int(entry))
+        return members
+    try:
+        listing = subprocess.run(["ps", "-A", "-o", "pid=,pgid="], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    for line in listing.stdout.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[1] == str(pgid):
+            members.append(int(words[0]))
+    return members
+
+
+def _kill_members(pid: int) -> bool:
+    """SIGKILL every process of `pid`'s group but `pid` itself; True if there was one."""
+    others = [member for member in _group_members(pid) if member != pid]
+    for member in others:
+        try:
+            os.kill(member, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return bool(others)
 
 
 def _kill_group(pid: int, *, graceful: bool) -> None:
