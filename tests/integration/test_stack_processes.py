@@ -12,7 +12,6 @@ import re
 import shutil
 import time
 
-
 from spotify_mds.operations.stack import down, status, up
 from spotify_mds.operations.stack.lifecycle import _mds_env, _settings
 from spotify_mds.operations.stack.procs import Layout, stop
