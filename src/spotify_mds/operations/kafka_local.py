@@ -240,10 +240,18 @@ def pid_running(pid: int) -> bool:
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    try:  # a zombie (exited, unreaped by its parent) is not a running broker
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    fields = proc_stat(pid)  # a zombie (exited, unreaped by its parent) is not a running broker
+    return fields is None or fields[0] != "Z"
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, …), or None where
+    there is no such process or no /proc (Linux only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return True
+        return None
+    return fields or None
 
 
 def _is_our_broker(pid: int, data_dir: Path) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from spotify_mds.operations.kafka_local import pid_running
+from spotify_mds.operations.kafka_local import pid_running, proc_stat
 
 # Popen objects of processes this Python started, so they are reaped (a zombie still has a pid).
 _children: dict[int, subprocess.Popen] = {}
@@ -50,10 +50,8 @@ class Layout:
 
 def start_time(pid: int) -> str | None:
     """The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or None."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
+    fields = proc_stat(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else None
 
 
 def is_alive(pid: int) -> bool:
@@ -186,30 +184,13 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 
 
 def _group_members(pgid: int) -> list[int]:
-    """Processes of the process group `pgid`, its leader included (from /proc; `ps` elsewhere)."""
-    members = []
+    """Processes of the process group `pgid`, its leader included (Linux /proc; none elsewhere, and
+    `stop` goes straight to the group's SIGKILL)."""
     try:
-        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+        entries = [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
     except OSError:
-        entries = None
-    if entries is not None:
-        for entry in entries:
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # gone meanwhile
-            if len(fields) > 2 and fields[2] == str(pgid):
-                members.append(int(entry))
-        return members
-    try:
-        listing = subprocess.run(["ps", "-A", "-o", "pid=,pgid="], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
         return []
-    for line in listing.stdout.splitlines():
-        words = line.split()
-        if len(words) == 2 and words[1] == str(pgid):
-            members.append(int(words[0]))
-    return members
+    return [pid for pid in entries if (fields := proc_stat(pid)) is not None and fields[2] == str(pgid)]
 
 
 def _kill_members(pid: int) -> bool:
